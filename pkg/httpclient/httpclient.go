@@ -1,0 +1,139 @@
+// Package httpclient is the outbound HTTP client every service uses: one
+// pooled keep-alive transport per upstream, a timeout on every call, the
+// caller's request id forwarded, and retries with backoff only for requests
+// that cannot write twice.
+package httpclient
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"go.uber.org/zap"
+
+	"github.com/ml-studio/ml-studio/pkg/requestid"
+)
+
+// Config tunes one upstream's client.
+type Config struct {
+	Timeout      time.Duration // whole call, body included; 0 means none (streams), the header timeout still applies
+	RetryMax     int           // retries after the first attempt, idempotent requests only
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	MaxIdleConns int // idle keep-alive connections kept to the upstream
+}
+
+// Defaults are sensible settings for a service on the same network.
+func Defaults() Config {
+	return Config{
+		Timeout:      30 * time.Second,
+		RetryMax:     2,
+		RetryWaitMin: 50 * time.Millisecond,
+		RetryWaitMax: 500 * time.Millisecond,
+		MaxIdleConns: 64,
+	}
+}
+
+// Client sends requests to one upstream.
+type Client struct {
+	plain    *http.Client
+	retrying *http.Client
+}
+
+// New returns a client with its own pooled transport.
+func New(cfg Config, log *zap.Logger) *Client {
+	headerTimeout := cfg.Timeout
+	if headerTimeout == 0 {
+		headerTimeout = 30 * time.Second
+	}
+	transport := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          cfg.MaxIdleConns,
+		MaxIdleConnsPerHost:   cfg.MaxIdleConns,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: headerTimeout,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	base := &http.Client{Transport: forwardRequestID{next: transport}, Timeout: cfg.Timeout}
+
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = base
+	rc.RetryMax = cfg.RetryMax
+	rc.RetryWaitMin = cfg.RetryWaitMin
+	rc.RetryWaitMax = cfg.RetryWaitMax
+	rc.Logger = zapLogger{log.Named("httpclient")}
+	// After the last attempt, hand back the upstream's own answer rather than
+	// a synthetic error, so callers can pass it through.
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	return &Client{plain: base, retrying: rc.StandardClient()}
+}
+
+// Do sends req, retrying only when req cannot write twice.
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	if Idempotent(req) {
+		return c.retrying.Do(req)
+	}
+	return c.plain.Do(req)
+}
+
+type idempotentKey struct{}
+
+// MarkIdempotent marks a request context as safe to retry: a POST that only
+// reads, such as a search.
+func MarkIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
+
+// Idempotent reports whether a retry of req cannot do a write twice.
+func Idempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	marked, _ := req.Context().Value(idempotentKey{}).(bool)
+	return marked
+}
+
+// forwardRequestID copies the request id from the context to the header.
+type forwardRequestID struct{ next http.RoundTripper }
+
+func (f forwardRequestID) RoundTrip(req *http.Request) (*http.Response, error) {
+	if id := requestid.FromContext(req.Context()); id != "" && req.Header.Get(requestid.Header) == "" {
+		req = req.Clone(req.Context())
+		req.Header.Set(requestid.Header, id)
+	}
+	return f.next.RoundTrip(req)
+}
+
+// zapLogger adapts zap to retryablehttp's leveled logger; its chatter is debug.
+type zapLogger struct{ log *zap.Logger }
+
+func (z zapLogger) Error(msg string, kv ...any) { z.log.Sugar().Warnw(msg, kv...) }
+func (z zapLogger) Info(msg string, kv ...any)  { z.log.Sugar().Debugw(msg, kv...) }
+func (z zapLogger) Debug(msg string, kv ...any) { z.log.Sugar().Debugw(msg, kv...) }
+func (z zapLogger) Warn(msg string, kv ...any)  { z.log.Sugar().Debugw(msg, kv...) }
+
+// Probe GETs url and expects a 200: the readiness check of an upstream.
+func (c *Client) Probe(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // drain so the connection is reused
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	}
+	return nil
+}

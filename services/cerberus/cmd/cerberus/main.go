@@ -1,0 +1,101 @@
+// Command cerberus is ML Studio's user-access-control service.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ml-studio/ml-studio/pkg/logging"
+	"github.com/ml-studio/ml-studio/pkg/server"
+
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/api"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/config"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
+)
+
+const service = "cerberus"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "config" {
+		table, err := config.Table()
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprint(stdout, table)
+		return 0
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: configuration: %v\n", service, err)
+		return 2
+	}
+	log, err := logging.New(cfg.LoggingConfig, service)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", service, err)
+		return 1
+	}
+	defer func() { _ = log.Sync() }()
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("exit", zap.Error(err))
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, cfg config.Config, log *zap.Logger) error {
+	db, err := store.Open(cfg.DatabaseDSN, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
+	if err := waitForDatabase(ctx, db, cfg.DatabaseWait, log); err != nil {
+		return err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("database ready", zap.String("dialect", string(db.Dialect())), zap.Strings("migrations_applied", applied))
+
+	srv := server.New(cfg.ServerConfig, log, service, server.Check{Name: "database", Run: db.Ping})
+	api.Register(srv.Engine(), db)
+	return srv.Run(ctx, server.Listen(cfg.Host, cfg.Port))
+}
+
+// waitForDatabase lets cerberus start before its database (compose, k8s).
+func waitForDatabase(ctx context.Context, db *store.Store, limit time.Duration, log *zap.Logger) error {
+	deadline := time.Now().Add(limit)
+	for delay := 250 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := db.Ping(pingCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("database did not answer within %s: %w", limit, err)
+		}
+		log.Warn("waiting for the database", zap.Error(err), zap.Duration("retry_in", delay))
+		select {
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), err)
+		case <-time.After(delay):
+		}
+	}
+}

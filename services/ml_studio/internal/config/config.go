@@ -1,0 +1,66 @@
+// Package config is ml_studio's settings, read from ML_STUDIO_* variables.
+package config
+
+import (
+	"time"
+
+	pkgconfig "github.com/ml-studio/ml-studio/pkg/config"
+	"github.com/ml-studio/ml-studio/pkg/httpclient"
+	"github.com/ml-studio/ml-studio/pkg/logging"
+	"github.com/ml-studio/ml-studio/pkg/server"
+)
+
+// Prefix starts every variable's name.
+const Prefix = "ML_STUDIO"
+
+// Aliases give the embedded shared settings distinct field names.
+type (
+	ServerConfig  = server.Config
+	LoggingConfig = logging.Config
+)
+
+// Config is every setting ml_studio reads.
+type Config struct {
+	Port            pkgconfig.Port    `default:"5001" desc:"TCP port to listen on"`
+	CerberusURL     pkgconfig.HTTPURL `split_words:"true" default:"http://127.0.0.1:5000" desc:"base URL of cerberus, which authenticates and authorizes every call"`
+	MlflowURL       pkgconfig.HTTPURL `split_words:"true" default:"http://127.0.0.1:5050" desc:"base URL of the MLflow tracking server"`
+	UpstreamTimeout time.Duration     `split_words:"true" default:"30s" desc:"time allowed for one call to cerberus or MLflow"`
+	UpstreamRetries int               `split_words:"true" default:"2" desc:"retries, with backoff, of calls that cannot write twice"`
+	UpstreamIdle    int               `split_words:"true" default:"64" desc:"idle keep-alive connections kept to each upstream"`
+	ServerConfig
+	LoggingConfig
+}
+
+// Validate checks what one field alone cannot.
+func (c *Config) Validate() error {
+	switch {
+	case c.UpstreamRetries < 0 || c.UpstreamRetries > 10:
+		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_RETRIES", Reason: "must be from 0 to 10"}
+	case c.UpstreamIdle < 1:
+		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_IDLE", Reason: "must be at least 1"}
+	case c.UpstreamTimeout <= 0:
+		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_TIMEOUT", Reason: "must be positive"}
+	}
+	return nil
+}
+
+// Upstream is the HTTP client setting for cerberus and MLflow.
+func (c *Config) Upstream() httpclient.Config {
+	h := httpclient.Defaults()
+	h.Timeout = c.UpstreamTimeout
+	h.RetryMax = c.UpstreamRetries
+	h.MaxIdleConns = c.UpstreamIdle
+	return h
+}
+
+// Load reads and validates the settings.
+func Load() (Config, error) {
+	var c Config
+	err := pkgconfig.Load(Prefix, &c)
+	return c, err
+}
+
+// Table documents every variable.
+func Table() (string, error) {
+	return pkgconfig.Table(Prefix, &Config{})
+}
