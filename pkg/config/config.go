@@ -68,15 +68,27 @@ func Load(prefix string, spec any) error {
 // reason turns the parser's error into what the variable accepts.
 func reason(pe *envconfig.ParseError) string {
 	var numErr *strconv.NumError
+	// TypeName is the full type name, as reflect.Type.String gives it.
 	switch {
-	case pe.TypeName == "Duration":
+	case pe.TypeName == "time.Duration":
 		return "must be a duration such as 500ms, 5s or 1m"
 	case pe.TypeName == "bool":
 		return "must be true or false"
+	case pe.TypeName == "float32" || pe.TypeName == "float64":
+		return "must be a number"
 	case errors.As(pe.Err, &numErr):
 		return "must be a whole number"
 	default:
-		return pe.Err.Error()
+		// A decoder's own message may quote the value: keep it out when
+		// the variable may hold a credential.
+		msg := pe.Err.Error()
+		if secret(pe.KeyName) && pe.Value != "" {
+			quoted := strconv.Quote(pe.Value)
+			if strings.Contains(msg, pe.Value) || strings.Contains(msg, quoted[1:len(quoted)-1]) {
+				return "has an invalid value (not shown: it may be a credential)"
+			}
+		}
+		return msg
 	}
 }
 

@@ -68,6 +68,11 @@ func New(cfg Config, log *zap.Logger) *Client {
 	rc.RetryMax = cfg.RetryMax
 	rc.RetryWaitMin = cfg.RetryWaitMin
 	rc.RetryWaitMax = cfg.RetryWaitMax
+	// The default backoff sleeps as long as a 429/503's Retry-After asks,
+	// however long that is; cap it so a call's retries stay bounded.
+	rc.Backoff = func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+		return min(retryablehttp.DefaultBackoff(lo, hi, attempt, resp), hi)
+	}
 	rc.Logger = zapLogger{log.Named("httpclient")}
 	// After the last attempt, hand back the upstream's own answer rather than
 	// a synthetic error, so callers can pass it through.

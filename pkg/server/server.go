@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -56,32 +55,53 @@ func New(cfg Config, log *zap.Logger, service string, checks ...Check) *Server {
 // Engine is where the service registers its routes.
 func (s *Server) Engine() *gin.Engine { return s.engine }
 
-// ready runs every check concurrently within ReadyTimeout.
+// ready runs every check concurrently within ReadyTimeout. A check that
+// ignores its context is not waited for past the timeout: it is reported as
+// failed and left to finish on its own.
 func (s *Server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ReadyTimeout)
 	defer cancel()
-	results := make(map[string]string, len(s.checks))
-	var (
-		mu     sync.Mutex
-		wg     sync.WaitGroup
-		failed []string
-	)
-	for _, chk := range s.checks {
-		wg.Add(1)
+	type outcome struct {
+		i   int
+		err error
+	}
+	done := make(chan outcome, len(s.checks)) // buffered: a late check never blocks
+	for i, chk := range s.checks {
 		go func() {
-			defer wg.Done()
-			err := chk.Run(ctx)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				results[chk.Name] = err.Error()
-				failed = append(failed, chk.Name)
-				return
-			}
-			results[chk.Name] = "ok"
+			defer func() {
+				if rec := recover(); rec != nil {
+					s.log.Error("readiness check panicked", zap.String("check", chk.Name), zap.Any("panic", rec))
+					done <- outcome{i, fmt.Errorf("check panicked")}
+				}
+			}()
+			done <- outcome{i, chk.Run(ctx)}
 		}()
 	}
-	wg.Wait()
+	errs := make([]error, len(s.checks))
+	finished := make([]bool, len(s.checks))
+wait:
+	for range s.checks {
+		select {
+		case o := <-done:
+			errs[o.i], finished[o.i] = o.err, true
+		case <-ctx.Done():
+			break wait
+		}
+	}
+	results := make(map[string]string, len(s.checks))
+	var failed []string
+	for i, chk := range s.checks {
+		switch {
+		case !finished[i]:
+			results[chk.Name] = "no answer within " + s.cfg.ReadyTimeout.String()
+		case errs[i] != nil:
+			results[chk.Name] = errs[i].Error()
+		default:
+			results[chk.Name] = "ok"
+			continue
+		}
+		failed = append(failed, chk.Name)
+	}
 	if len(failed) > 0 {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"error": fmt.Sprintf("not ready: %v unavailable", failed), "checks": results})
 		return

@@ -164,3 +164,42 @@ func (s *Store) Tables(ctx context.Context) ([]string, error) {
 	}
 	return tables, nil
 }
+
+// Columns lists a table's column names.
+func (s *Store) Columns(ctx context.Context, table string) ([]string, error) {
+	types, err := s.db.WithContext(ctx).Migrator().ColumnTypes(table)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	names := make([]string, 0, len(types))
+	for _, c := range types {
+		names = append(names, c.Name())
+	}
+	return names, nil
+}
+
+// Catalogue is the fixed vocabulary of access control.
+type Catalogue struct {
+	Components []string
+	Operations map[string]int // name → ordinal; read < edit < manage, create is 0
+}
+
+// Catalogue reads the components and operations.
+func (s *Store) Catalogue(ctx context.Context) (Catalogue, error) {
+	var cat Catalogue
+	if err := s.db.WithContext(ctx).Table("component").Order("name").Pluck("name", &cat.Components).Error; err != nil {
+		return cat, fmt.Errorf("read components: %w", err)
+	}
+	var ops []struct {
+		Name    string
+		Ordinal int
+	}
+	if err := s.db.WithContext(ctx).Table("operation").Select("name, ordinal").Scan(&ops).Error; err != nil {
+		return cat, fmt.Errorf("read operations: %w", err)
+	}
+	cat.Operations = make(map[string]int, len(ops))
+	for _, op := range ops {
+		cat.Operations[op.Name] = op.Ordinal
+	}
+	return cat, nil
+}
