@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Local MLflow tracking server (pinned, see mlflow-requirements.txt) for
+# ML Studio development and integration tests.
+#
+#   deploy/local/mlflow.sh install|start|stop|status
+#
+# Env: MLFLOW_PORT (5050), MLFLOW_BACKEND (sqlite|postgres, default sqlite),
+#      MLFLOW_WORKERS (2), MLFLOW_START_TIMEOUT (120 s),
+#      PG_PORT / PG_PASSWORD (postgres backend), ML_STUDIO_DATA (<repo>/.data).
+set -euo pipefail
+
+SCRIPT_NAME=mlflow.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+MLFLOW_PORT="${MLFLOW_PORT:-5050}"
+MLFLOW_BACKEND="${MLFLOW_BACKEND:-sqlite}"
+# 2 cores: 2 workers keep one request from blocking the other without
+# oversubscribing the CPU the Go services and tests also need.
+MLFLOW_WORKERS="${MLFLOW_WORKERS:-2}"
+# First start on an empty store runs all DB migrations (slow on 2 cores).
+MLFLOW_START_TIMEOUT="${MLFLOW_START_TIMEOUT:-120}"
+PG_PORT="${PG_PORT:-5432}"
+PG_PASSWORD="${PG_PASSWORD:-blendata}"
+
+REQUIREMENTS="$LOCAL_DIR/mlflow-requirements.txt"
+VENV="$REPO_ROOT/.venv/mlflow"
+STAMP="$VENV/.requirements.sha256"
+MLFLOW_DIR="$ML_STUDIO_DATA/mlflow"
+PID_FILE="$RUN_DIR/mlflow.pid"
+# Which backend the running server uses, so a later start can refuse a
+# mismatch instead of letting tests silently hit the wrong store.
+STATE_FILE="$RUN_DIR/mlflow.backend"
+LOG_FILE="$LOG_DIR/mlflow.log"
+BASE_URL="http://127.0.0.1:$MLFLOW_PORT"
+
+requirements_hash() {
+	# The python version is part of the key: a new interpreter needs a new venv.
+	{
+		cat "$REQUIREMENTS"
+		python3 -c 'import sys; print(sys.version)'
+	} | sha256sum | cut -d' ' -f1
+}
+
+cmd_install() {
+	ensure_dirs
+	command -v python3 >/dev/null || apt_install_missing python3
+	local want
+	want="$(requirements_hash)"
+	if [[ -x "$VENV/bin/mlflow" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+		log "mlflow venv up to date ($VENV)"
+		return 0
+	fi
+	# Debian's python3 needs python3-venv for ensurepip; other pythons ship it.
+	if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+		apt_install_missing python3-venv
+	fi
+	if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
+		log "creating virtualenv $VENV"
+		rm -rf "$VENV"
+		mkdir -p "$(dirname "$VENV")"
+		python3 -m venv "$VENV"
+	fi
+	log "installing $(grep -m1 '^mlflow==' "$REQUIREMENTS") ($(grep -c "==" "$REQUIREMENTS") exact pins in total) into $VENV (log: $LOG_DIR/mlflow-install.log)"
+	local start=$SECONDS
+	# --no-deps: the requirements file is a full lock; see its header for why
+	# mlflow 3.18.0 cannot be installed with dependency resolution.
+	if ! {
+		"$VENV/bin/python" -m pip install --no-input --disable-pip-version-check -q --upgrade pip &&
+			"$VENV/bin/python" -m pip install --no-input --disable-pip-version-check --no-deps -r "$REQUIREMENTS"
+	} >"$LOG_DIR/mlflow-install.log" 2>&1; then
+		show_log_tail "$LOG_DIR/mlflow-install.log" 30
+		die "pip install failed"
+	fi
+	printf '%s\n' "$want" >"$STAMP"
+	log "installed $("$VENV/bin/mlflow" --version 2>/dev/null) in $((SECONDS - start))s"
+}
+
+backend_uri() {
+	case "$MLFLOW_BACKEND" in
+	sqlite) printf 'sqlite:///%s\n' "$MLFLOW_DIR/mlflow.db" ;;
+	# +psycopg2: SQLAlchemy 2.1 made psycopg (v3) the default driver for
+	# plain postgresql://; we ship psycopg2-binary (see requirements).
+	postgres) printf 'postgresql+psycopg2://blendata:%s@127.0.0.1:%s/mlflow\n' "$(urlencode "$PG_PASSWORD")" "$PG_PORT" ;;
+	*) die "MLFLOW_BACKEND must be sqlite or postgres, got '$MLFLOW_BACKEND'" ;;
+	esac
+}
+
+# Backend recorded for the server now running (empty if unknown).
+running_backend() {
+	if [[ -f "$STATE_FILE" ]]; then
+		head -n1 "$STATE_FILE"
+	fi
+}
+
+# The server is ready when /health says OK and a real store-backed API call
+# succeeds (the latter proves DB migrations are done and the store works).
+mlflow_ready() {
+	local code
+	[[ "$(curl -fsS -m 5 "$BASE_URL/health" 2>/dev/null)" == OK ]] || return 1
+	code="$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST \
+		-H 'Content-Type: application/json' -d '{"max_results":1}' \
+		"$BASE_URL/api/2.0/mlflow/experiments/search" 2>/dev/null)" || return 1
+	[[ "$code" == 200 ]]
+}
+
+cmd_start() {
+	ensure_dirs
+	lock_component mlflow
+	backend_uri >/dev/null # validates MLFLOW_BACKEND
+	if port_open "$MLFLOW_PORT"; then
+		local have
+		have="$(running_backend)"
+		if [[ "$have" == "$MLFLOW_BACKEND" ]]; then
+			if mlflow_ready; then
+				log "already running on $BASE_URL (backend: $have), reusing"
+				return 0
+			fi
+			die "port $MLFLOW_PORT is open but MLflow does not answer correctly; see $LOG_FILE"
+		fi
+		die "an MLflow server already runs on port $MLFLOW_PORT with backend '${have:-unknown (not started by this script)}'," \
+			"but MLFLOW_BACKEND=$MLFLOW_BACKEND was requested. Run '$0 stop' first to switch."
+	fi
+	cmd_install
+	if [[ "$MLFLOW_BACKEND" == postgres ]]; then
+		PG_PORT="$PG_PORT" PG_PASSWORD="$PG_PASSWORD" "$LOCAL_DIR/postgres.sh" start
+	fi
+	mkdir -p "$MLFLOW_DIR/artifacts"
+	local uri
+	uri="$(backend_uri)"
+	# Recent MLflow (3.x) puts security middleware in front of the API: a Host header
+	# allow-list against DNS rebinding (--allowed-hosts, env
+	# MLFLOW_SERVER_ALLOWED_HOSTS; rejected requests get 403 "Invalid Host
+	# header") and CORS blocking of state-changing cross-origin requests
+	# (--cors-allowed-origins, env MLFLOW_SERVER_CORS_ALLOWED_ORIGINS; Origins
+	# on localhost/127.0.0.1/[::1] are always allowed). The Go services proxy
+	# with Host 127.0.0.1:<port> or localhost:<port> (httputil keeps the
+	# client's Host, e.g. localhost:5001), so allow loopback names on any
+	# port explicitly rather than rely on 3.18.0's defaults. Override with
+	# MLFLOW_SERVER_ALLOWED_HOSTS / MLFLOW_SERVER_CORS_ALLOWED_ORIGINS
+	# (comma-separated, fnmatch wildcards), which mlflow also reads itself.
+	local allowed_hosts="${MLFLOW_SERVER_ALLOWED_HOSTS:-localhost,localhost:*,127.0.0.1,127.0.0.1:*,[::1],[[]::1]:*}"
+	local args=(
+		server
+		--host 127.0.0.1
+		--port "$MLFLOW_PORT"
+		--workers "$MLFLOW_WORKERS"
+		--backend-store-uri "$uri"
+		--serve-artifacts
+		--artifacts-destination "$MLFLOW_DIR/artifacts"
+		--allowed-hosts "$allowed_hosts"
+	)
+	if [[ -n "${MLFLOW_SERVER_CORS_ALLOWED_ORIGINS:-}" ]]; then
+		args+=(--cors-allowed-origins "$MLFLOW_SERVER_CORS_ALLOWED_ORIGINS")
+	fi
+	# Job execution (huey consumers for GenAI scorers/assistant jobs) spawns ~8
+	# extra Python processes (~2 GB RSS) that ML Studio does not use: off by
+	# default, set MLFLOW_SERVER_ENABLE_JOB_EXECUTION=true to re-enable.
+	# Telemetry off: the network only reaches package registries anyway.
+	export MLFLOW_SERVER_ENABLE_JOB_EXECUTION="${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false}"
+	export MLFLOW_DISABLE_TELEMETRY="${MLFLOW_DISABLE_TELEMETRY:-true}"
+	log "starting MLflow on $BASE_URL (backend: $MLFLOW_BACKEND, log: $LOG_FILE)"
+	printf '%s\n%s\n' "$MLFLOW_BACKEND" "$(date -u +%FT%TZ)" >"$STATE_FILE"
+	# setsid: own process group, so stop also reaps the worker processes.
+	# cd to the data dir: MLflow may create relative files (./mlruns) in cwd.
+	(cd "$MLFLOW_DIR" && exec setsid "$VENV/bin/mlflow" "${args[@]}" >>"$LOG_FILE" 2>&1 </dev/null 9>&-) &
+	echo $! >"$PID_FILE"
+	local pid i
+	pid="$(cat "$PID_FILE")"
+	for ((i = 0; i < MLFLOW_START_TIMEOUT; i++)); do
+		if mlflow_ready; then
+			log "MLflow ready on $BASE_URL after ${i}s (pid $pid, backend $MLFLOW_BACKEND)"
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			show_log_tail "$LOG_FILE"
+			rm -f "$PID_FILE" "$STATE_FILE"
+			die "MLflow exited during startup"
+		fi
+		sleep 1
+	done
+	show_log_tail "$LOG_FILE"
+	stop_pidfile "$PID_FILE" 15 MLflow || true
+	rm -f "$STATE_FILE"
+	die "MLflow not ready within ${MLFLOW_START_TIMEOUT}s"
+}
+
+cmd_stop() {
+	ensure_dirs
+	lock_component mlflow
+	if stop_pidfile "$PID_FILE" 30 MLflow; then
+		rm -f "$STATE_FILE"
+		log "stopped"
+	elif port_open "$MLFLOW_PORT"; then
+		die "port $MLFLOW_PORT is in use by a process this script did not start; not touching it"
+	else
+		rm -f "$STATE_FILE"
+		log "not running"
+	fi
+}
+
+cmd_status() {
+	local pid=""
+	pid="$(pid_alive "$PID_FILE")" || true
+	if port_open "$MLFLOW_PORT" && mlflow_ready; then
+		echo "mlflow: running on $BASE_URL (backend: $(running_backend || true), pid: ${pid:-unknown}, version: $("$VENV/bin/mlflow" --version 2>/dev/null || echo '?'))"
+		return 0
+	fi
+	if [[ -n "$pid" ]]; then
+		echo "mlflow: process $pid alive but not answering on $BASE_URL (see $LOG_FILE)"
+		return 1
+	fi
+	echo "mlflow: stopped"
+	return 3
+}
+
+case "${1:-}" in
+install) cmd_install ;;
+start) cmd_start ;;
+stop) cmd_stop ;;
+status) cmd_status ;;
+*)
+	echo "usage: $0 install|start|stop|status" >&2
+	exit 2
+	;;
+esac
