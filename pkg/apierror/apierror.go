@@ -77,6 +77,29 @@ func BadGateway(cause error, format string, args ...any) *Error {
 	return Wrap(http.StatusBadGateway, cause, format, args...)
 }
 
+// Kinds let lower layers say what went wrong without knowing HTTP: wrap one
+// with %w and a message that is safe to show ("user \"bob\": not found").
+var (
+	ErrInvalid      = errors.New("invalid")
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("already exists")
+	ErrUnauthorized = errors.New("not authenticated")
+	ErrForbidden    = errors.New("forbidden")
+	ErrUnavailable  = errors.New("unavailable")
+)
+
+var kindStatus = []struct {
+	kind   error
+	status int
+}{
+	{ErrInvalid, http.StatusBadRequest},
+	{ErrNotFound, http.StatusNotFound},
+	{ErrConflict, http.StatusConflict},
+	{ErrUnauthorized, http.StatusUnauthorized},
+	{ErrForbidden, http.StatusForbidden},
+	{ErrUnavailable, http.StatusServiceUnavailable},
+}
+
 // Body is the JSON shape of every error answer.
 type Body struct {
 	Error string `json:"error"`
@@ -86,9 +109,19 @@ type Body struct {
 // *Error are internal: the caller gets a generic 500 and the cause is logged.
 func Resolve(err error) *Error {
 	var e *Error
-	switch {
-	case errors.As(err, &e):
+	if errors.As(err, &e) {
 		return e
+	}
+	for _, k := range kindStatus {
+		if errors.Is(err, k.kind) {
+			msg := err.Error()
+			if k.kind == ErrUnavailable {
+				msg = "a dependency is unavailable" // the chain names internals
+			}
+			return &Error{Status: k.status, Message: msg, Err: err}
+		}
+	}
+	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return Wrap(http.StatusGatewayTimeout, err, "the request took too long")
 	case errors.Is(err, context.Canceled):

@@ -34,6 +34,7 @@ type Store struct {
 	db      *gorm.DB
 	sql     *sql.DB
 	dialect Dialect
+	ids     ids // set by LoadCatalogue
 }
 
 // Open connects to the database. It does not migrate: call Migrate.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -81,6 +80,6 @@ func TestRealMLflowIsBackedByPostgres(t *testing.T) {
 		t.Fatalf("experiment %s not in PostgreSQL: %v", created.ExperimentID, err)
 	}
 	if stored != name {
-		t.Fatal(fmt.Sprintf("PostgreSQL holds %q for experiment %s, want %q", stored, created.ExperimentID, name))
+		t.Fatalf("PostgreSQL holds %q for experiment %s, want %q", stored, created.ExperimentID, name)
 	}
 }

@@ -14,6 +14,9 @@ import (
 // SeedTables are the seed README's six tables, names exactly as it lists them.
 var SeedTables = []string{"component", "element", "operation", "permission", "user", "user_permission"}
 
+// Tables are every table the migrations create.
+var Tables = append(slices.Clone(SeedTables), "user_group", "user_group_member", "group_permission", "credential", "audit_log")
+
 // Opener opens a fresh, unmigrated store and says the database name its
 // live connection must report.
 type Opener func(t *testing.T) (s *store.Store, name string)
@@ -34,7 +37,7 @@ func Run(t *testing.T, open Opener) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range SeedTables {
+		for _, want := range Tables {
 			if !slices.Contains(tables, want) {
 				t.Errorf("table %q missing; have %v", want, tables)
 			}
@@ -102,7 +105,7 @@ func Run(t *testing.T, open Opener) {
 func Columns(t *testing.T, s *store.Store) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	for _, table := range SeedTables {
+	for _, table := range Tables {
 		cols, err := s.Columns(ctxFor(t), table)
 		if err != nil {
 			t.Fatalf("columns of %s: %v", table, err)

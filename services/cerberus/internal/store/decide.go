@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// subjectGrants selects the permission ids and effects granted to user ?
+// directly or through a group (two parameters: the user id twice).
+const subjectGrants = `
+    SELECT permission_id, effect FROM user_permission WHERE user_id = ?
+  UNION ALL
+    SELECT gp.permission_id, gp.effect FROM group_permission gp
+    JOIN user_group_member m ON m.group_id = gp.group_id WHERE m.user_id = ?`
+
+// ChainGrant is one grant found on an element's chain of ancestors.
+type ChainGrant struct {
+	Start     string // the element asked about
+	Depth     int    // 0 the element, 1 its parent, …; -1 the component root
+	Operation string // empty on the row that only proves the element exists
+	Ordinal   int
+	Effect    string
+}
+
+// ChainGrants returns, in one query, every grant of the user (directly or
+// through a group) on each named element, its ancestors and the component
+// root — plus one row per existing element with an empty Operation, so an
+// unknown element can be told from one without grants.
+func (s *Store) ChainGrants(ctx context.Context, userID, componentID uint64, elements []string) ([]ChainGrant, error) {
+	if len(elements) == 0 {
+		return nil, nil
+	}
+	placeholders := strings.TrimSuffix(strings.Repeat("?,", len(elements)), ",")
+	query := `
+WITH RECURSIVE chain (start, id, parent_id, depth) AS (
+    SELECT name, id, parent_id, 0 FROM element WHERE component_id = ? AND name IN (` + placeholders + `)
+  UNION ALL
+    SELECT chain.start, e.id, e.parent_id, chain.depth + 1
+    FROM element e JOIN chain ON e.id = chain.parent_id
+    WHERE chain.depth < ` + fmt.Sprint(maxDepth) + `
+),
+targets (start, id, depth) AS (
+    SELECT start, id, depth FROM chain
+  UNION ALL
+    SELECT s.start, r.id, -1 FROM element r
+    JOIN (SELECT DISTINCT start FROM chain WHERE depth = 0) s ON 1 = 1
+    WHERE r.component_id = ? AND r.name = '*'
+),
+granted (element_id, operation, ordinal, effect) AS (
+    SELECT p.element_id, o.name, o.ordinal, g.effect
+    FROM (` + subjectGrants + `) g
+    JOIN permission p ON p.id = g.permission_id
+    JOIN operation o ON o.id = p.operation_id
+)
+SELECT t.start AS start, t.depth AS depth, '' AS operation, 0 AS ordinal, '' AS effect FROM targets t WHERE t.depth = 0
+UNION ALL
+SELECT t.start, t.depth, x.operation, x.ordinal, x.effect FROM targets t JOIN granted x ON x.element_id = t.id`
+	args := make([]any, 0, len(elements)+4)
+	args = append(args, componentID)
+	for _, e := range elements {
+		args = append(args, e)
+	}
+	args = append(args, componentID, userID, userID)
+	var rows []ChainGrant
+	err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error
+	return rows, classify(err, "decision")
+}
+
+// ReachRow is an element of the asked kind reached by one of the user's grants.
+type ReachRow struct {
+	Name   string
+	Effect string
+	Root   bool // the grant is on the component root: it reaches everything
+}
+
+// Reach returns, in one query, the elements whose name starts with kind+":"
+// reached by the user's grants (direct or through a group) that are at least
+// minOrdinal or are denies, walking down from each granted element. A grant
+// on the component root comes back as one row with Root set.
+func (s *Store) Reach(ctx context.Context, userID, componentID uint64, kind string, minOrdinal int) ([]ReachRow, error) {
+	query := `
+WITH RECURSIVE granted (element_id, effect) AS (
+    SELECT p.element_id, g.effect
+    FROM (` + subjectGrants + `) g
+    JOIN permission p ON p.id = g.permission_id
+    JOIN operation o ON o.id = p.operation_id
+    WHERE p.component_id = ? AND (g.effect = 'deny' OR o.ordinal >= ?)
+),
+down (id, name, effect, depth) AS (
+    SELECT e.id, e.name, granted.effect, 0 FROM element e JOIN granted ON e.id = granted.element_id
+  UNION ALL
+    SELECT c.id, c.name, down.effect, down.depth + 1
+    FROM element c JOIN down ON c.parent_id = down.id
+    WHERE down.depth < ` + fmt.Sprint(maxDepth) + `
+)
+SELECT DISTINCT name, effect, CASE WHEN name = '*' THEN 1 ELSE 0 END AS root FROM down
+WHERE name = '*' OR name LIKE ? ESCAPE '!'`
+	var rows []ReachRow
+	err := s.db.WithContext(ctx).Raw(query, userID, userID, componentID, minOrdinal, likePrefix(kind+":")).Scan(&rows).Error
+	return rows, classify(err, "readable elements")
+}
