@@ -17,7 +17,9 @@ import (
 	"github.com/ml-studio/ml-studio/pkg/server"
 
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/api"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/config"
+	accesssvc "github.com/ml-studio/ml-studio/services/cerberus/internal/service"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
 )
 
@@ -51,14 +53,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer func() { _ = log.Sync() }()
-	if err := serve(ctx, cfg, log); err != nil {
+	if err := serve(ctx, cfg, stdout, log); err != nil {
 		log.Error("exit", zap.Error(err))
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, cfg config.Config, log *zap.Logger) error {
+func serve(ctx context.Context, cfg config.Config, stdout io.Writer, log *zap.Logger) error {
 	db, err := store.Open(cfg.DatabaseDSN, log)
 	if err != nil {
 		return err
@@ -73,9 +75,36 @@ func serve(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 	}
 	log.Info("database ready", zap.String("dialect", string(db.Dialect())), zap.Strings("migrations_applied", applied))
 
+	if err := db.LoadCatalogue(ctx); err != nil {
+		return err
+	}
+	passwords, err := authn.NewPasswords(cfg.BcryptCost, cfg.PasswordMinLength)
+	if err != nil {
+		return fmt.Errorf("passwords: %w", err)
+	}
+	throttle := authn.NewThrottle(authn.ThrottleConfig{MaxFailures: cfg.LoginMaxFailures, Window: cfg.LoginWindow, Lockout: cfg.LoginLockout})
+	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL}, db, passwords, throttle, log)
+	if err := bootstrap(ctx, svc, cfg, stdout, log); err != nil {
+		return err
+	}
+
 	srv := server.New(cfg.ServerConfig, log, service, server.Check{Name: "database", Run: db.Ping})
-	api.Register(srv.Engine(), db)
+	api.Register(srv.Engine(), db, svc)
 	return srv.Run(ctx, server.Listen(cfg.Host, cfg.Port))
+}
+
+// bootstrap creates the first admin of an empty database. A generated
+// password goes to standard output once, never to the log.
+func bootstrap(ctx context.Context, svc *accesssvc.Service, cfg config.Config, stdout io.Writer, log *zap.Logger) error {
+	created, generated, err := svc.Bootstrap(ctx, cfg.AdminUsername, cfg.AdminPassword)
+	if err != nil || !created {
+		return err
+	}
+	log.Info("created the first admin", zap.String("username", cfg.AdminUsername))
+	if generated != "" {
+		fmt.Fprintf(stdout, "\n  First admin created.\n    username: %s\n    password: %s\n  It is shown this once: sign in and change it.\n\n", cfg.AdminUsername, generated)
+	}
+	return nil
 }
 
 // waitForDatabase lets cerberus start before its database (compose, k8s).

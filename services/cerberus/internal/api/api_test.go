@@ -34,7 +34,7 @@ func TestIndex(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := server.New(server.Config{}, zap.NewNop(), "cerberus")
-			api.Register(srv.Engine(), tt.db)
+			api.Register(srv.Engine(), tt.db, nil)
 			rec := httptest.NewRecorder()
 			srv.Engine().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 			if rec.Code != tt.wantStatus || rec.Body.String() != tt.wantBody {

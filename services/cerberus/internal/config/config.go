@@ -25,8 +25,38 @@ type Config struct {
 	Port         pkgconfig.Port `default:"5000" desc:"TCP port to listen on"`
 	DatabaseDSN  store.DSN      `split_words:"true" default:"sqlite:auth.db" desc:"database: sqlite:PATH (embedded; the file's base name is the database name) or mysql://user:password@host:3306/auth"`
 	DatabaseWait time.Duration  `split_words:"true" default:"60s" desc:"at start, how long to wait for the database before giving up"`
+
+	AdminUsername     string        `split_words:"true" default:"admin" desc:"the first admin's username, created when the database has no user"`
+	AdminPassword     string        `split_words:"true" desc:"the first admin's password; when empty one is generated and printed once on standard output"`
+	PasswordMinLength int           `split_words:"true" default:"12" desc:"minimum password length"`
+	BcryptCost        int           `split_words:"true" default:"10" desc:"bcrypt cost of password hashes (4-31)"`
+	SessionTTL        time.Duration `split_words:"true" default:"12h" desc:"how long a login session lasts"`
+	TokenDefaultTTL   time.Duration `split_words:"true" default:"2160h" desc:"lifetime of an API token created without expires_in_days (90 days)"`
+	TokenMaxTTL       time.Duration `split_words:"true" default:"8760h" desc:"longest lifetime an API token may be given (365 days)"`
+	LoginMaxFailures  int           `split_words:"true" default:"5" desc:"failed logins per account or address before it is throttled"`
+	LoginWindow       time.Duration `split_words:"true" default:"15m" desc:"window in which failed logins are counted"`
+	LoginLockout      time.Duration `split_words:"true" default:"15m" desc:"how long a throttled account or address must wait"`
 	ServerConfig
 	LoggingConfig
+}
+
+// Validate checks what one field alone cannot.
+func (c *Config) Validate() error {
+	switch {
+	case c.PasswordMinLength < 8 || c.PasswordMinLength > 72:
+		return &pkgconfig.Error{Key: Prefix + "_PASSWORD_MIN_LENGTH", Reason: "must be from 8 to 72"}
+	case c.BcryptCost < 4 || c.BcryptCost > 31:
+		return &pkgconfig.Error{Key: Prefix + "_BCRYPT_COST", Reason: "must be from 4 to 31"}
+	case c.SessionTTL < time.Minute:
+		return &pkgconfig.Error{Key: Prefix + "_SESSION_TTL", Reason: "must be at least 1m"}
+	case c.TokenMaxTTL < time.Hour || c.TokenDefaultTTL < time.Minute || c.TokenDefaultTTL > c.TokenMaxTTL:
+		return &pkgconfig.Error{Key: Prefix + "_TOKEN_DEFAULT_TTL", Reason: "must be at least 1m and at most CERBERUS_TOKEN_MAX_TTL (at least 1h)"}
+	case c.LoginMaxFailures < 1:
+		return &pkgconfig.Error{Key: Prefix + "_LOGIN_MAX_FAILURES", Reason: "must be at least 1"}
+	case c.AdminPassword != "" && len(c.AdminPassword) < c.PasswordMinLength:
+		return &pkgconfig.Error{Key: Prefix + "_ADMIN_PASSWORD", Reason: "must be at least CERBERUS_PASSWORD_MIN_LENGTH characters"}
+	}
+	return nil
 }
 
 // Load reads and validates the settings.

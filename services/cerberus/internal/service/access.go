@@ -1,0 +1,208 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
+)
+
+// ElementView is an element as the API shows it.
+type ElementView struct {
+	Name      string `json:"name"`
+	Parent    string `json:"parent,omitempty"`
+	CreatedAt string `json:"created_at"`
+}
+
+// RegisterElement records a new element under parent. The creator gets
+// manage on it. Who may: admins, and holders of create on the parent (or on
+// the component root when there is no parent).
+func (s *Service) RegisterElement(ctx context.Context, m Meta, p Principal, name, parent string) (ElementView, error) {
+	comp, err := s.store.ComponentID(Component)
+	if err != nil {
+		return ElementView{}, err
+	}
+	if err := validElement(name); err != nil {
+		return ElementView{}, err
+	}
+	if parent != "" {
+		if err := validElement(parent); err != nil {
+			return ElementView{}, err
+		}
+	}
+	where := parent
+	if where == "" {
+		where = store.Root
+	}
+	d, err := s.decide(ctx, p.Subject, comp, where, "create")
+	if err != nil {
+		return ElementView{}, err
+	}
+	if !d.Allowed {
+		s.audit(ctx, m, &p, "element.register", name, "denied", d.Reason)
+		return ElementView{}, fmt.Errorf("you may not create elements in %q: %w", where, apierror.ErrForbidden)
+	}
+	creator := &p.ID
+	e, err := s.store.RegisterElement(ctx, comp, name, parent, creator)
+	s.audit(ctx, m, &p, "element.register", name, resultOf(err), parent)
+	if err != nil {
+		return ElementView{}, err
+	}
+	return ElementView{Name: e.Name, Parent: parent, CreatedAt: e.CreatedAt.UTC().Format(timeFormat)}, nil
+}
+
+// GrantRequest names a grant to add or remove.
+type GrantRequest struct {
+	Element   string `json:"element"`
+	Operation string `json:"operation"`
+	Effect    string `json:"effect"`
+	User      string `json:"user"`
+	Group     string `json:"group"`
+}
+
+// ChangeGrant adds or (revoke) removes a grant. Who may: admins and holders
+// of manage on the element. A revocation is seen by the very next decision.
+func (s *Service) ChangeGrant(ctx context.Context, m Meta, p Principal, r GrantRequest, revoke bool) error {
+	comp, err := s.store.ComponentID(Component)
+	if err != nil {
+		return err
+	}
+	spec, target, err := s.grantSpec(ctx, comp, r)
+	if err != nil {
+		return err
+	}
+	action := "grant.add"
+	if revoke {
+		action = "grant.revoke"
+	}
+	d, err := s.decide(ctx, p.Subject, comp, r.Element, "manage")
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		s.audit(ctx, m, &p, action, r.Element, "denied", d.Reason)
+		return fmt.Errorf("changing access to %q needs manage on it: %w", r.Element, apierror.ErrForbidden)
+	}
+	spec.By = &p.ID
+	if revoke {
+		err = s.store.Revoke(ctx, spec)
+	} else {
+		err = s.store.Grant(ctx, spec)
+	}
+	s.audit(ctx, m, &p, action, r.Element, resultOf(err), fmt.Sprintf("%s %s to %s", spec.Effect, spec.Operation, target))
+	return err
+}
+
+func (s *Service) grantSpec(ctx context.Context, comp uint64, r GrantRequest) (store.GrantSpec, string, error) {
+	spec := store.GrantSpec{ComponentID: comp, Element: r.Element, Operation: r.Operation, Effect: r.Effect}
+	if spec.Effect == "" {
+		spec.Effect = store.Allow
+	}
+	switch {
+	case r.Element == "":
+		return spec, "", apierror.Required("element")
+	case spec.Effect != store.Allow && spec.Effect != store.Deny:
+		return spec, "", invalid("effect must be allow or deny")
+	case spec.Effect == store.Allow && r.Operation == "":
+		return spec, "", apierror.Required("operation")
+	case (r.User == "") == (r.Group == ""):
+		return spec, "", invalid("name exactly one of user or group")
+	}
+	if err := validElement(r.Element); err != nil {
+		return spec, "", err
+	}
+	if spec.Effect == store.Deny {
+		spec.Operation = ""
+	} else if _, err := s.store.OperationByName(r.Operation); err != nil {
+		return spec, "", err
+	}
+	if r.User != "" {
+		u, err := s.store.UserByName(ctx, r.User)
+		if err != nil {
+			return spec, "", err
+		}
+		spec.Subject = store.Subject{Kind: store.SubjectUser, ID: u.ID}
+		return spec, "user:" + u.Username, nil
+	}
+	g, err := s.store.GroupByName(ctx, r.Group)
+	if err != nil {
+		return spec, "", err
+	}
+	spec.Subject = store.Subject{Kind: store.SubjectGroup, ID: g.ID}
+	return spec, "group:" + g.Name, nil
+}
+
+// GrantView is a grant in an access list.
+type GrantView struct {
+	Subject   string `json:"subject"` // user:<name> or group:<name>
+	Element   string `json:"element"`
+	Operation string `json:"operation,omitempty"`
+	Effect    string `json:"effect"`
+	Inherited bool   `json:"inherited"`
+	GrantedAt string `json:"granted_at"`
+}
+
+func viewGrants(rows []store.GrantRow) []GrantView {
+	out := make([]GrantView, 0, len(rows))
+	for _, r := range rows {
+		v := GrantView{Subject: r.SubjectKind + ":" + r.SubjectName, Element: r.Element, Operation: r.Operation, Effect: r.Effect, Inherited: r.Depth != 0, GrantedAt: r.CreatedAt.UTC().Format(timeFormat)}
+		if r.Effect == store.Deny {
+			v.Operation = ""
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// AccessTo answers "who has access to element E": its grants and those
+// inherited from above. Who may ask: admins and readers of E.
+func (s *Service) AccessTo(ctx context.Context, p Principal, element string) ([]GrantView, error) {
+	comp, err := s.store.ComponentID(Component)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.decide(ctx, p.Subject, comp, element, "read")
+	if err != nil {
+		return nil, err
+	}
+	if !d.Allowed {
+		return nil, fmt.Errorf("element %q: %w", element, apierror.ErrNotFound) // do not confirm it exists
+	}
+	rows, err := s.store.AccessTo(ctx, comp, element)
+	return viewGrants(rows), err
+}
+
+// GrantsOf answers "what may user U do": admins for anyone, users for themselves.
+func (s *Service) GrantsOf(ctx context.Context, p Principal, username string) ([]GrantView, error) {
+	if !p.IsAdmin && p.Username != username {
+		return nil, fmt.Errorf("you may only see your own access: %w", apierror.ErrForbidden)
+	}
+	comp, err := s.store.ComponentID(Component)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.UserByName(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.GrantsOf(ctx, comp, u.ID)
+	return viewGrants(rows), err
+}
+
+// decide is one decision: one query.
+func (s *Service) decide(ctx context.Context, who authz.Subject, comp uint64, element, operation string) (authz.Decision, error) {
+	op, err := s.store.OperationByName(operation)
+	if err != nil {
+		return authz.Decision{}, err
+	}
+	if who.IsAdmin || !who.IsActive {
+		return authz.Decide(who, element, op, nil), nil // no query needed
+	}
+	rows, err := s.store.ChainGrants(ctx, who.ID, comp, []string{element})
+	if err != nil {
+		return authz.Decision{}, err
+	}
+	return authz.Decide(who, element, op, rows), nil
+}

@@ -1,0 +1,144 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
+)
+
+// Session is what a login returns: the secret is shown once.
+type Session struct {
+	Token     string   `json:"token"`
+	ExpiresAt string   `json:"expires_at"`
+	User      UserView `json:"user"`
+}
+
+var errBadLogin = fmt.Errorf("wrong username or password: %w", apierror.ErrUnauthorized)
+
+// Login checks a password and opens a session.
+func (s *Service) Login(ctx context.Context, m Meta, username, password string) (Session, error) {
+	u, err := s.checkPassword(ctx, m, username, password)
+	if err != nil {
+		return Session{}, err
+	}
+	secret, hash, err := authn.NewToken(authn.Session)
+	if err != nil {
+		return Session{}, err
+	}
+	cred := store.Credential{UserID: u.ID, Kind: string(authn.Session), Name: "session", TokenHash: hash, CreatedAt: s.now(), ExpiresAt: s.now().Add(s.cfg.SessionTTL)}
+	if err := s.store.CreateCredential(ctx, &cred); err != nil {
+		return Session{}, err
+	}
+	s.audit(ctx, m, &Principal{Subject: subjectOf(u)}, "login", "user:"+u.Username, "ok", "")
+	return Session{Token: secret, ExpiresAt: cred.ExpiresAt.Format(timeFormat), User: viewUser(u)}, nil
+}
+
+// checkPassword verifies a password, throttling failures per account and
+// per address, and auditing every refusal.
+func (s *Service) checkPassword(ctx context.Context, m Meta, username, password string) (store.User, error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	keys := []string{"user:" + username, "ip:" + m.ClientIP}
+	if wait, blocked := s.throttle.Check(keys...); blocked {
+		s.audit(ctx, m, nil, "login", "user:"+username, "throttled", "")
+		return store.User{}, &apierror.Error{Status: 429, Message: "too many failed logins; try again later", RetryAfter: int(math.Ceil(wait.Seconds()))}
+	}
+	u, err := s.store.UserByName(ctx, username)
+	switch {
+	case errors.Is(err, apierror.ErrNotFound):
+		s.passwords.DummyVerify(password) // same time as a real check: no account enumeration
+		s.throttle.Fail(keys...)
+		s.audit(ctx, m, nil, "login", "user:"+username, "denied", "unknown user")
+		return store.User{}, errBadLogin
+	case err != nil:
+		return store.User{}, err
+	}
+	actor := &Principal{Subject: subjectOf(u)}
+	if !s.passwords.Verify(u.PasswordHash, password) {
+		s.throttle.Fail(keys...)
+		s.audit(ctx, m, actor, "login", "user:"+username, "denied", "wrong password")
+		return store.User{}, errBadLogin
+	}
+	if !u.IsActive {
+		s.audit(ctx, m, actor, "login", "user:"+username, "denied", "user disabled")
+		return store.User{}, fmt.Errorf("this account is disabled: %w", apierror.ErrUnauthorized)
+	}
+	s.throttle.Reset(keys[0])
+	return u, nil
+}
+
+// Logout revokes the session (or token) the caller used.
+func (s *Service) Logout(ctx context.Context, m Meta, p Principal) error {
+	if err := s.store.RevokeCredential(ctx, p.CredentialID, s.now()); err != nil {
+		return err
+	}
+	s.audit(ctx, m, &p, "logout", "user:"+p.Username, "ok", "")
+	return nil
+}
+
+var errBadToken = fmt.Errorf("invalid, expired or revoked token: %w", apierror.ErrUnauthorized)
+
+// Authenticate resolves a session or API token secret to its user: one
+// indexed query by SHA-256 hash, never a password hash.
+func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
+	kind, ok := authn.KindOf(secret)
+	if !ok {
+		return Principal{}, errBadToken
+	}
+	owner, err := s.store.ResolveCredential(ctx, authn.HashToken(secret), s.now())
+	switch {
+	case errors.Is(err, apierror.ErrNotFound):
+		return Principal{}, errBadToken
+	case err != nil:
+		return Principal{}, err
+	}
+	if owner.Credential.Kind != string(kind) {
+		return Principal{}, errBadToken
+	}
+	if !owner.User.IsActive {
+		return Principal{}, fmt.Errorf("this account is disabled: %w", apierror.ErrUnauthorized)
+	}
+	if kind == authn.APIToken && stale(owner.Credential, s.now()) {
+		go s.touch(owner.Credential.ID)
+	}
+	return Principal{Subject: subjectOf(owner.User), CredentialID: owner.Credential.ID, Kind: kind}, nil
+}
+
+// AuthenticateBasic accepts HTTP basic credentials the way the MLflow client
+// sends them: username with a password, or username with an API token.
+func (s *Service) AuthenticateBasic(ctx context.Context, m Meta, username, secret string) (Principal, error) {
+	if _, isToken := authn.KindOf(secret); isToken {
+		p, err := s.Authenticate(ctx, secret)
+		if err != nil {
+			return p, err
+		}
+		if p.Username != strings.ToLower(username) {
+			return Principal{}, errBadToken
+		}
+		return p, nil
+	}
+	// A basic-auth password check is one request, not a session: nothing is stored.
+	u, err := s.checkPassword(ctx, m, username, secret)
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{Subject: subjectOf(u)}, nil
+}
+
+func (s *Service) touch(id uint64) {
+	if err := s.store.TouchCredential(context.Background(), id, s.now()); err != nil {
+		s.log.Warn("record token use", zap.Error(err))
+	}
+}
+
+func subjectOf(u store.User) authz.Subject {
+	return authz.Subject{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin, IsActive: u.IsActive}
+}

@@ -1,0 +1,223 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
+)
+
+// stale reports whether a credential's last use is old enough to record again.
+func stale(c store.Credential, now time.Time) bool {
+	return c.LastUsedAt == nil || now.Sub(*c.LastUsedAt) > time.Minute
+}
+
+// maxBatch bounds one batch decision.
+const maxBatch = 1000
+
+// AuthzRequest asks about one or many elements for one subject. The subject
+// is the bearer of Token, or, for admins asking on someone's behalf, User.
+type AuthzRequest struct {
+	Token     string   `json:"token"`
+	User      string   `json:"user"`
+	Component string   `json:"component"`
+	Element   string   `json:"element"`
+	Elements  []string `json:"elements"`
+	Operation string   `json:"operation"`
+	Kind      string   `json:"kind"`
+}
+
+// AuthzAnswer is a single decision and who it was for.
+type AuthzAnswer struct {
+	authz.Decision
+	User *UserView `json:"user"`
+}
+
+// subjectFor resolves the request's subject. An unknown, expired or revoked
+// token is a denial, not an error: the caller asked a question and gets an answer.
+func (s *Service) subjectFor(ctx context.Context, caller *Principal, r AuthzRequest) (authz.Subject, *UserView, string, error) {
+	switch {
+	case r.Token != "" && r.User != "":
+		return authz.Subject{}, nil, "", invalid("give token or user, not both")
+	case r.Token != "":
+		p, err := s.Authenticate(ctx, r.Token)
+		if apierror.Resolve(err).Status == 401 {
+			return authz.Subject{}, nil, apierror.Resolve(err).Message, nil
+		}
+		if err != nil {
+			return authz.Subject{}, nil, "", err
+		}
+		return p.Subject, userView(p.Subject), "", nil
+	case r.User != "":
+		if caller == nil || !caller.IsAdmin {
+			return authz.Subject{}, nil, "", fmt.Errorf("asking on behalf of a user needs an admin's credentials: %w", apierror.ErrForbidden)
+		}
+		u, err := s.store.UserByName(ctx, r.User)
+		if err != nil {
+			return authz.Subject{}, nil, "", err
+		}
+		return subjectOf(u), userView(subjectOf(u)), "", nil
+	default:
+		return authz.Subject{}, nil, "", apierror.Required("token")
+	}
+}
+
+func userView(s authz.Subject) *UserView {
+	return &UserView{ID: s.ID, Username: s.Username, IsAdmin: s.IsAdmin, IsActive: s.IsActive}
+}
+
+func (s *Service) component(name string) (uint64, error) {
+	if name == "" {
+		return 0, apierror.Required("component")
+	}
+	return s.store.ComponentID(name)
+}
+
+// Authorize answers one decision; denials are audited.
+func (s *Service) Authorize(ctx context.Context, m Meta, caller *Principal, r AuthzRequest) (AuthzAnswer, error) {
+	if r.Element == "" {
+		return AuthzAnswer{}, apierror.Required("element")
+	}
+	if r.Operation == "" {
+		return AuthzAnswer{}, apierror.Required("operation")
+	}
+	comp, err := s.component(r.Component)
+	if err != nil {
+		return AuthzAnswer{}, err
+	}
+	who, view, why, err := s.subjectFor(ctx, caller, r)
+	if err != nil {
+		return AuthzAnswer{}, err
+	}
+	if why != "" {
+		s.audit(ctx, m, nil, "authorize", r.Element, "denied", r.Operation+": "+why)
+		return AuthzAnswer{Decision: authz.Decision{Reason: why}}, nil
+	}
+	d, err := s.decide(ctx, who, comp, r.Element, r.Operation)
+	if err != nil {
+		return AuthzAnswer{}, err
+	}
+	if !d.Allowed {
+		s.audit(ctx, m, &Principal{Subject: who}, "authorize", r.Element, "denied", r.Operation+": "+d.Reason)
+	}
+	return AuthzAnswer{Decision: d, User: view}, nil
+}
+
+// BatchAnswer maps each element to its decision.
+type BatchAnswer struct {
+	Decisions map[string]authz.Decision `json:"decisions"`
+	User      *UserView                 `json:"user"`
+}
+
+// AuthorizeBatch answers for up to 1,000 elements in one query.
+func (s *Service) AuthorizeBatch(ctx context.Context, caller *Principal, r AuthzRequest) (BatchAnswer, error) {
+	switch {
+	case len(r.Elements) == 0:
+		return BatchAnswer{}, apierror.Required("elements")
+	case len(r.Elements) > maxBatch:
+		return BatchAnswer{}, invalid("at most %d elements per batch", maxBatch)
+	case r.Operation == "":
+		return BatchAnswer{}, apierror.Required("operation")
+	}
+	comp, err := s.component(r.Component)
+	if err != nil {
+		return BatchAnswer{}, err
+	}
+	op, err := s.store.OperationByName(r.Operation)
+	if err != nil {
+		return BatchAnswer{}, err
+	}
+	who, view, why, err := s.subjectFor(ctx, caller, r)
+	if err != nil {
+		return BatchAnswer{}, err
+	}
+	out := BatchAnswer{Decisions: make(map[string]authz.Decision, len(r.Elements)), User: view}
+	if why != "" {
+		for _, e := range r.Elements {
+			out.Decisions[e] = authz.Decision{Reason: why}
+		}
+		return out, nil
+	}
+	var rows []store.ChainGrant
+	if who.IsActive && !who.IsAdmin {
+		if rows, err = s.store.ChainGrants(ctx, who.ID, comp, r.Elements); err != nil {
+			return BatchAnswer{}, err
+		}
+	}
+	out.Decisions = authz.DecideBatch(who, r.Elements, op, rows)
+	return out, nil
+}
+
+// ReadableAnswer is the set of elements of one kind the subject may access.
+type ReadableAnswer struct {
+	authz.Readable
+	User *UserView `json:"user"`
+}
+
+// Readable answers "which elements of kind K may this user <operation>" in
+// one query, for building search filters.
+func (s *Service) Readable(ctx context.Context, caller *Principal, r AuthzRequest) (ReadableAnswer, error) {
+	if r.Kind == "" {
+		return ReadableAnswer{}, apierror.Required("kind")
+	}
+	if !kinds[r.Kind] {
+		return ReadableAnswer{}, invalid("kind must be project, experiment or registered_model")
+	}
+	if r.Operation == "" {
+		r.Operation = "read"
+	}
+	comp, err := s.component(r.Component)
+	if err != nil {
+		return ReadableAnswer{}, err
+	}
+	op, err := s.store.OperationByName(r.Operation)
+	if err != nil {
+		return ReadableAnswer{}, err
+	}
+	if op.Ordinal == 0 {
+		return ReadableAnswer{}, invalid("operation must be read, edit or manage")
+	}
+	who, view, why, err := s.subjectFor(ctx, caller, r)
+	if err != nil {
+		return ReadableAnswer{}, err
+	}
+	if why != "" {
+		return ReadableAnswer{Readable: authz.Reduce(authz.Subject{}, nil)}, nil
+	}
+	var rows []store.ReachRow
+	if who.IsActive && !who.IsAdmin {
+		if rows, err = s.store.Reach(ctx, who.ID, comp, r.Kind, op.Ordinal); err != nil {
+			return ReadableAnswer{}, err
+		}
+	}
+	return ReadableAnswer{Readable: authz.Reduce(who, rows), User: view}, nil
+}
+
+// AuditView is an audit entry as admins see it.
+type AuditView struct {
+	ID        uint64 `json:"id"`
+	At        string `json:"at"`
+	Actor     string `json:"actor"`
+	Action    string `json:"action"`
+	Target    string `json:"target"`
+	Result    string `json:"result"`
+	Detail    string `json:"detail"`
+	RequestID string `json:"request_id"`
+	ClientIP  string `json:"client_ip"`
+}
+
+// Audit lists the trail (admins only).
+func (s *Service) Audit(ctx context.Context, p Principal, f store.AuditFilter, page store.Page) ([]AuditView, int64, error) {
+	if err := requireAdmin(p); err != nil {
+		return nil, 0, err
+	}
+	rows, total, err := s.store.Audit(ctx, f, page)
+	out := make([]AuditView, 0, len(rows))
+	for _, e := range rows {
+		out = append(out, AuditView{ID: e.ID, At: e.At.UTC().Format(time.RFC3339Nano), Actor: e.Actor, Action: e.Action, Target: e.Target, Result: e.Result, Detail: e.Detail, RequestID: e.RequestID, ClientIP: e.ClientIP})
+	}
+	return out, total, err
+}

@@ -1,0 +1,117 @@
+// Package service is cerberus's use cases: who may call what, and the audit
+// trail of it. Handlers call it; it calls the store and the decision engine.
+// Errors carry apierror kinds, turned into statuses in one place.
+package service
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
+)
+
+// Config tunes the service.
+type Config struct {
+	SessionTTL     time.Duration
+	MaxTokenTTL    time.Duration
+	DefaultTokenTT time.Duration
+}
+
+// Service is cerberus's behaviour.
+type Service struct {
+	cfg       Config
+	store     *store.Store
+	passwords *authn.Passwords
+	throttle  *authn.Throttle
+	log       *zap.Logger
+	now       func() time.Time
+}
+
+// New wires the service.
+func New(cfg Config, s *store.Store, p *authn.Passwords, t *authn.Throttle, log *zap.Logger) *Service {
+	return &Service{cfg: cfg, store: s, passwords: p, throttle: t, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Principal is an authenticated caller.
+type Principal struct {
+	authz.Subject
+	CredentialID uint64
+	Kind         authn.Kind
+}
+
+// Meta is what the audit trail records of a request.
+type Meta struct {
+	RequestID string
+	ClientIP  string
+}
+
+// Component is the only component so far; the API names it explicitly so
+// more can be added.
+const Component = "ml_studio"
+
+var (
+	usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	groupRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$`)
+	kinds      = map[string]bool{"project": true, "experiment": true, "registered_model": true}
+)
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), apierror.ErrInvalid)
+}
+
+// validElement checks an element name is `*` or kind:key with a known kind.
+func validElement(name string) error {
+	if name == store.Root {
+		return nil
+	}
+	kind, key, ok := strings.Cut(name, ":")
+	switch {
+	case !ok || !kinds[kind]:
+		return invalid("element %q must be *, project:<key>, experiment:<id> or registered_model:<name>", truncate(name))
+	case key == "" || len(name) > 512:
+		return invalid("element %q needs a key of at most 512 characters in all", truncate(name))
+	}
+	return nil
+}
+
+func truncate(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+// clip bounds s to n bytes for a fixed-width column.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// audit records an entry; a failure to record is logged, not returned: the
+// action itself already happened.
+func (s *Service) audit(ctx context.Context, m Meta, actor *Principal, action, target, result, detail string) {
+	e := &store.AuditEntry{Action: action, Target: clip(target, 600), Result: result, Detail: clip(detail, 1024), RequestID: m.RequestID, ClientIP: m.ClientIP}
+	if actor != nil {
+		e.ActorID, e.Actor = &actor.ID, actor.Username
+	}
+	if err := s.store.Record(context.WithoutCancel(ctx), e); err != nil {
+		s.log.Error("audit", zap.String("action", action), zap.Error(err))
+	}
+}
+
+func requireAdmin(p Principal) error {
+	if !p.IsAdmin {
+		return fmt.Errorf("only an admin may do this: %w", apierror.ErrForbidden)
+	}
+	return nil
+}

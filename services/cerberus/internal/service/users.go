@@ -1,0 +1,209 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
+)
+
+const timeFormat = time.RFC3339
+
+// UserView is a user as the API shows it: never the password hash.
+type UserView struct {
+	ID          uint64 `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Email       string `json:"email"`
+	IsActive    bool   `json:"is_active"`
+	IsAdmin     bool   `json:"is_admin"`
+	CreatedAt   string `json:"created_at,omitempty"`
+}
+
+func viewUser(u store.User) UserView {
+	return UserView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Email: u.Email,
+		IsActive: u.IsActive, IsAdmin: u.IsAdmin, CreatedAt: u.CreatedAt.UTC().Format(timeFormat)}
+}
+
+// NewUser is what creating a user takes.
+type NewUser struct {
+	Username    string `json:"username"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+	Email       string `json:"email"`
+	IsAdmin     bool   `json:"is_admin"`
+}
+
+func (n *NewUser) validate() error {
+	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	switch {
+	case n.Username == "":
+		return apierror.Required("username")
+	case !usernameRe.MatchString(n.Username):
+		return invalid("username must be 1-64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+	case len(n.DisplayName) > 128:
+		return invalid("display_name must be at most 128 characters")
+	}
+	return validEmail(n.Email)
+}
+
+func validEmail(e string) error {
+	if e == "" {
+		return nil
+	}
+	if a, err := mail.ParseAddress(e); err != nil || a.Address != e || len(e) > 254 {
+		return invalid("email %q is not a valid address", truncate(e))
+	}
+	return nil
+}
+
+// CreateUser makes an account (admins only).
+func (s *Service) CreateUser(ctx context.Context, m Meta, p Principal, n NewUser) (UserView, error) {
+	if err := requireAdmin(p); err != nil {
+		return UserView{}, err
+	}
+	u, err := s.createUser(ctx, n)
+	s.audit(ctx, m, &p, "user.create", "user:"+n.Username, resultOf(err), errText(err))
+	return viewUser(u), err
+}
+
+func (s *Service) createUser(ctx context.Context, n NewUser) (store.User, error) {
+	if err := n.validate(); err != nil {
+		return store.User{}, err
+	}
+	hash, err := s.passwords.Hash(n.Password)
+	if err != nil {
+		return store.User{}, invalid("password: %v", err)
+	}
+	u := store.User{Username: n.Username, DisplayName: n.DisplayName, Email: n.Email, PasswordHash: hash, IsActive: true, IsAdmin: n.IsAdmin}
+	return u, s.store.CreateUser(ctx, &u)
+}
+
+// Bootstrap creates the first admin when there is no user at all. With an
+// empty password it generates one; the caller prints it once.
+func (s *Service) Bootstrap(ctx context.Context, username, password string) (created bool, generated string, err error) {
+	n, err := s.store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return false, "", err
+	}
+	if password == "" {
+		if password, err = authn.GeneratePassword(); err != nil {
+			return false, "", err
+		}
+		generated = password
+	}
+	if _, err := s.createUser(ctx, NewUser{Username: username, Password: password, DisplayName: "Administrator", IsAdmin: true}); err != nil {
+		if errors.Is(err, apierror.ErrConflict) { // another replica made it first
+			return false, "", nil
+		}
+		return false, "", fmt.Errorf("create the first admin: %w", err)
+	}
+	s.audit(ctx, Meta{}, nil, "user.bootstrap", "user:"+username, "ok", "")
+	return true, generated, nil
+}
+
+// ListUsers pages through users (admins only).
+func (s *Service) ListUsers(ctx context.Context, p Principal, page store.Page) ([]UserView, int64, error) {
+	if err := requireAdmin(p); err != nil {
+		return nil, 0, err
+	}
+	users, total, err := s.store.ListUsers(ctx, page)
+	out := make([]UserView, 0, len(users))
+	for _, u := range users {
+		out = append(out, viewUser(u))
+	}
+	return out, total, err
+}
+
+// GetUser shows a user: admins see anyone, others themselves.
+func (s *Service) GetUser(ctx context.Context, p Principal, username string) (UserView, error) {
+	if !p.IsAdmin && p.Username != username {
+		return UserView{}, fmt.Errorf("you may only see your own account: %w", apierror.ErrForbidden)
+	}
+	u, err := s.store.UserByName(ctx, username)
+	return viewUser(u), err
+}
+
+// UserUpdate changes a user; nil fields stay as they are.
+type UserUpdate struct {
+	DisplayName *string `json:"display_name"`
+	Email       *string `json:"email"`
+	Password    *string `json:"password"`
+	IsActive    *bool   `json:"is_active"`
+	IsAdmin     *bool   `json:"is_admin"`
+}
+
+// UpdateUser lets users edit their own profile and password, and admins
+// anything. Disabling revokes all the user's sessions and tokens at once.
+func (s *Service) UpdateUser(ctx context.Context, m Meta, p Principal, username string, up UserUpdate) (UserView, error) {
+	self := p.Username == username
+	if !p.IsAdmin && (!self || up.IsActive != nil || up.IsAdmin != nil) {
+		return UserView{}, fmt.Errorf("only an admin may change another user or the active and admin flags: %w", apierror.ErrForbidden)
+	}
+	if p.IsAdmin && self && ((up.IsActive != nil && !*up.IsActive) || (up.IsAdmin != nil && !*up.IsAdmin)) {
+		return UserView{}, invalid("an admin cannot disable or demote their own account")
+	}
+	u, err := s.store.UserByName(ctx, username)
+	if err != nil {
+		return UserView{}, err
+	}
+	ch := store.UserChanges{DisplayName: up.DisplayName, Email: up.Email, IsActive: up.IsActive, IsAdmin: up.IsAdmin}
+	if up.Email != nil {
+		if err := validEmail(*up.Email); err != nil {
+			return UserView{}, err
+		}
+	}
+	if up.DisplayName != nil && len(*up.DisplayName) > 128 {
+		return UserView{}, invalid("display_name must be at most 128 characters")
+	}
+	if up.Password != nil {
+		hash, err := s.passwords.Hash(*up.Password)
+		if err != nil {
+			return UserView{}, invalid("password: %v", err)
+		}
+		ch.PasswordHash = &hash
+	}
+	u, err = s.store.UpdateUser(ctx, u.ID, ch)
+	s.audit(ctx, m, &p, "user.update", "user:"+username, resultOf(err), changedFields(up))
+	return viewUser(u), err
+}
+
+func changedFields(up UserUpdate) string {
+	var f []string
+	if up.DisplayName != nil {
+		f = append(f, "display_name")
+	}
+	if up.Email != nil {
+		f = append(f, "email")
+	}
+	if up.Password != nil {
+		f = append(f, "password")
+	}
+	if up.IsActive != nil {
+		f = append(f, fmt.Sprintf("is_active=%v", *up.IsActive))
+	}
+	if up.IsAdmin != nil {
+		f = append(f, fmt.Sprintf("is_admin=%v", *up.IsAdmin))
+	}
+	return strings.Join(f, ",")
+}
+
+func resultOf(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return apierror.Resolve(err).Message
+}
