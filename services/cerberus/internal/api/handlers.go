@@ -194,6 +194,23 @@ func (h handlers) registerElement(c *gin.Context) error {
 	return respond(c, http.StatusCreated, e, err)
 }
 
+func (h handlers) renameElement(c *gin.Context) error {
+	var in struct {
+		From string `json:"from"`
+		To   string `json:"to"`
+	}
+	if err := bind.JSON(c, &in); err != nil {
+		return err
+	}
+	switch {
+	case in.From == "":
+		return apierror.Required("from")
+	case in.To == "":
+		return apierror.Required("to")
+	}
+	return respond(c, http.StatusNoContent, nil, h.svc.RenameElement(c.Request.Context(), meta(c), principal(c), in.From, in.To))
+}
+
 func (h handlers) accessTo(c *gin.Context) error {
 	element := c.Query("element")
 	if element == "" {

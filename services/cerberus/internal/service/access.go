@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
@@ -205,4 +206,37 @@ func (s *Service) decide(ctx context.Context, who authz.Subject, comp uint64, el
 		return authz.Decision{}, err
 	}
 	return authz.Decide(who, element, op, rows), nil
+}
+
+// RenameElement renames an element keeping its grants, as a registered
+// model rename must keep access. Who may: admins and holders of manage.
+func (s *Service) RenameElement(ctx context.Context, m Meta, p Principal, from, to string) error {
+	comp, err := s.store.ComponentID(Component)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{from, to} {
+		if err := validElement(name); err != nil {
+			return err
+		}
+	}
+	if kindOf(from) != kindOf(to) || from == store.Root {
+		return invalid("a rename keeps the element's kind")
+	}
+	d, err := s.decide(ctx, p.Subject, comp, from, "manage")
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		s.audit(ctx, m, &p, "element.rename", from, "denied", d.Reason)
+		return fmt.Errorf("renaming %q needs manage on it: %w", from, apierror.ErrForbidden)
+	}
+	err = s.store.RenameElement(ctx, comp, from, to)
+	s.audit(ctx, m, &p, "element.rename", from, resultOf(err), "to "+to)
+	return err
+}
+
+func kindOf(element string) string {
+	kind, _, _ := strings.Cut(element, ":")
+	return kind
 }

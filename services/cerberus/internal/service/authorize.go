@@ -19,7 +19,9 @@ func stale(c store.Credential, now time.Time) bool {
 const maxBatch = 1000
 
 // AuthzRequest asks about one or many elements for one subject. The subject
-// is the bearer of Token, or, for admins asking on someone's behalf, User.
+// is the bearer of Token; for admins asking on someone's behalf, User; and
+// when neither is given, the caller authenticated by the request's own
+// Authorization header.
 type AuthzRequest struct {
 	Token     string   `json:"token"`
 	User      string   `json:"user"`
@@ -60,6 +62,10 @@ func (s *Service) subjectFor(ctx context.Context, caller *Principal, r AuthzRequ
 			return authz.Subject{}, nil, "", err
 		}
 		return subjectOf(u), userView(subjectOf(u)), "", nil
+	case caller != nil:
+		// No subject named: the decision is about the caller, authenticated
+		// by the forwarded Authorization header (Bearer or basic).
+		return caller.Subject, userView(caller.Subject), "", nil
 	default:
 		return authz.Subject{}, nil, "", apierror.Required("token")
 	}
