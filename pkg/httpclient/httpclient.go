@@ -76,8 +76,20 @@ func New(cfg Config, log *zap.Logger) *Client {
 	rc.Logger = zapLogger{log.Named("httpclient")}
 	// After the last attempt, hand back the upstream's own answer rather than
 	// a synthetic error, so callers can pass it through.
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.ErrorHandler = passthrough
 	return &Client{plain: base, retrying: rc.StandardClient()}
+}
+
+// passthrough is retryablehttp.PassthroughErrorHandler, except when an answer
+// came with an error (the context ended before the retry decision): then the
+// answer is closed and only the error returned, since http.Client drops such
+// an answer without closing it, which leaks its connection.
+func passthrough(resp *http.Response, err error, attempts int) (*http.Response, error) {
+	if err != nil && resp != nil {
+		_ = resp.Body.Close()
+		return nil, err
+	}
+	return retryablehttp.PassthroughErrorHandler(resp, err, attempts)
 }
 
 // Do sends req, retrying only when req cannot write twice.
