@@ -22,10 +22,18 @@ const MaxBody = 1 << 20
 
 // JSON decodes the body into v, refusing unknown fields, trailing data,
 // wrong types and bodies over MaxBody.
-func JSON(c *gin.Context, v any) error {
+func JSON(c *gin.Context, v any) error { return decode(c, v, true) }
+
+// JSONLoose is JSON accepting unknown fields: for bodies passed on to
+// another service that defines them.
+func JSONLoose(c *gin.Context, v any) error { return decode(c, v, false) }
+
+func decode(c *gin.Context, v any, strict bool) error {
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}

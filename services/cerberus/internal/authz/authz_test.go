@@ -48,7 +48,7 @@ func build(t *testing.T, s *store.Store) *world {
 		name, parent string
 		creator      *uint64
 	}{
-		{"*", "", nil}, {"project:alpha", "", nil}, {"project:beta", "", nil},
+		{"project:alpha", "", nil}, {"project:beta", "", nil}, // "*" comes with the migrations
 		{"experiment:1", "project:alpha", &alice}, {"experiment:2", "project:alpha", nil},
 		{"registered_model:m", "project:alpha", nil}, {"experiment:3", "project:beta", nil},
 	} {

@@ -16,6 +16,7 @@ import (
 	"github.com/ml-studio/ml-studio/pkg/logging"
 	"github.com/ml-studio/ml-studio/pkg/server"
 
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/api"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/cerberus"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/config"
@@ -55,13 +56,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	// One pooled keep-alive client per upstream.
 	cerb := cerberus.New(cfg.CerberusURL.String(), httpclient.New(cfg.Upstream(), log.Named("cerberus")))
-	mlf := mlflow.New(cfg.MlflowURL.String(), httpclient.New(cfg.Upstream(), log.Named("mlflow")))
+	mlf := mlflow.New(cfg.MlflowURL.String(),
+		httpclient.New(cfg.Upstream(), log.Named("mlflow")),
+		httpclient.New(cfg.Streaming(), log.Named("mlflow-stream")))
 
 	srv := server.New(cfg.ServerConfig, log, service,
 		server.Check{Name: "cerberus", Run: cerb.Ready},
 		server.Check{Name: "mlflow", Run: mlf.Health},
 	)
-	api.Register(srv.Engine())
+	api.Register(srv.Engine(), &api.Deps{
+		MLflow:         mlf,
+		Registry:       cerb,
+		Access:         access.NewAuthorizer(cerb, cfg.DecisionCache),
+		DefaultProject: cfg.DefaultProject,
+	})
 	if err := srv.Run(ctx, server.Listen(cfg.Host, cfg.Port)); err != nil {
 		log.Error("exit", zap.Error(err))
 		return 1

@@ -1,10 +1,19 @@
-// Package api is ml_studio's HTTP surface: the seed's /api routes.
+// Package api is ml_studio's HTTP surface: the seed's /api routes. Each call
+// names what it touches (access), asks cerberus, then does the work on
+// MLflow, whose answers pass through unchanged.
 package api
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/cerberus"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
 )
 
 // Welcome is the seed's answer on GET /, field order as the seed prints it.
@@ -14,9 +23,79 @@ type Welcome struct {
 	Status  string `json:"status"`
 }
 
-// Register adds ml_studio's routes.
-func Register(r gin.IRouter) {
+// Registry is what the API needs from cerberus besides decisions.
+type Registry interface {
+	Register(ctx context.Context, cred cerberus.Credential, name, parent string) error
+	Rename(ctx context.Context, cred cerberus.Credential, from, to string) error
+}
+
+// Deps are the API's collaborators.
+type Deps struct {
+	MLflow         *mlflow.Client
+	Registry       Registry
+	Access         *access.Authorizer
+	DefaultProject string // project of experiments and models created without one
+}
+
+type handlers struct{ Deps }
+
+// Register adds ml_studio's routes. With nil deps only / is served.
+func Register(r gin.IRouter, d *Deps) {
 	r.GET("/", func(c *gin.Context) {
 		c.JSON(http.StatusOK, Welcome{Message: "Welcome to ML Studio", Service: "ml_studio", Status: "Online"})
 	})
+	if d == nil {
+		return
+	}
+	h := handlers{*d}
+	api := r.Group("/api", requireCredential)
+	for _, rt := range h.routes() {
+		api.Handle(rt.method, rt.path, apierror.Handler(rt.handle))
+	}
+}
+
+// requireCredential refuses calls without credentials before any work.
+func requireCredential(c *gin.Context) {
+	if c.GetHeader("Authorization") == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="ml_studio", Basic realm="ml_studio"`)
+		apierror.Respond(c, apierror.Unauthorized("sign in first: send Authorization: Bearer <token> or basic credentials"))
+		return
+	}
+	c.Next()
+}
+
+func credential(c *gin.Context) cerberus.Credential {
+	return cerberus.Credential(c.GetHeader("Authorization"))
+}
+
+// route is one seed endpoint.
+type route struct {
+	method, path string
+	handle       func(c *gin.Context) error
+}
+
+// pass writes MLflow's answer as it came.
+func pass(c *gin.Context, resp *mlflow.Response) error {
+	c.Data(resp.Status, "application/json", resp.Body)
+	return nil
+}
+
+// forward sends p to MLflow: as a query for GET, as a JSON body otherwise.
+func (h handlers) forward(c *gin.Context, method, path string, p params) error {
+	resp, err := h.call(c.Request.Context(), method, path, p)
+	if err != nil {
+		return err
+	}
+	return pass(c, resp)
+}
+
+func (h handlers) call(ctx context.Context, method, path string, p params) (*mlflow.Response, error) {
+	if method == http.MethodGet {
+		q, err := p.query()
+		if err != nil {
+			return nil, err
+		}
+		return h.MLflow.Call(ctx, method, mlflow.API+path, url.Values(q), nil)
+	}
+	return h.MLflow.Call(ctx, method, mlflow.API+path, nil, map[string]any(p))
 }

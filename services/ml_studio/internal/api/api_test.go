@@ -13,7 +13,7 @@ import (
 
 func TestWelcomeIsTheSeedsExactBody(t *testing.T) {
 	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
-	api.Register(srv.Engine())
+	api.Register(srv.Engine(), nil)
 	rec := httptest.NewRecorder()
 	srv.Engine().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	const want = `{"message":"Welcome to ML Studio","service":"ml_studio","status":"Online"}`

@@ -1,12 +1,22 @@
 // Package cerberus is ml_studio's client of cerberus, the authority on who
-// may do what.
+// may do what. Every failure to get an answer is an error the caller turns
+// into a 503: authorization fails closed.
 package cerberus
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 
+	"github.com/ml-studio/ml-studio/pkg/apierror"
 	"github.com/ml-studio/ml-studio/pkg/httpclient"
 )
+
+// Component is ml_studio's component in cerberus's catalogue.
+const Component = "ml_studio"
 
 // Client talks to one cerberus.
 type Client struct {
@@ -22,4 +32,113 @@ func New(base string, hc *httpclient.Client) *Client {
 // Ready reports whether cerberus and its database answer.
 func (c *Client) Ready(ctx context.Context) error {
 	return c.http.Probe(ctx, c.base+"/readyz")
+}
+
+// User is who a decision was about.
+type User struct {
+	ID       uint64 `json:"id"`
+	Username string `json:"username"`
+	IsAdmin  bool   `json:"is_admin"`
+}
+
+// Decision is cerberus's answer for one element.
+type Decision struct {
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason"`
+	User    *User  `json:"user"`
+}
+
+// Readable is the set of elements of one kind the caller may access.
+type Readable struct {
+	All    bool     `json:"all"`
+	Names  []string `json:"names"`
+	Except []string `json:"except"`
+}
+
+// Credential is the caller's Authorization header, forwarded as is:
+// cerberus resolves Bearer tokens and basic credentials alike.
+type Credential string
+
+type authzRequest struct {
+	Component string   `json:"component"`
+	Element   string   `json:"element,omitempty"`
+	Elements  []string `json:"elements,omitempty"`
+	Operation string   `json:"operation"`
+	Kind      string   `json:"kind,omitempty"`
+}
+
+// Authorize asks whether the caller may do op on element.
+func (c *Client) Authorize(ctx context.Context, cred Credential, element, op string) (Decision, error) {
+	var d Decision
+	err := c.post(httpclient.MarkIdempotent(ctx), cred, "/api/authorize", authzRequest{Component: Component, Element: element, Operation: op}, &d)
+	return d, err
+}
+
+// AuthorizeBatch asks about many elements in one call.
+func (c *Client) AuthorizeBatch(ctx context.Context, cred Credential, elements []string, op string) (map[string]Decision, error) {
+	var out struct {
+		Decisions map[string]Decision `json:"decisions"`
+	}
+	err := c.post(httpclient.MarkIdempotent(ctx), cred, "/api/authorize/batch", authzRequest{Component: Component, Elements: elements, Operation: op}, &out)
+	return out.Decisions, err
+}
+
+// Readable asks which elements of kind the caller may do op on.
+func (c *Client) Readable(ctx context.Context, cred Credential, kind, op string) (Readable, error) {
+	var r Readable
+	err := c.post(httpclient.MarkIdempotent(ctx), cred, "/api/authorize/readable", authzRequest{Component: Component, Kind: kind, Operation: op}, &r)
+	return r, err
+}
+
+// Register records a new element under parent, the caller as its creator.
+func (c *Client) Register(ctx context.Context, cred Credential, name, parent string) error {
+	return c.post(ctx, cred, "/api/elements", map[string]string{"name": name, "parent": parent}, nil)
+}
+
+// Rename renames an element, keeping its grants.
+func (c *Client) Rename(ctx context.Context, cred Credential, from, to string) error {
+	return c.post(ctx, cred, "/api/elements/rename", map[string]string{"from": from, "to": to}, nil)
+}
+
+// post sends a JSON request with the caller's credential and decodes the answer.
+func (c *Client) post(ctx context.Context, cred Credential, path string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("build %s: %w", path, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if cred != "" {
+		req.Header.Set("Authorization", string(cred))
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return apierror.Unavailable(err, "the authorization service is unavailable")
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return apierror.Unavailable(err, "the authorization service is unavailable")
+	}
+	switch {
+	case resp.StatusCode >= 500:
+		return apierror.Unavailable(fmt.Errorf("cerberus %s: status %d", path, resp.StatusCode), "the authorization service is unavailable")
+	case resp.StatusCode >= 400:
+		// cerberus's own answer (401 bad credentials, 409 duplicate, …) reaches the caller.
+		var e apierror.Body
+		if json.Unmarshal(data, &e) != nil || e.Error == "" {
+			e.Error = http.StatusText(resp.StatusCode)
+		}
+		return apierror.New(resp.StatusCode, "%s", e.Error)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return apierror.Unavailable(err, "the authorization service gave an unreadable answer")
+	}
+	return nil
 }

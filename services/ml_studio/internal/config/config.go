@@ -27,6 +27,8 @@ type Config struct {
 	UpstreamTimeout time.Duration     `split_words:"true" default:"30s" desc:"time allowed for one call to cerberus or MLflow"`
 	UpstreamRetries int               `split_words:"true" default:"2" desc:"retries, with backoff, of calls that cannot write twice"`
 	UpstreamIdle    int               `split_words:"true" default:"64" desc:"idle keep-alive connections kept to each upstream"`
+	DecisionCache   time.Duration     `split_words:"true" default:"2s" desc:"how long an authorization answer is reused (0 turns the cache off); a revocation reaches each replica within this time"`
+	DefaultProject  string            `split_words:"true" default:"default" desc:"project of experiments and models created without a project parameter"`
 	ServerConfig
 	LoggingConfig
 }
@@ -38,6 +40,10 @@ func (c *Config) Validate() error {
 		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_RETRIES", Reason: "must be from 0 to 10"}
 	case c.UpstreamIdle < 1:
 		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_IDLE", Reason: "must be at least 1"}
+	case c.DecisionCache < 0 || c.DecisionCache > 5*time.Second:
+		return &pkgconfig.Error{Key: Prefix + "_DECISION_CACHE", Reason: "must be from 0s to 5s"}
+	case c.DefaultProject == "":
+		return &pkgconfig.Error{Key: Prefix + "_DEFAULT_PROJECT", Reason: "must not be empty"}
 	case c.UpstreamTimeout <= 0:
 		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_TIMEOUT", Reason: "must be positive"}
 	}
@@ -50,6 +56,15 @@ func (c *Config) Upstream() httpclient.Config {
 	h.Timeout = c.UpstreamTimeout
 	h.RetryMax = c.UpstreamRetries
 	h.MaxIdleConns = c.UpstreamIdle
+	return h
+}
+
+// Streaming is the client setting for artifact transfers: no whole-call
+// timeout (a large file may take long), the header timeout still applies.
+func (c *Config) Streaming() httpclient.Config {
+	h := c.Upstream()
+	h.Timeout = 0
+	h.RetryMax = 0
 	return h
 }
 

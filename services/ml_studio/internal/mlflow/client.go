@@ -1,24 +1,163 @@
-// Package mlflow is ml_studio's client of the MLflow tracking server.
+// Package mlflow is ml_studio's client of the MLflow tracking server: JSON
+// calls whose answers are passed through untouched, streams for artifacts,
+// and the run → experiment lookup authorization needs.
 package mlflow
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
 	"github.com/ml-studio/ml-studio/pkg/httpclient"
 )
 
+// API is the prefix of MLflow's REST API.
+const API = "/api/2.0/mlflow"
+
 // Client talks to one MLflow server.
 type Client struct {
-	base string
-	http *httpclient.Client
+	base    string
+	http    *httpclient.Client
+	stream  *httpclient.Client
+	runExps *expirable.LRU[string, string]
+	bufs    sync.Pool
 }
 
-// New returns a client of the MLflow server at base.
-func New(base string, hc *httpclient.Client) *Client {
-	return &Client{base: base, http: hc}
+// New returns a client of the MLflow server at base. hc serves JSON calls;
+// stream (no whole-call timeout) serves artifact transfers.
+func New(base string, hc, stream *httpclient.Client) *Client {
+	return &Client{
+		base:   base,
+		http:   hc,
+		stream: stream,
+		// A run never moves to another experiment: the mapping can live long.
+		runExps: expirable.NewLRU[string, string](100_000, nil, time.Hour),
+		bufs:    sync.Pool{New: func() any { return new(bytes.Buffer) }},
+	}
 }
 
 // Health reports whether MLflow answers its health endpoint.
 func (c *Client) Health(ctx context.Context) error {
 	return c.http.Probe(ctx, c.base+"/health")
+}
+
+// Response is an MLflow answer read whole.
+type Response struct {
+	Status int
+	Body   []byte
+}
+
+// OK reports a 2xx status.
+func (r *Response) OK() bool { return r.Status >= 200 && r.Status < 300 }
+
+// Call sends a JSON request (query for GET, body otherwise) and reads the
+// answer whole. MLflow being unreachable is a 502; MLflow's own errors come
+// back as a Response for the caller to pass through.
+func (c *Client) Call(ctx context.Context, method, path string, query url.Values, body any) (*Response, error) {
+	var reader io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encode MLflow request: %w", err)
+		}
+		reader = bytes.NewReader(data)
+	}
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, reader)
+	if err != nil {
+		return nil, fmt.Errorf("build MLflow request: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, unreachable(err)
+	}
+	defer resp.Body.Close()
+	buf := c.bufs.Get().(*bytes.Buffer)
+	defer c.putBuf(buf)
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return nil, unreachable(err)
+	}
+	return &Response{Status: resp.StatusCode, Body: bytes.Clone(buf.Bytes())}, nil
+}
+
+func (c *Client) putBuf(b *bytes.Buffer) {
+	if b.Cap() > 4<<20 { // let huge answers go rather than pin their memory
+		return
+	}
+	b.Reset()
+	c.bufs.Put(b)
+}
+
+// Stream sends a request whose body (may be nil) and answer are streams;
+// the caller closes the answer's body.
+func (c *Client) Stream(ctx context.Context, method, path string, query url.Values, body io.Reader, header http.Header) (*http.Response, error) {
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("build MLflow request: %w", err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := c.stream.Do(req)
+	if err != nil {
+		return nil, unreachable(err)
+	}
+	return resp, nil
+}
+
+func unreachable(err error) error {
+	return apierror.BadGateway(err, "the MLflow tracking server is unreachable")
+}
+
+// Run is the part of a run authorization and artifacts need.
+type Run struct {
+	ID           string `json:"run_id"`
+	ExperimentID string `json:"experiment_id"`
+	ArtifactURI  string `json:"artifact_uri"`
+}
+
+// GetRun reads a run's info. A missing run is MLflow's own 404 answer.
+func (c *Client) GetRun(ctx context.Context, runID string) (Run, *Response, error) {
+	resp, err := c.Call(ctx, http.MethodGet, API+"/runs/get", url.Values{"run_id": {runID}}, nil)
+	if err != nil || !resp.OK() {
+		return Run{}, resp, err
+	}
+	var out struct {
+		Run struct {
+			Info Run `json:"info"`
+		} `json:"run"`
+	}
+	if err := json.Unmarshal(resp.Body, &out); err != nil || out.Run.Info.ExperimentID == "" {
+		return Run{}, resp, apierror.BadGateway(err, "MLflow gave an unreadable run")
+	}
+	c.runExps.Add(runID, out.Run.Info.ExperimentID)
+	return out.Run.Info, resp, nil
+}
+
+// RunExperiment is the experiment a run belongs to, cached.
+func (c *Client) RunExperiment(ctx context.Context, runID string) (string, *Response, error) {
+	if exp, ok := c.runExps.Get(runID); ok {
+		return exp, nil, nil
+	}
+	run, resp, err := c.GetRun(ctx, runID)
+	return run.ExperimentID, resp, err
 }

@@ -38,7 +38,8 @@ func TestHealth(t *testing.T) {
 			defer fake.Close()
 			cfg := httpclient.Defaults()
 			cfg.RetryMax = 0
-			err := mlflow.New(fake.URL, httpclient.New(cfg, zap.NewNop())).Health(t.Context())
+			hc := httpclient.New(cfg, zap.NewNop())
+			err := mlflow.New(fake.URL, hc, hc).Health(t.Context())
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Health() = %v, want error %v", err, tt.wantErr)
 			}
@@ -50,7 +51,8 @@ func TestHealth(t *testing.T) {
 // what it wrote in the PostgreSQL database it is meant to use.
 func TestRealMLflowIsBackedByPostgres(t *testing.T) {
 	base := testenv.MLflowURL(t)
-	client := mlflow.New(base, httpclient.New(httpclient.Defaults(), zap.NewNop()))
+	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
+	client := mlflow.New(base, hc, hc)
 	if err := client.Health(t.Context()); err != nil {
 		t.Fatalf("MLflow at %s: %v", base, err)
 	}

@@ -1,0 +1,162 @@
+// Package access decides whether a call may go on: it names the element and
+// operation a call needs (the route table) and asks cerberus, through a
+// short-lived decision cache.
+package access
+
+import (
+	"context"
+	"crypto/sha256"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/cerberus"
+)
+
+// Authority is what the authorizer needs from cerberus.
+type Authority interface {
+	Authorize(ctx context.Context, cred cerberus.Credential, element, op string) (cerberus.Decision, error)
+	AuthorizeBatch(ctx context.Context, cred cerberus.Credential, elements []string, op string) (map[string]cerberus.Decision, error)
+	Readable(ctx context.Context, cred cerberus.Credential, kind, op string) (cerberus.Readable, error)
+}
+
+// Authorizer asks cerberus, remembering answers for TTL. A revocation is
+// therefore seen within TTL by each ml_studio replica (0 disables the cache).
+type Authorizer struct {
+	authority Authority
+	decisions *expirable.LRU[string, cerberus.Decision]
+	readable  *expirable.LRU[string, cerberus.Readable]
+}
+
+// NewAuthorizer returns an authorizer caching answers for ttl.
+func NewAuthorizer(a Authority, ttl time.Duration) *Authorizer {
+	z := &Authorizer{authority: a}
+	if ttl > 0 {
+		z.decisions = expirable.NewLRU[string, cerberus.Decision](50_000, nil, ttl)
+		z.readable = expirable.NewLRU[string, cerberus.Readable](5_000, nil, ttl)
+	}
+	return z
+}
+
+// key never holds the credential itself, only a digest of it.
+func key(cred cerberus.Credential, parts ...string) string {
+	h := sha256.New()
+	h.Write([]byte(cred))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return string(h.Sum(nil))
+}
+
+// Require returns nil when the caller may do op on element, and a 403
+// naming the element otherwise. Errors reaching cerberus are 503s.
+func (z *Authorizer) Require(ctx context.Context, cred cerberus.Credential, element, op string) error {
+	d, err := z.decide(ctx, cred, element, op)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return apierror.Forbidden("you do not have %s access to %s", op, element)
+	}
+	return nil
+}
+
+func (z *Authorizer) decide(ctx context.Context, cred cerberus.Credential, element, op string) (cerberus.Decision, error) {
+	if cred == "" {
+		return cerberus.Decision{}, apierror.Unauthorized("sign in first: send Authorization: Bearer <token> or basic credentials")
+	}
+	k := key(cred, element, op)
+	if z.decisions != nil {
+		if d, ok := z.decisions.Get(k); ok {
+			return d, nil
+		}
+	}
+	d, err := z.authority.Authorize(ctx, cred, element, op)
+	if err != nil {
+		return d, err
+	}
+	if z.decisions != nil {
+		z.decisions.Add(k, d)
+	}
+	return d, nil
+}
+
+// Allowed filters elements down to those the caller may do op on, in one call.
+func (z *Authorizer) Allowed(ctx context.Context, cred cerberus.Credential, elements []string, op string) (map[string]bool, error) {
+	if cred == "" {
+		return nil, apierror.Unauthorized("sign in first: send Authorization: Bearer <token> or basic credentials")
+	}
+	out := make(map[string]bool, len(elements))
+	if len(elements) == 0 {
+		return out, nil
+	}
+	decisions, err := z.authority.AuthorizeBatch(ctx, cred, elements, op)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range elements {
+		out[e] = decisions[e].Allowed
+	}
+	return out, nil
+}
+
+// Readable is the set of elements of kind the caller may read.
+func (z *Authorizer) Readable(ctx context.Context, cred cerberus.Credential, kind string) (Set, error) {
+	if cred == "" {
+		return Set{}, apierror.Unauthorized("sign in first: send Authorization: Bearer <token> or basic credentials")
+	}
+	k := key(cred, "readable", kind)
+	if z.readable != nil {
+		if r, ok := z.readable.Get(k); ok {
+			return newSet(r), nil
+		}
+	}
+	r, err := z.authority.Readable(ctx, cred, kind, "read")
+	if err != nil {
+		return Set{}, err
+	}
+	if z.readable != nil {
+		z.readable.Add(k, r)
+	}
+	return newSet(r), nil
+}
+
+// Set answers membership in a readable set.
+type Set struct {
+	all   bool
+	names map[string]bool // with all: the exceptions
+}
+
+func newSet(r cerberus.Readable) Set {
+	s := Set{all: r.All, names: map[string]bool{}}
+	list := r.Names
+	if r.All {
+		list = r.Except
+	}
+	for _, n := range list {
+		s.names[n] = true
+	}
+	return s
+}
+
+// Has reports whether element is in the set.
+func (s Set) Has(element string) bool {
+	if s.all {
+		return !s.names[element]
+	}
+	return s.names[element]
+}
+
+// Element names: the one place they are spelled.
+func Experiment(id string) string { return "experiment:" + id }
+
+// Model is a registered model's element.
+func Model(name string) string { return "registered_model:" + name }
+
+// Project is a project's element.
+func Project(key string) string { return "project:" + key }
+
+// Everything reports whether the set holds every element.
+func (s Set) Everything() bool { return s.all && len(s.names) == 0 }

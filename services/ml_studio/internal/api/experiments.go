@@ -1,0 +1,203 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
+)
+
+// project is where a new experiment or model goes: the project parameter,
+// or the default project.
+func (h handlers) project(p params) (string, error) {
+	key, err := p.str("project")
+	if err != nil {
+		return "", err
+	}
+	key = strings.TrimSpace(key)
+	if key == "" {
+		key = h.DefaultProject
+	}
+	if len(key) > 200 || strings.ContainsAny(key, "\x00\n\r") {
+		return "", badParam("project", "a project key of at most 200 characters")
+	}
+	return access.Project(key), nil
+}
+
+// createExperiment needs create on the project; the new experiment is then
+// registered in cerberus with the caller as creator. If that fails the
+// experiment is deleted again, so nothing is left half-made.
+func (h handlers) createExperiment(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	if _, err := p.required("name"); err != nil {
+		return err
+	}
+	project, err := h.project(p)
+	if err != nil {
+		return err
+	}
+	ctx, cred := c.Request.Context(), credential(c)
+	if err := h.Access.Require(ctx, cred, project, "create"); err != nil {
+		return err
+	}
+	resp, err := h.call(ctx, post, "/experiments/create", p.only("name", "artifact_location", "tags"))
+	if err != nil || !resp.OK() {
+		return respondErr(c, orUpstream(resp, err))
+	}
+	var created struct {
+		ID string `json:"experiment_id"`
+	}
+	if err := json.Unmarshal(resp.Body, &created); err != nil || created.ID == "" {
+		return apierror.BadGateway(err, "MLflow gave an unreadable answer")
+	}
+	if err := h.Registry.Register(ctx, cred, access.Experiment(created.ID), project); err != nil {
+		h.undo(ctx, post, "/experiments/delete", params{"experiment_id": created.ID})
+		return err
+	}
+	return pass(c, resp)
+}
+
+// undo reverses an MLflow change after a later step failed; it outlives
+// the request's cancellation.
+func (h handlers) undo(ctx context.Context, method, path string, p params) {
+	_, _ = h.call(context.WithoutCancel(ctx), method, path, p)
+}
+
+// orUpstream turns a non-2xx MLflow answer into an error that passes it through.
+func orUpstream(resp *mlflow.Response, err error) error {
+	if err != nil {
+		return err
+	}
+	return upstreamError{resp}
+}
+
+// experimentByName looks the experiment up, then requires read on it.
+func (h handlers) experimentByName(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	if _, err := p.required("experiment_name"); err != nil {
+		return err
+	}
+	resp, err := h.call(c.Request.Context(), get, "/experiments/get-by-name", p.only("experiment_name"))
+	if err != nil || !resp.OK() {
+		return respondErr(c, orUpstream(resp, err))
+	}
+	var out struct {
+		Experiment struct {
+			ID string `json:"experiment_id"`
+		} `json:"experiment"`
+	}
+	if err := json.Unmarshal(resp.Body, &out); err != nil || out.Experiment.ID == "" {
+		return apierror.BadGateway(err, "MLflow gave an unreadable answer")
+	}
+	if err := h.Access.Require(c.Request.Context(), credential(c), access.Experiment(out.Experiment.ID), read); err != nil {
+		return err
+	}
+	return pass(c, resp)
+}
+
+// searchExperiments returns only experiments the caller may read, in full pages.
+func (h handlers) searchExperiments(c *gin.Context) error {
+	return h.filteredSearch(c, search{
+		upMethod: post, upPath: "/experiments/search", kind: "experiment", listKey: "experiments",
+		fields: []string{"filter", "view_type", "order_by"}, maxResults: 50_000, defaultMax: 1000,
+		element: func(item json.RawMessage) string {
+			var e struct {
+				ID string `json:"experiment_id"`
+			}
+			_ = json.Unmarshal(item, &e)
+			return access.Experiment(e.ID)
+		},
+	})
+}
+
+// searchRuns keeps only the experiments the caller may read, then lets
+// MLflow search them: its pages are full and its page tokens valid as they are.
+func (h handlers) searchRuns(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	ids, err := stringList(p, "experiment_ids")
+	if err != nil {
+		return err
+	}
+	if len(ids) > 1000 {
+		return badParam("experiment_ids", "at most 1000 experiment ids")
+	}
+	elements := make([]string, len(ids))
+	for i, id := range ids {
+		elements[i] = access.Experiment(id)
+	}
+	allowed, err := h.Access.Allowed(c.Request.Context(), credential(c), elements, read)
+	if err != nil {
+		return err
+	}
+	visible := make([]string, 0, len(ids))
+	for i, id := range ids {
+		if allowed[elements[i]] {
+			visible = append(visible, id)
+		}
+	}
+	if len(visible) == 0 {
+		c.JSON(http.StatusOK, gin.H{"runs": []any{}})
+		return nil
+	}
+	body := p.only("filter", "max_results", "order_by", "page_token", "run_view_type")
+	body["experiment_ids"] = visible
+	return h.forward(c, post, "/runs/search", body)
+}
+
+// createRun needs edit on the experiment.
+func (h handlers) createRun(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	if err := h.authorize(c, p, byExperiment, edit); err != nil {
+		return err
+	}
+	return h.forward(c, post, "/runs/create", p.only("experiment_id", "user_id", "run_name", "start_time", "tags"))
+}
+
+// stringList reads a required list of strings (a JSON array, or repeated
+// or comma-separated query values).
+func stringList(p params, name string) ([]string, error) {
+	var out []string
+	switch v := p[name].(type) {
+	case nil:
+	case string:
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	case []string:
+		out = v
+	case []any:
+		for _, item := range v {
+			s, err := params{name: item}.str(name)
+			if err != nil || s == "" {
+				return nil, badParam(name, "a list of ids")
+			}
+			out = append(out, s)
+		}
+	default:
+		return nil, badParam(name, "a list of ids")
+	}
+	if len(out) == 0 {
+		return nil, apierror.Required(name)
+	}
+	return out, nil
+}

@@ -1,0 +1,131 @@
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
+)
+
+// createModel needs create on the project; the model is then registered in
+// cerberus with the caller as creator, or deleted again if that fails.
+func (h handlers) createModel(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	v, err := p.required("name")
+	if err != nil {
+		return err
+	}
+	project, err := h.project(p)
+	if err != nil {
+		return err
+	}
+	ctx, cred := c.Request.Context(), credential(c)
+	if err := h.Access.Require(ctx, cred, project, "create"); err != nil {
+		return err
+	}
+	resp, err := h.call(ctx, post, "/registered-models/create", p.only("name", "tags", "description"))
+	if err != nil || !resp.OK() {
+		return respondErr(c, orUpstream(resp, err))
+	}
+	if err := h.Registry.Register(ctx, cred, access.Model(v[0]), project); err != nil {
+		h.undo(ctx, del, "/registered-models/delete", params{"name": v[0]})
+		return err
+	}
+	return pass(c, resp)
+}
+
+// renameModel needs manage; cerberus renames the element too, so access
+// follows the model. If cerberus refuses, MLflow's rename is undone.
+func (h handlers) renameModel(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	v, err := p.required("name", "new_name")
+	if err != nil {
+		return err
+	}
+	if err := h.authorize(c, p, byModel, manage); err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	resp, err := h.call(ctx, post, "/registered-models/rename", p.only("name", "new_name"))
+	if err != nil || !resp.OK() {
+		return respondErr(c, orUpstream(resp, err))
+	}
+	if err := h.Registry.Rename(ctx, credential(c), access.Model(v[0]), access.Model(v[1])); err != nil {
+		h.undo(ctx, post, "/registered-models/rename", params{"name": v[1], "new_name": v[0]})
+		return err
+	}
+	return pass(c, resp)
+}
+
+// searchModels returns only models the caller may read, in full pages.
+func (h handlers) searchModels(c *gin.Context) error {
+	return h.filteredSearch(c, search{
+		upMethod: get, upPath: "/registered-models/search", kind: "registered_model", listKey: "registered_models",
+		fields: []string{"filter", "order_by"}, maxResults: 1000, defaultMax: 100, element: modelOf,
+	})
+}
+
+// searchVersions returns only versions of models the caller may read.
+func (h handlers) searchVersions(c *gin.Context) error {
+	return h.filteredSearch(c, search{
+		upMethod: get, upPath: "/model-versions/search", kind: "registered_model", listKey: "model_versions",
+		fields: []string{"filter", "order_by"}, maxResults: 10_000, defaultMax: 200, element: modelOf,
+	})
+}
+
+func modelOf(item json.RawMessage) string {
+	var m struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(item, &m)
+	return access.Model(m.Name)
+}
+
+// createVersion needs edit on the model and, when it comes from a run, read
+// on that run's experiment.
+func (h handlers) createVersion(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	if _, err := p.required("name", "source"); err != nil {
+		return err
+	}
+	if err := h.authorize(c, p, byModel, edit); err != nil {
+		return err
+	}
+	if runID, err := p.str("run_id"); err != nil {
+		return err
+	} else if runID != "" {
+		if err := h.authorize(c, p, byRun, read); err != nil {
+			return respondErr(c, err)
+		}
+	}
+	return h.forward(c, post, "/model-versions/create", p.only("name", "source", "run_id", "tags", "run_link", "description"))
+}
+
+// transition moves a version to a stage; archive_existing_versions defaults to false.
+func (h handlers) transition(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	if _, err := p.required("name", "version", "stage"); err != nil {
+		return err
+	}
+	if err := h.authorize(c, p, byModel, edit); err != nil {
+		return err
+	}
+	body := p.only("name", "version", "stage", "archive_existing_versions")
+	if _, ok := body["archive_existing_versions"]; !ok {
+		body["archive_existing_versions"] = false
+	}
+	return h.forward(c, post, "/model-versions/transition-stage", body)
+}

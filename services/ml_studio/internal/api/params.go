@@ -1,0 +1,132 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/pkg/bind"
+)
+
+// params are a call's parameters, from the query string and a JSON body
+// alike (the body wins): the seed's clients send either.
+type params map[string]any
+
+func readParams(c *gin.Context) (params, error) {
+	p := params{}
+	for k, v := range c.Request.URL.Query() {
+		if len(v) == 1 {
+			p[k] = v[0]
+		} else {
+			p[k] = v
+		}
+	}
+	if c.Request.ContentLength == 0 || c.Request.Body == nil {
+		return p, nil
+	}
+	// The body is read as JSON whatever its Content-Type claims: scripts
+	// (curl -d) often send JSON labelled as a form.
+	var body map[string]any
+	if err := bind.JSONLoose(c, &body); err != nil {
+		return nil, err
+	}
+	for k, v := range body {
+		p[k] = v
+	}
+	return p, nil
+}
+
+// str returns a parameter as a string: numbers are formatted, absent or
+// null is "".
+func (p params) str(name string) (string, error) {
+	switch v := p[name].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case json.Number:
+		return v.String(), nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	default:
+		return "", apierror.BadRequest("'%s' must be a string", name)
+	}
+}
+
+// required returns the named parameters, all present and non-empty, or the
+// seed's 400 for the first one missing.
+func (p params) required(names ...string) ([]string, error) {
+	out := make([]string, len(names))
+	for i, n := range names {
+		v, err := p.str(n)
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(v) == "" {
+			return nil, apierror.Required(n)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// only keeps the named parameters: what is forwarded to MLflow is exactly
+// what the endpoint takes.
+func (p params) only(names ...string) params {
+	out := params{}
+	for _, n := range names {
+		if v, ok := p[n]; ok && v != nil {
+			out[n] = v
+		}
+	}
+	return out
+}
+
+// query turns parameters into a query string for MLflow's GET endpoints.
+func (p params) query() (map[string][]string, error) {
+	q := map[string][]string{}
+	for k, v := range p {
+		switch v := v.(type) {
+		case []string:
+			q[k] = v
+		case []any:
+			for _, item := range v {
+				s, err := params{k: item}.str(k)
+				if err != nil {
+					return nil, err
+				}
+				q[k] = append(q[k], s)
+			}
+		default:
+			s, err := p.str(k)
+			if err != nil {
+				return nil, err
+			}
+			q[k] = []string{s}
+		}
+	}
+	return q, nil
+}
+
+// intParam reads an optional positive integer.
+func (p params) intParam(name string, def, max int) (int, error) {
+	s, err := p.str(name)
+	if err != nil || s == "" {
+		return def, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, apierror.BadRequest("'%s' must be a whole number from 1 to %d", name, max)
+	}
+	return n, nil
+}
+
+func badParam(name, want string) error {
+	return apierror.BadRequest("%s", fmt.Sprintf("'%s' must be %s", name, want))
+}
