@@ -72,6 +72,21 @@ mysql)
 *) die "STORE must be sqlite or mysql, got '$STORE'" ;;
 esac
 
+# The first admin: on the first run make run picks a password, keeps it in a
+# file only root can read, and shows it; cerberus creates the account with it
+# when its database has no user yet.
+admin_file="$ML_STUDIO_DATA/cerberus/admin-password"
+first_run=false
+if [[ -z "${CERBERUS_ADMIN_PASSWORD:-}" ]]; then
+	if [[ ! -s "$admin_file" ]]; then
+		mkdir -p "$(dirname "$admin_file")"
+		(umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$admin_file")
+		first_run=true
+	fi
+	CERBERUS_ADMIN_PASSWORD="$(cat "$admin_file")"
+	export CERBERUS_ADMIN_PASSWORD
+fi
+
 export CERBERUS_LOG_FORMAT="${CERBERUS_LOG_FORMAT:-console}"
 export ML_STUDIO_LOG_FORMAT="${ML_STUDIO_LOG_FORMAT:-console}"
 export ML_STUDIO_CERBERUS_URL="${ML_STUDIO_CERBERUS_URL:-http://127.0.0.1:$CERBERUS_PORT}"
@@ -96,9 +111,17 @@ wait_ready cerberus "http://127.0.0.1:$CERBERUS_PORT/readyz" "${pids[-1]}"
 pids+=($!)
 wait_ready ml_studio "http://127.0.0.1:$ML_STUDIO_PORT/readyz" "${pids[-1]}"
 
+if [[ "$first_run" == true ]]; then
+	admin_line="sign in as: admin / $CERBERUS_ADMIN_PASSWORD   (kept in $admin_file)"
+else
+	admin_line="sign in as: admin (password from the first run: $admin_file)"
+fi
+
 cat >&2 <<MSG
 
   ML Studio is up (STORE=$STORE). Ctrl-C stops it.
+
+    $admin_line
 
     ml_studio API   http://localhost:$ML_STUDIO_PORT/
     cerberus        http://localhost:$CERBERUS_PORT/
