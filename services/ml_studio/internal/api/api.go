@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/pkg/httpclient"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/cerberus"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
@@ -89,7 +90,17 @@ func (h handlers) forward(c *gin.Context, method, path string, p params) error {
 	return pass(c, resp)
 }
 
+// readOnlyPosts are MLflow POST endpoints that only read: safe to retry.
+var readOnlyPosts = map[string]bool{
+	"/experiments/search":                    true,
+	"/runs/search":                           true,
+	"/registered-models/get-latest-versions": true,
+}
+
 func (h handlers) call(ctx context.Context, method, path string, p params) (*mlflow.Response, error) {
+	if readOnlyPosts[path] {
+		ctx = httpclient.MarkIdempotent(ctx)
+	}
 	if method == http.MethodGet {
 		q, err := p.query()
 		if err != nil {
