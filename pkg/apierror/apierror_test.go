@@ -247,3 +247,12 @@ func TestHandler(t *testing.T) {
 		})
 	}
 }
+
+func TestRespondNamesAnAuthSchemeOn401(t *testing.T) {
+	rec := httptest.NewRecorder()
+	c, _ := gin.CreateTestContext(rec)
+	apierror.Respond(c, apierror.Unauthorized("sign in"))
+	if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") == "" {
+		t.Fatalf("401 without WWW-Authenticate: %d %v", rec.Code, rec.Header())
+	}
+}

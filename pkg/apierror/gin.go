@@ -2,6 +2,7 @@ package apierror
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -12,6 +13,9 @@ import (
 func Respond(c *gin.Context, err error) {
 	e := Resolve(err)
 	_ = c.Error(err) // gin keeps it for the request log line
+	if e.Status == http.StatusUnauthorized && c.Writer.Header().Get("WWW-Authenticate") == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="ml-studio"`) // RFC 9110: a 401 names a scheme
+	}
 	if e.RetryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(e.RetryAfter))
 	}

@@ -19,6 +19,7 @@ type Config struct {
 	IdleTimeout       time.Duration `split_words:"true" default:"120s" desc:"how long an idle keep-alive connection stays open"`
 	ShutdownTimeout   time.Duration `split_words:"true" default:"30s" desc:"on SIGTERM/SIGINT, how long in-flight requests may take to finish"`
 	ReadyTimeout      time.Duration `split_words:"true" default:"3s" desc:"time allowed for the dependency checks of /readyz"`
+	TrustedProxies    []string      `split_words:"true" desc:"comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty believes none"`
 }
 
 // Listen is a host and port to listen on.

@@ -37,6 +37,12 @@ type Server struct {
 func New(cfg Config, log *zap.Logger, service string, checks ...Check) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, log: log, engine: gin.New(), metrics: newMetrics(service), checks: checks}
+	// The client address feeds login throttling and the audit trail: believe
+	// X-Forwarded-For only from configured proxies (a bad entry is ignored).
+	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		log.Warn("ignoring TRUSTED_PROXIES", zap.Error(err))
+		_ = s.engine.SetTrustedProxies(nil)
+	}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true // c.Done()/c.Value() follow the request's context
 	s.engine.Use(requestID(), accessLog(log), s.metrics.instrument(), recovery(log))

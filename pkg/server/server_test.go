@@ -869,3 +869,28 @@ func TestListen(t *testing.T) {
 		}
 	}
 }
+
+func TestClientIPIgnoresForwardedForFromUntrustedPeers(t *testing.T) {
+	tests := []struct {
+		name    string
+		trusted []string
+		want    string
+	}{
+		{"no proxy trusted", nil, "192.0.2.10"},
+		{"the peer is a trusted proxy", []string{"192.0.2.10"}, "203.0.113.7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := server.New(server.Config{TrustedProxies: tt.trusted}, zap.NewNop(), "test")
+			var got string
+			srv.Engine().GET("/ip", func(c *gin.Context) { got = c.ClientIP() })
+			req := httptest.NewRequest(http.MethodGet, "/ip", nil)
+			req.RemoteAddr = "192.0.2.10:1234"
+			req.Header.Set("X-Forwarded-For", "203.0.113.7")
+			srv.Engine().ServeHTTP(httptest.NewRecorder(), req)
+			if got != tt.want {
+				t.Fatalf("client ip %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
