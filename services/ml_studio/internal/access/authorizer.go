@@ -160,3 +160,6 @@ func Project(key string) string { return "project:" + key }
 
 // Everything reports whether the set holds every element.
 func (s Set) Everything() bool { return s.all && len(s.names) == 0 }
+
+// Root is the element standing for the whole component.
+const Root = "*"

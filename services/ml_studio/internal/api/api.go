@@ -49,20 +49,23 @@ func Register(r gin.IRouter, d *Deps) {
 		return
 	}
 	h := handlers{*d}
-	api := r.Group("/api", requireCredential)
+	api := r.Group("/api", credentialRequired(apierror.DefaultShape))
 	for _, rt := range h.routes() {
 		api.Handle(rt.method, rt.path, apierror.Handler(rt.handle))
 	}
+	h.registerGateway(r)
 }
 
-// requireCredential refuses calls without credentials before any work.
-func requireCredential(c *gin.Context) {
-	if c.GetHeader("Authorization") == "" {
-		c.Header("WWW-Authenticate", `Bearer realm="ml_studio", Basic realm="ml_studio"`)
-		apierror.Respond(c, apierror.Unauthorized("sign in first: send Authorization: Bearer <token> or basic credentials"))
-		return
+// credentialRequired refuses calls without credentials before any work.
+func credentialRequired(shape apierror.Shape) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.GetHeader("Authorization") == "" {
+			c.Header("WWW-Authenticate", `Bearer realm="ml_studio", Basic realm="ml_studio"`)
+			apierror.RespondAs(c, apierror.Unauthorized("sign in first: send Authorization: Bearer <token> or basic credentials"), shape)
+			return
+		}
+		c.Next()
 	}
-	c.Next()
 }
 
 func credential(c *gin.Context) cerberus.Credential {

@@ -51,7 +51,7 @@ func (h handlers) listArtifacts(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.authorize(c, p, byRun, read); err != nil {
+	if err := h.authorize(c, p, access.ByRun, access.Read); err != nil {
 		return respondErr(c, err)
 	}
 	q := p.only("run_id", "page_token")
@@ -103,7 +103,7 @@ func (h handlers) downloadArtifact(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	target, name, err := h.artifactURL(c, p, read)
+	target, name, err := h.artifactURL(c, p, access.Read)
 	if err != nil {
 		return respondErr(c, err)
 	}
@@ -133,7 +133,7 @@ func (h handlers) uploadArtifact(c *gin.Context) error {
 	for k, v := range c.Request.URL.Query() {
 		p[k] = v[0]
 	}
-	target, _, err := h.artifactURL(c, p, edit)
+	target, _, err := h.artifactURL(c, p, access.Edit)
 	if err != nil {
 		return respondErr(c, err)
 	}

@@ -46,7 +46,7 @@ func (h handlers) createExperiment(c *gin.Context) error {
 		return err
 	}
 	ctx, cred := c.Request.Context(), credential(c)
-	if err := h.Access.Require(ctx, cred, project, "create"); err != nil {
+	if err := h.Access.Require(ctx, cred, project, access.Create); err != nil {
 		return err
 	}
 	resp, err := h.call(ctx, post, "/experiments/create", p.only("name", "artifact_location", "tags"))
@@ -101,7 +101,7 @@ func (h handlers) experimentByName(c *gin.Context) error {
 	if err := json.Unmarshal(resp.Body, &out); err != nil || out.Experiment.ID == "" {
 		return apierror.BadGateway(err, "MLflow gave an unreadable answer")
 	}
-	if err := h.Access.Require(c.Request.Context(), credential(c), access.Experiment(out.Experiment.ID), read); err != nil {
+	if err := h.Access.Require(c.Request.Context(), credential(c), access.Experiment(out.Experiment.ID), access.Read); err != nil {
 		return err
 	}
 	return pass(c, resp)
@@ -129,26 +129,9 @@ func (h handlers) searchRuns(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ids, err := stringList(p, "experiment_ids")
+	visible, err := h.readableExperiments(c, p)
 	if err != nil {
 		return err
-	}
-	if len(ids) > 1000 {
-		return badParam("experiment_ids", "at most 1000 experiment ids")
-	}
-	elements := make([]string, len(ids))
-	for i, id := range ids {
-		elements[i] = access.Experiment(id)
-	}
-	allowed, err := h.Access.Allowed(c.Request.Context(), credential(c), elements, read)
-	if err != nil {
-		return err
-	}
-	visible := make([]string, 0, len(ids))
-	for i, id := range ids {
-		if allowed[elements[i]] {
-			visible = append(visible, id)
-		}
 	}
 	if len(visible) == 0 {
 		c.JSON(http.StatusOK, gin.H{"runs": []any{}})
@@ -159,16 +142,31 @@ func (h handlers) searchRuns(c *gin.Context) error {
 	return h.forward(c, post, "/runs/search", body)
 }
 
-// createRun needs edit on the experiment.
-func (h handlers) createRun(c *gin.Context) error {
-	p, err := readParams(c)
+// readableExperiments is the experiment_ids parameter less the experiments
+// the caller may not read, decided in one call to cerberus.
+func (h handlers) readableExperiments(c *gin.Context, p params) ([]string, error) {
+	ids, err := stringList(p, "experiment_ids")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := h.authorize(c, p, byExperiment, edit); err != nil {
-		return err
+	if len(ids) > 1000 {
+		return nil, badParam("experiment_ids", "at most 1000 experiment ids")
 	}
-	return h.forward(c, post, "/runs/create", p.only("experiment_id", "user_id", "run_name", "start_time", "tags"))
+	elements := make([]string, len(ids))
+	for i, id := range ids {
+		elements[i] = access.Experiment(id)
+	}
+	allowed, err := h.Access.Allowed(c.Request.Context(), credential(c), elements, access.Read)
+	if err != nil {
+		return nil, err
+	}
+	visible := make([]string, 0, len(ids))
+	for i, id := range ids {
+		if allowed[elements[i]] {
+			visible = append(visible, id)
+		}
+	}
+	return visible, nil
 }
 
 // stringList reads a required list of strings (a JSON array, or repeated

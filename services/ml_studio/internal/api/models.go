@@ -24,7 +24,7 @@ func (h handlers) createModel(c *gin.Context) error {
 		return err
 	}
 	ctx, cred := c.Request.Context(), credential(c)
-	if err := h.Access.Require(ctx, cred, project, "create"); err != nil {
+	if err := h.Access.Require(ctx, cred, project, access.Create); err != nil {
 		return err
 	}
 	resp, err := h.call(ctx, post, "/registered-models/create", p.only("name", "tags", "description"))
@@ -49,7 +49,7 @@ func (h handlers) renameModel(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.authorize(c, p, byModel, manage); err != nil {
+	if err := h.authorize(c, p, access.ByModel, access.Manage); err != nil {
 		return err
 	}
 	ctx := c.Request.Context()
@@ -88,8 +88,8 @@ func modelOf(item json.RawMessage) string {
 	return access.Model(m.Name)
 }
 
-// createVersion needs edit on the model and, when it comes from a run, read
-// on that run's experiment.
+// createVersion needs edit on the model and, when it comes from a run or a
+// logged model, read on that one's experiment.
 func (h handlers) createVersion(c *gin.Context) error {
 	p, err := readParams(c)
 	if err != nil {
@@ -98,17 +98,24 @@ func (h handlers) createVersion(c *gin.Context) error {
 	if _, err := p.required("name", "source"); err != nil {
 		return err
 	}
-	if err := h.authorize(c, p, byModel, edit); err != nil {
+	if err := h.authorize(c, p, access.ByModel, access.Edit); err != nil {
 		return err
 	}
 	if runID, err := p.str("run_id"); err != nil {
 		return err
 	} else if runID != "" {
-		if err := h.authorize(c, p, byRun, read); err != nil {
+		if err := h.authorize(c, p, access.ByRun, access.Read); err != nil {
 			return respondErr(c, err)
 		}
 	}
-	return h.forward(c, post, "/model-versions/create", p.only("name", "source", "run_id", "tags", "run_link", "description"))
+	if modelID, err := p.str("model_id"); err != nil {
+		return err
+	} else if modelID != "" { // MLflow 3 registers a logged model: read on its experiment
+		if err := h.authorize(c, p, access.ByLoggedModel, access.Read, modelID); err != nil {
+			return respondErr(c, err)
+		}
+	}
+	return h.forward(c, post, "/model-versions/create", p.only("name", "source", "run_id", "model_id", "tags", "run_link", "description"))
 }
 
 // transition moves a version to a stage; archive_existing_versions defaults to false.
@@ -120,7 +127,7 @@ func (h handlers) transition(c *gin.Context) error {
 	if _, err := p.required("name", "version", "stage"); err != nil {
 		return err
 	}
-	if err := h.authorize(c, p, byModel, edit); err != nil {
+	if err := h.authorize(c, p, access.ByModel, access.Edit); err != nil {
 		return err
 	}
 	body := p.only("name", "version", "stage", "archive_existing_versions")

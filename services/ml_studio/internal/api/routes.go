@@ -7,68 +7,64 @@ const (
 	post  = http.MethodPost
 	patch = http.MethodPatch
 	del   = http.MethodDelete
-
-	read   = "read"
-	edit   = "edit"
-	manage = "manage"
 )
 
 func req(names ...string) []string { return names }
 
 // routes is the seed's API table: method, path and parameters as the seed
-// names them, the operation each needs (DESIGN.md, "How ml_studio maps a
-// call to a check") and the MLflow call that does the work.
+// names them, and the MLflow endpoint doing the work, whose entry in
+// access.Rules says the check (DESIGN.md, "How ml_studio maps a call to a check").
 func (h handlers) routes() []route {
 	return []route{
 		// Experiments
 		{post, "/experiments/create", h.createExperiment},
 		{post, "/experiments/search", h.searchExperiments},
-		h.simple(get, "/experiments/get", get, "/experiments/get", read, byExperiment, req("experiment_id")),
+		h.simple(get, "/experiments/get", "GET /experiments/get", req("experiment_id")),
 		{get, "/experiments/get-by-name", h.experimentByName},
-		h.simple(post, "/experiments/update", post, "/experiments/update", edit, byExperiment, req("experiment_id", "new_name")),
-		h.simple(post, "/experiments/delete", post, "/experiments/delete", manage, byExperiment, req("experiment_id")),
-		h.simple(post, "/experiments/restore", post, "/experiments/restore", manage, byExperiment, req("experiment_id")),
-		h.simple(post, "/experiments/set-tag", post, "/experiments/set-experiment-tag", edit, byExperiment, req("experiment_id", "key", "value")),
-		h.simple(post, "/experiments/delete-tag", post, "/experiments/delete-experiment-tag", edit, byExperiment, req("experiment_id", "key")),
+		h.simple(post, "/experiments/update", "POST /experiments/update", req("experiment_id", "new_name")),
+		h.simple(post, "/experiments/delete", "POST /experiments/delete", req("experiment_id")),
+		h.simple(post, "/experiments/restore", "POST /experiments/restore", req("experiment_id")),
+		h.simple(post, "/experiments/set-tag", "POST /experiments/set-experiment-tag", req("experiment_id", "key", "value")),
+		h.simple(post, "/experiments/delete-tag", "POST /experiments/delete-experiment-tag", req("experiment_id", "key")),
 
 		// Runs
 		{post, "/runs/search", h.searchRuns},
-		h.simple(get, "/runs/get", get, "/runs/get", read, byRun, req("run_id")),
-		{post, "/runs/create", h.createRun},
-		h.simple(post, "/runs/update", post, "/runs/update", edit, byRun, req("run_id"), "status", "run_name", "end_time"),
-		h.simple(post, "/runs/delete", post, "/runs/delete", edit, byRun, req("run_id")),
-		h.simple(post, "/runs/restore", post, "/runs/restore", edit, byRun, req("run_id")),
-		h.simple(post, "/runs/set-tag", post, "/runs/set-tag", edit, byRun, req("run_id", "key", "value")),
-		h.simple(post, "/runs/delete-tag", post, "/runs/delete-tag", edit, byRun, req("run_id", "key")),
-		h.simple(post, "/runs/log-metric", post, "/runs/log-metric", edit, byRun, req("run_id", "key", "value", "timestamp"), "step"),
-		h.simple(post, "/runs/log-parameter", post, "/runs/log-parameter", edit, byRun, req("run_id", "key", "value")),
-		h.simple(post, "/runs/log-batch", post, "/runs/log-batch", edit, byRun, req("run_id"), "metrics", "params", "tags"),
-		h.simple(get, "/metrics/get-history", get, "/metrics/get-history", read, byRun, req("run_id", "metric_key"), "page_token", "max_results"),
+		h.simple(get, "/runs/get", "GET /runs/get", req("run_id")),
+		h.simple(post, "/runs/create", "POST /runs/create", req("experiment_id"), "user_id", "run_name", "start_time", "tags"),
+		h.simple(post, "/runs/update", "POST /runs/update", req("run_id"), "status", "run_name", "end_time"),
+		h.simple(post, "/runs/delete", "POST /runs/delete", req("run_id")),
+		h.simple(post, "/runs/restore", "POST /runs/restore", req("run_id")),
+		h.simple(post, "/runs/set-tag", "POST /runs/set-tag", req("run_id", "key", "value")),
+		h.simple(post, "/runs/delete-tag", "POST /runs/delete-tag", req("run_id", "key")),
+		h.simple(post, "/runs/log-metric", "POST /runs/log-metric", req("run_id", "key", "value", "timestamp"), "step"),
+		h.simple(post, "/runs/log-parameter", "POST /runs/log-parameter", req("run_id", "key", "value")),
+		h.simple(post, "/runs/log-batch", "POST /runs/log-batch", req("run_id"), "metrics", "params", "tags"),
+		h.simple(get, "/metrics/get-history", "GET /metrics/get-history", req("run_id", "metric_key"), "page_token", "max_results"),
 
 		// Registered models
 		{post, "/models/create", h.createModel},
-		h.simple(get, "/models/get", get, "/registered-models/get", read, byModel, req("name")),
+		h.simple(get, "/models/get", "GET /registered-models/get", req("name")),
 		{get, "/models/search", h.searchModels},
 		{post, "/models/rename", h.renameModel},
-		h.simple(patch, "/models/update", patch, "/registered-models/update", edit, byModel, req("name"), "description", "deployment_job_id"),
-		h.simple(del, "/models/delete", del, "/registered-models/delete", manage, byModel, req("name")),
-		h.simple(post, "/models/set-tag", post, "/registered-models/set-tag", edit, byModel, req("name", "key", "value")),
-		h.simple(del, "/models/delete-tag", del, "/registered-models/delete-tag", edit, byModel, req("name", "key")),
-		h.simple(post, "/models/alias", post, "/registered-models/alias", edit, byModel, req("name", "alias", "version")),
-		h.simple(del, "/models/alias", del, "/registered-models/alias", edit, byModel, req("name", "alias")),
+		h.simple(patch, "/models/update", "PATCH /registered-models/update", req("name"), "description", "deployment_job_id"),
+		h.simple(del, "/models/delete", "DELETE /registered-models/delete", req("name")),
+		h.simple(post, "/models/set-tag", "POST /registered-models/set-tag", req("name", "key", "value")),
+		h.simple(del, "/models/delete-tag", "DELETE /registered-models/delete-tag", req("name", "key")),
+		h.simple(post, "/models/alias", "POST /registered-models/alias", req("name", "alias", "version")),
+		h.simple(del, "/models/alias", "DELETE /registered-models/alias", req("name", "alias")),
 
 		// Model versions: checked on their registered model
-		h.simple(post, "/models/versions/latest", post, "/registered-models/get-latest-versions", read, byModel, req("name"), "stages"),
+		h.simple(post, "/models/versions/latest", "POST /registered-models/get-latest-versions", req("name"), "stages"),
 		{post, "/models/versions/create", h.createVersion},
-		h.simple(get, "/models/versions/get", get, "/model-versions/get", read, byModel, req("name", "version")),
-		h.simple(get, "/models/versions/get-by-alias", get, "/registered-models/alias", read, byModel, req("name", "alias")),
+		h.simple(get, "/models/versions/get", "GET /model-versions/get", req("name", "version")),
+		h.simple(get, "/models/versions/get-by-alias", "GET /registered-models/alias", req("name", "alias")),
 		{get, "/models/versions/search", h.searchVersions},
-		h.simple(patch, "/models/versions/update", patch, "/model-versions/update", edit, byModel, req("name", "version"), "description"),
+		h.simple(patch, "/models/versions/update", "PATCH /model-versions/update", req("name", "version"), "description"),
 		{post, "/models/versions/transition", h.transition},
-		h.simple(get, "/models/versions/download-uri", get, "/model-versions/get-download-uri", read, byModel, req("name", "version")),
-		h.simple(del, "/models/versions/delete", del, "/model-versions/delete", edit, byModel, req("name", "version")),
-		h.simple(post, "/models/versions/set-tag", post, "/model-versions/set-tag", edit, byModel, req("name", "version", "key", "value")),
-		h.simple(del, "/models/versions/delete-tag", del, "/model-versions/delete-tag", edit, byModel, req("name", "version", "key")),
+		h.simple(get, "/models/versions/download-uri", "GET /model-versions/get-download-uri", req("name", "version")),
+		h.simple(del, "/models/versions/delete", "DELETE /model-versions/delete", req("name", "version")),
+		h.simple(post, "/models/versions/set-tag", "POST /model-versions/set-tag", req("name", "version", "key", "value")),
+		h.simple(del, "/models/versions/delete-tag", "DELETE /model-versions/delete-tag", req("name", "version", "key")),
 
 		// Artifacts of a run
 		{get, "/artifacts/list", h.listArtifacts},

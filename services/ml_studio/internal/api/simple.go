@@ -2,33 +2,56 @@ package api
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ml-studio/ml-studio/pkg/apierror"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
 )
 
-// target names the element a call touches from its parameters.
-type target func(h handlers, c *gin.Context, p params) (element string, err error)
-
-// byExperiment: experiment_id names the experiment.
-func byExperiment(_ handlers, _ *gin.Context, p params) (string, error) {
-	v, err := p.required("experiment_id")
-	if err != nil {
-		return "", err
+// element names what a call touches, by its rule; ids are the {id}
+// segments of the endpoint's path.
+func (h handlers) element(c *gin.Context, rule access.Rule, p params, ids []string) (string, error) {
+	ctx := c.Request.Context()
+	switch rule.Target {
+	case access.ByExperiment:
+		v, err := p.required("experiment_id")
+		if err != nil {
+			return "", err
+		}
+		return access.Experiment(v[0]), nil
+	case access.ByRun:
+		if _, ok := p["run_id"]; !ok && p["run_uuid"] != nil {
+			p["run_id"] = p["run_uuid"] // older MLflow clients name it so
+		}
+		v, err := p.required("run_id")
+		if err != nil {
+			return "", err
+		}
+		return h.experimentOf(h.MLflow.RunExperiment(ctx, v[0]))
+	case access.ByModel:
+		v, err := p.required("name")
+		if err != nil {
+			return "", err
+		}
+		return access.Model(v[0]), nil
+	case access.ByLoggedModel:
+		if len(ids) == 0 {
+			return "", apierror.Required("model_id")
+		}
+		return h.experimentOf(h.MLflow.LoggedModelExperiment(ctx, ids[0]))
+	case access.AdminOnly:
+		return access.Root, nil
+	default:
+		return "", errRefused
 	}
-	return access.Experiment(v[0]), nil
 }
 
-// byRun: run_id names a run, checked on its experiment. An unknown run is
-// MLflow's own 404, passed through.
-func byRun(h handlers, c *gin.Context, p params) (string, error) {
-	v, err := p.required("run_id")
-	if err != nil {
-		return "", err
-	}
-	exp, resp, err := h.MLflow.RunExperiment(c.Request.Context(), v[0])
+// experimentOf turns a lookup into the experiment's element, passing
+// MLflow's own error (an unknown run is its 404) through.
+func (h handlers) experimentOf(exp string, resp *mlflow.Response, err error) (string, error) {
 	if err != nil {
 		return "", err
 	}
@@ -38,14 +61,7 @@ func byRun(h handlers, c *gin.Context, p params) (string, error) {
 	return access.Experiment(exp), nil
 }
 
-// byModel: name names the registered model (and its versions).
-func byModel(_ handlers, _ *gin.Context, p params) (string, error) {
-	v, err := p.required("name")
-	if err != nil {
-		return "", err
-	}
-	return access.Model(v[0]), nil
-}
+var errRefused = apierror.Forbidden("this MLflow endpoint is not available through ML Studio")
 
 // upstreamError carries an MLflow error answer to pass through as it came.
 type upstreamError struct{ resp *mlflow.Response }
@@ -61,18 +77,24 @@ func respondErr(c *gin.Context, err error) error {
 	return err
 }
 
-// authorize names the element of a call and requires op on it.
-func (h handlers) authorize(c *gin.Context, p params, on target, op string) error {
-	element, err := on(h, c, p)
+// authorize names the element of a call by rule and requires op on it.
+func (h handlers) authorize(c *gin.Context, p params, target access.Target, op string, ids ...string) error {
+	element, err := h.element(c, access.Rule{Target: target, Op: op}, p, ids)
 	if err != nil {
 		return err
 	}
 	return h.Access.Require(c.Request.Context(), credential(c), element, op)
 }
 
-// simple is a seed endpoint that maps onto one MLflow call after one check:
-// required parameters, the element and operation, then pass-through.
-func (h handlers) simple(method, path, upMethod, upPath, op string, on target, required []string, optional ...string) route {
+// simple is a seed endpoint that maps onto one MLflow endpoint (its key in
+// access.Rules, which says the check): required parameters, the check, then
+// pass-through.
+func (h handlers) simple(method, path, endpoint string, required []string, optional ...string) route {
+	rule, ok := access.Rules[endpoint]
+	if !ok || rule.Target == access.Special || rule.Target == access.Refused {
+		panic("api: no plain rule for " + endpoint) // a programming error, caught by any test
+	}
+	upMethod, upPath, _ := strings.Cut(endpoint, " ")
 	fields := append(append([]string{}, required...), optional...)
 	return route{method: method, path: path, handle: func(c *gin.Context) error {
 		p, err := readParams(c)
@@ -82,7 +104,7 @@ func (h handlers) simple(method, path, upMethod, upPath, op string, on target, r
 		if _, err := p.required(required...); err != nil {
 			return err
 		}
-		if err := h.authorize(c, p, on, op); err != nil {
+		if err := h.authorize(c, p, rule.Target, rule.Op); err != nil {
 			return respondErr(c, err)
 		}
 		return h.forward(c, upMethod, upPath, p.only(fields...))

@@ -161,3 +161,28 @@ func (c *Client) RunExperiment(ctx context.Context, runID string) (string, *Resp
 	run, resp, err := c.GetRun(ctx, runID)
 	return run.ExperimentID, resp, err
 }
+
+// LoggedModelExperiment is the experiment a logged model belongs to, cached
+// like a run's.
+func (c *Client) LoggedModelExperiment(ctx context.Context, modelID string) (string, *Response, error) {
+	key := "logged-model:" + modelID
+	if exp, ok := c.runExps.Get(key); ok {
+		return exp, nil, nil
+	}
+	resp, err := c.Call(ctx, http.MethodGet, API+"/logged-models/"+url.PathEscape(modelID), nil, nil)
+	if err != nil || !resp.OK() {
+		return "", resp, err
+	}
+	var out struct {
+		Model struct {
+			Info struct {
+				ExperimentID string `json:"experiment_id"`
+			} `json:"info"`
+		} `json:"model"`
+	}
+	if err := json.Unmarshal(resp.Body, &out); err != nil || out.Model.Info.ExperimentID == "" {
+		return "", resp, apierror.BadGateway(err, "MLflow gave an unreadable logged model")
+	}
+	c.runExps.Add(key, out.Model.Info.ExperimentID)
+	return out.Model.Info.ExperimentID, nil, nil
+}
