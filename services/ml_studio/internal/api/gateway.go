@@ -287,4 +287,3 @@ func (h handlers) searchLoggedModels(c *gin.Context) error {
 	body["experiment_ids"] = visible
 	return h.forward(c, post, "/logged-models/search", body)
 }
-
