@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -89,12 +90,17 @@ func truncate(s string) string {
 	return s
 }
 
-// clip bounds s to n bytes for a fixed-width column.
+// clip bounds s to n bytes for a fixed-width column, cutting before a
+// character rather than inside one: MySQL refuses a split UTF-8 sequence,
+// and the audit entry would be lost.
 func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // audit records an entry; a failure to record is logged, not returned: the

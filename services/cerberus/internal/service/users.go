@@ -40,8 +40,10 @@ type NewUser struct {
 	IsAdmin     bool   `json:"is_admin"`
 }
 
+func normalUsername(u string) string { return strings.ToLower(strings.TrimSpace(u)) }
+
 func (n *NewUser) validate() error {
-	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	n.Username = normalUsername(n.Username)
 	switch {
 	case n.Username == "":
 		return apierror.Required("username")
@@ -68,6 +70,7 @@ func (s *Service) CreateUser(ctx context.Context, m Meta, p Principal, n NewUser
 	if err := requireAdmin(p); err != nil {
 		return UserView{}, err
 	}
+	n.Username = normalUsername(n.Username) // the audit names the account as stored
 	u, err := s.createUser(ctx, n)
 	s.audit(ctx, m, &p, "user.create", "user:"+n.Username, resultOf(err), errText(err))
 	return viewUser(u), err
