@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -158,4 +159,25 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() error
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// EnvMLflowPython names the Python interpreter that has the pinned MLflow.
+const EnvMLflowPython = "ML_STUDIO_TEST_MLFLOW_PYTHON"
+
+// MLflowPython is the interpreter of the pinned MLflow: the variable, else
+// the project virtualenv that make test installs (.venv/mlflow).
+func MLflowPython(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(EnvMLflowPython); p != "" {
+		return p
+	}
+	root, err := repoRoot()
+	if err == nil {
+		p := filepath.Join(root, ".venv", "mlflow", "bin", "python")
+		if _, err = os.Stat(p); err == nil {
+			return p
+		}
+	}
+	unavailable(t, "the pinned MLflow's Python", EnvMLflowPython, err)
+	return ""
 }

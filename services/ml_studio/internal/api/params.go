@@ -50,6 +50,8 @@ func (p params) str(name string) (string, error) {
 		return v, nil
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case int: // set by ml_studio itself, e.g. a search's page size
+		return strconv.Itoa(v), nil
 	case json.Number:
 		return v.String(), nil
 	case bool:

@@ -1,0 +1,245 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/ml-studio/ml-studio/pkg/httpclient"
+	"github.com/ml-studio/ml-studio/pkg/server"
+	"github.com/ml-studio/ml-studio/pkg/testenv"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/api"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/cerberus"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
+)
+
+// mlflowRoute is one route of the pinned MLflow server's own route table.
+type mlflowRoute struct {
+	Methods []string `json:"methods"`
+	Rule    string   `json:"rule"`
+}
+
+// dumpRoutes asks the pinned MLflow for its Flask route table.
+const dumpRoutes = `
+import json, logging
+logging.disable(logging.CRITICAL)
+from mlflow.server import app
+print(json.dumps([{"methods": sorted(m for m in r.methods if m not in ("HEAD", "OPTIONS")), "rule": r.rule}
+                  for r in app.url_map.iter_rules()]))
+`
+
+func pinnedRoutes(t *testing.T) []mlflowRoute {
+	t.Helper()
+	out, err := exec.Command(testenv.MLflowPython(t), "-c", dumpRoutes).Output()
+	if err != nil {
+		t.Fatalf("dump MLflow's routes: %v", err)
+	}
+	var routes []mlflowRoute
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &routes); err != nil || len(routes) < 100 {
+		t.Fatalf("MLflow's route table unreadable (%d routes): %v", len(routes), err)
+	}
+	return routes
+}
+
+// denyAll is a cerberus that allows nothing.
+type denyAll struct{}
+
+func (denyAll) Authorize(context.Context, cerberus.Credential, string, string) (cerberus.Decision, error) {
+	return cerberus.Decision{Reason: "no grant"}, nil
+}
+
+func (denyAll) AuthorizeBatch(_ context.Context, _ cerberus.Credential, elements []string, _ string) (map[string]cerberus.Decision, error) {
+	out := map[string]cerberus.Decision{}
+	for _, e := range elements {
+		out[e] = cerberus.Decision{Reason: "no grant"}
+	}
+	return out, nil
+}
+
+func (denyAll) Readable(context.Context, cerberus.Credential, string, string) (cerberus.Readable, error) {
+	return cerberus.Readable{}, nil
+}
+
+// recordingMLflow answers the lookups authorization needs (a run's, a
+// logged model's and a named experiment's id) and records every other
+// request: those are calls that got through.
+type recordingMLflow struct {
+	mu        sync.Mutex
+	forwarded []string
+}
+
+func (m *recordingMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/api/2.0/mlflow/runs/get":
+		_, _ = w.Write([]byte(`{"run":{"info":{"run_id":"r1","experiment_id":"1","artifact_uri":"mlflow-artifacts:/1/r1/artifacts"}}}`))
+		return
+	case r.Method == http.MethodGet && r.URL.Path == "/api/2.0/mlflow/experiments/get-by-name":
+		_, _ = w.Write([]byte(`{"experiment":{"experiment_id":"1","name":"e"}}`))
+		return
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/2.0/mlflow/logged-models/") && strings.Count(r.URL.Path, "/") == 5:
+		_, _ = w.Write([]byte(`{"model":{"info":{"model_id":"m-1","experiment_id":"1"}}}`))
+		return
+	}
+	m.mu.Lock()
+	m.forwarded = append(m.forwarded, r.Method+" "+r.URL.Path)
+	m.mu.Unlock()
+	// A search answers with an item the caller may not see.
+	_, _ = w.Write([]byte(`{"experiments":[{"experiment_id":"1"}],"registered_models":[{"name":"m"}],"model_versions":[{"name":"m"}],"runs":[{"info":{"run_id":"r1"}}],"models":[{"info":{"model_id":"m-1"}}]}`))
+}
+
+func (m *recordingMLflow) take() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := m.forwarded
+	m.forwarded = nil
+	return out
+}
+
+var placeholder = regexp.MustCompile(`<(?:[a-z]+:)?([a-z_]+)>`)
+
+// concrete fills a route's placeholders with plausible values.
+func concrete(rule string) string {
+	return placeholder.ReplaceAllStringFunc(rule, func(p string) string {
+		if strings.Contains(p, "artifact_path") || strings.Contains(p, "path:") {
+			return "1/r1/artifacts/model/MLmodel"
+		}
+		return "x1"
+	})
+}
+
+// searches are the endpoints that answer a filtered list rather than a refusal.
+var searches = map[string]bool{
+	"/experiments/search": true, "/registered-models/search": true,
+	"/model-versions/search": true, "/runs/search": true, "/logged-models/search": true,
+}
+
+// TestEveryMLflowRouteIsMappedOrRefused sends every route of the pinned
+// MLflow server, REST and /ajax-api twins alike, through ml_studio as a user
+// cerberus allows nothing: no call may reach MLflow, and searches may show
+// nothing. It also fails on rules naming endpoints MLflow does not have.
+func TestEveryMLflowRouteIsMappedOrRefused(t *testing.T) {
+	routes := pinnedRoutes(t)
+	rec := &recordingMLflow{}
+	fake := httptest.NewServer(rec)
+	defer fake.Close()
+	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
+	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
+	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(denyAll{}, 0), DefaultProject: "default"})
+
+	params := url.Values{"experiment_id": {"1"}, "run_id": {"r1"}, "name": {"m"}, "version": {"1"}, "path": {"model/MLmodel"},
+		"experiment_ids": {"1"}, "run_ids": {"r1"}, "experiment_name": {"e"}, "metric_key": {"m"}}
+	body := `{"experiment_id":"1","run_id":"r1","name":"m","new_name":"n","version":"1","source":"s","key":"k","value":"v",
+		"experiment_ids":["1"],"run_ids":["r1"],"stage":"Production","alias":"a","timestamp":1,"metrics":[],"params":[]}`
+
+	seenRules := map[string]bool{}
+	for _, route := range routes {
+		if route.Rule == "/" {
+			continue // MLflow's web UI; ml_studio's own / is the seed's welcome
+		}
+		for _, method := range route.Methods {
+			target := concrete(route.Rule)
+			name := method + " " + route.Rule
+			for _, prefix := range []string{"/api/2.0/mlflow", "/ajax-api/2.0/mlflow"} {
+				if rest, ok := strings.CutPrefix(route.Rule, prefix); ok {
+					if r, _ := access.Lookup(method, concrete(rest)); r.Target != access.Refused {
+						seenRules[ruleKey(method, rest)] = true
+					}
+				}
+			}
+			t.Run(name, func(t *testing.T) {
+				var req *http.Request
+				if method == http.MethodGet {
+					req = httptest.NewRequest(method, target+"?"+params.Encode(), nil)
+				} else {
+					req = httptest.NewRequest(method, target, strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+				}
+				req.Header.Set("Authorization", "Bearer mlt_nobody")
+				w := httptest.NewRecorder()
+				srv.Engine().ServeHTTP(w, req)
+				forwarded := rec.take()
+
+				endpoint := strings.TrimPrefix(strings.TrimPrefix(route.Rule, "/ajax-api/2.0/mlflow"), "/api/2.0/mlflow")
+				if searches[endpoint] && w.Code == http.StatusOK {
+					for _, leaked := range []string{`"experiment_id":"1"`, `"name":"m"`, `"run_id":"r1"`, `"model_id":"m-1"`} {
+						if strings.Contains(w.Body.String(), leaked) {
+							t.Fatalf("the filtered search shows a hidden item: %s", w.Body)
+						}
+					}
+					return
+				}
+				if w.Code < 400 {
+					t.Fatalf("answered %d (%s): neither mapped to a check nor refused", w.Code, w.Body)
+				}
+				if len(forwarded) > 0 {
+					t.Fatalf("answered %d but MLflow received %v", w.Code, forwarded)
+				}
+			})
+		}
+	}
+	for key := range access.Rules {
+		if !seenRules[key] {
+			t.Errorf("rule %q names no endpoint of the pinned MLflow", key)
+		}
+	}
+}
+
+// ruleKey writes an MLflow route the way access.Rules does.
+func ruleKey(method, rest string) string {
+	return method + " " + placeholder.ReplaceAllString(rest, "{id}")
+}
+
+// TestRefusedFamilies names the holes the peers shipped: each is refused
+// or checked for a user without access.
+func TestRefusedFamilies(t *testing.T) {
+	rec := &recordingMLflow{}
+	fake := httptest.NewServer(rec)
+	defer fake.Close()
+	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
+	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
+	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(denyAll{}, 0), DefaultProject: "default"})
+	tests := []struct{ name, method, target string }{
+		{"ajax-api twin of get-run", "GET", "/ajax-api/2.0/mlflow/runs/get?run_id=r1"},
+		{"ajax-api twin of log-batch", "POST", "/ajax-api/2.0/mlflow/runs/log-batch"},
+		{"multipart upload create", "POST", "/api/2.0/mlflow-artifacts/mpu/create/1/r1/artifacts/big.bin"},
+		{"multipart upload complete", "POST", "/api/2.0/mlflow-artifacts/mpu/complete/1/r1/artifacts/big.bin"},
+		{"presigned artifact URL", "GET", "/api/2.0/mlflow-artifacts/presigned/1/r1/artifacts/x"},
+		{"presigned upload URL", "POST", "/api/2.0/mlflow/artifacts/presigned-upload-url"},
+		{"artifact download", "GET", "/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/model.pkl"},
+		{"artifact upload", "PUT", "/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/x"},
+		{"artifact listing", "GET", "/api/2.0/mlflow-artifacts/artifacts?path=1/r1/artifacts"},
+		{"artifact listing of the root", "GET", "/api/2.0/mlflow-artifacts/artifacts"},
+		{"get-artifact", "GET", "/get-artifact?run_id=r1&path=model/MLmodel"},
+		{"model-versions/get-artifact", "GET", "/model-versions/get-artifact?name=m&version=1&path=MLmodel"},
+		{"trace artifact", "GET", "/ajax-api/3.0/mlflow/get-trace-artifact?request_id=t"},
+		{"bulk metric history", "GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids=r1&metric_key=m"},
+		{"graphql", "POST", "/graphql"},
+		{"traces v3", "POST", "/api/3.0/mlflow/traces/search"},
+		{"path traversal in the artifact proxy", "GET", "/api/2.0/mlflow-artifacts/artifacts/1/../2/r/artifacts/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.target, strings.NewReader(`{"run_id":"r1"}`))
+			req.Header.Set("Authorization", "Bearer mlt_nobody")
+			w := httptest.NewRecorder()
+			srv.Engine().ServeHTTP(w, req)
+			if w.Code != 403 && w.Code != 404 && w.Code != 400 {
+				t.Fatalf("answered %d: %s", w.Code, w.Body)
+			}
+			if f := rec.take(); len(f) > 0 {
+				t.Fatalf("MLflow received %v", f)
+			}
+		})
+	}
+}
