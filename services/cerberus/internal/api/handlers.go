@@ -136,7 +136,7 @@ func (h handlers) createToken(c *gin.Context) error {
 }
 
 func (h handlers) revokeToken(c *gin.Context) error {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	id, err := strconv.ParseUint(c.Param("id"), 10, 63) // ids are signed 64-bit in the database
 	if err != nil {
 		return apierror.BadRequest("'id' must be a token id")
 	}
@@ -165,7 +165,7 @@ func (h handlers) createGroup(c *gin.Context) error {
 }
 
 func (h handlers) members(c *gin.Context) error {
-	m, err := h.svc.Members(c.Request.Context(), c.Param("group"))
+	m, err := h.svc.Members(c.Request.Context(), principal(c), c.Param("group"))
 	return respond(c, http.StatusOK, gin.H{"members": m}, err)
 }
 
@@ -235,30 +235,58 @@ func (h handlers) changeGrant(c *gin.Context, revoke bool) error {
 func (h handlers) grant(c *gin.Context) error  { return h.changeGrant(c, false) }
 func (h handlers) revoke(c *gin.Context) error { return h.changeGrant(c, true) }
 
+// The decision endpoints each take their own fields: a field of another
+// endpoint is as unknown as any other.
+type subjectFields struct {
+	Token     string `json:"token"`
+	User      string `json:"user"`
+	Component string `json:"component"`
+	Operation string `json:"operation"`
+}
+
+func (f subjectFields) request() service.AuthzRequest {
+	return service.AuthzRequest{Token: f.Token, User: f.User, Component: f.Component, Operation: f.Operation}
+}
+
 func (h handlers) authorize(c *gin.Context) error {
-	var in service.AuthzRequest
+	var in struct {
+		subjectFields
+		Element string `json:"element"`
+	}
 	if err := bind.JSON(c, &in); err != nil {
 		return err
 	}
-	a, err := h.svc.Authorize(c.Request.Context(), meta(c), maybePrincipal(c), in)
+	r := in.request()
+	r.Element = in.Element
+	a, err := h.svc.Authorize(c.Request.Context(), meta(c), maybePrincipal(c), r)
 	return respond(c, http.StatusOK, a, err)
 }
 
 func (h handlers) authorizeBatch(c *gin.Context) error {
-	var in service.AuthzRequest
+	var in struct {
+		subjectFields
+		Elements []string `json:"elements"`
+	}
 	if err := bind.JSON(c, &in); err != nil {
 		return err
 	}
-	a, err := h.svc.AuthorizeBatch(c.Request.Context(), maybePrincipal(c), in)
+	r := in.request()
+	r.Elements = in.Elements
+	a, err := h.svc.AuthorizeBatch(c.Request.Context(), meta(c), maybePrincipal(c), r)
 	return respond(c, http.StatusOK, a, err)
 }
 
 func (h handlers) readable(c *gin.Context) error {
-	var in service.AuthzRequest
+	var in struct {
+		subjectFields
+		Kind string `json:"kind"`
+	}
 	if err := bind.JSON(c, &in); err != nil {
 		return err
 	}
-	a, err := h.svc.Readable(c.Request.Context(), maybePrincipal(c), in)
+	r := in.request()
+	r.Kind = in.Kind
+	a, err := h.svc.Readable(c.Request.Context(), maybePrincipal(c), r)
 	return respond(c, http.StatusOK, a, err)
 }
 
@@ -268,13 +296,16 @@ func (h handlers) audit(c *gin.Context) error {
 		return err
 	}
 	f := store.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action"), Target: c.Query("target"), Result: c.Query("result")}
-	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if raw := c.Query(name); raw != "" {
+	for _, q := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if raw := c.Query(q.name); raw != "" {
 			t, err := time.Parse(time.RFC3339, raw)
 			if err != nil {
-				return apierror.BadRequest("'%s' must be an RFC 3339 time such as 2026-01-02T15:04:05Z", name)
+				return apierror.BadRequest("'%s' must be an RFC 3339 time such as 2026-01-02T15:04:05Z", q.name)
 			}
-			*dst = t
+			*q.dst = t
 		}
 	}
 	entries, total, err := h.svc.Audit(c.Request.Context(), principal(c), f, p)

@@ -118,7 +118,7 @@ func TestBadInput(t *testing.T) {
 				{"expires_in_days a fraction", post("/api/tokens", alice, map[string]any{"name": "x", "expires_in_days": 1.5}), 400, "'expires_in_days'"},
 				{"expires_in_days beyond int", post("/api/tokens", alice, `{"name":"x","expires_in_days":1e30}`), 400, "'expires_in_days'"},
 				{"group name a list", post("/api/groups", admin, map[string]any{"name": []string{"x"}}), 400, "'name'"},
-				{"elements a string", post("/api/authorize/batch", "", authz(map[string]any{"elements": "experiment:1"})), 400, "'elements'"},
+				{"elements a string", post("/api/authorize/batch", "", authz(map[string]any{"elements": "experiment:1", "element": "-"})), 400, "'elements'"},
 
 				// Missing and malformed names.
 				{"login without username", post("/api/auth/login", "", map[string]string{"password": "x"}), 400, "'username' is required"},
@@ -215,7 +215,7 @@ func TestBadInput(t *testing.T) {
 				{"rename no such element", post("/api/elements/rename", admin, map[string]string{"from": "experiment:404", "to": "experiment:405"}), 404, "experiment:404"},
 				{"someone else's token is not found", call{method: http.MethodDelete, path: fmt.Sprintf("/api/tokens/%d", bobToken.ID), auth: alice}, 404, "not found"},
 				{"no such token", call{method: http.MethodDelete, path: "/api/tokens/999999", auth: alice}, 404, "not found"},
-				{"token id beyond int64", call{method: http.MethodDelete, path: "/api/tokens/18446744073709551615", auth: admin}, 404, "not found"},
+				{"token id beyond int64", call{method: http.MethodDelete, path: "/api/tokens/18446744073709551615", auth: admin}, 400, "must be a token id"}, // no id that large can exist
 				{"a path not UTF-8", get("/api/users/%FF", admin), 404, "not found"},
 				{"a group not UTF-8", call{method: http.MethodPut, path: "/api/groups/%FF/members/bob", auth: admin}, 404, "not found"},
 				{"no such route", get("/api/nope", admin), 404, "no route"},

@@ -70,14 +70,18 @@ func (s *Service) ChangeGrant(ctx context.Context, m Meta, p Principal, r GrantR
 	if err != nil {
 		return err
 	}
-	spec, target, err := s.grantSpec(ctx, comp, r)
-	if err != nil {
+	if r.Element == "" {
+		return apierror.Required("element")
+	}
+	if err := validElement(r.Element); err != nil {
 		return err
 	}
 	action := "grant.add"
 	if revoke {
 		action = "grant.revoke"
 	}
+	// The check comes before any lookup of the grantee, so a caller without
+	// manage cannot learn which users or groups exist.
 	d, err := s.decide(ctx, p.Subject, comp, r.Element, "manage")
 	if err != nil {
 		return err
@@ -85,6 +89,10 @@ func (s *Service) ChangeGrant(ctx context.Context, m Meta, p Principal, r GrantR
 	if !d.Allowed {
 		s.audit(ctx, m, &p, action, r.Element, "denied", d.Reason)
 		return fmt.Errorf("changing access to %q needs manage on it: %w", r.Element, apierror.ErrForbidden)
+	}
+	spec, target, err := s.grantSpec(ctx, comp, r)
+	if err != nil {
+		return err
 	}
 	spec.By = &p.ID
 	if revoke {

@@ -77,6 +77,9 @@ func (s *Service) checkPassword(ctx context.Context, m Meta, username, password 
 
 // Logout revokes the session (or token) the caller used.
 func (s *Service) Logout(ctx context.Context, m Meta, p Principal) error {
+	if p.CredentialID == 0 {
+		return invalid("basic credentials open no session: there is nothing to sign out")
+	}
 	if err := s.store.RevokeCredential(ctx, p.CredentialID, s.now()); err != nil {
 		return err
 	}

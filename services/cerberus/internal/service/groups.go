@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
@@ -50,13 +52,16 @@ func (s *Service) ListGroups(ctx context.Context, page store.Page) ([]GroupView,
 	return out, total, err
 }
 
-// Members lists a group's users.
-func (s *Service) Members(ctx context.Context, group string) ([]UserView, error) {
+// Members lists a group's users: to admins and to the group's own members.
+func (s *Service) Members(ctx context.Context, p Principal, group string) ([]UserView, error) {
 	g, err := s.store.GroupByName(ctx, group)
 	if err != nil {
 		return nil, err
 	}
 	users, err := s.store.Members(ctx, g.ID)
+	if err == nil && !p.IsAdmin && !slices.ContainsFunc(users, func(u store.User) bool { return u.ID == p.ID }) {
+		return nil, fmt.Errorf("only admins and members may see who is in group %q: %w", group, apierror.ErrForbidden)
+	}
 	out := make([]UserView, 0, len(users))
 	for _, u := range users {
 		out = append(out, viewUser(u))

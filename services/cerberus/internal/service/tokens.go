@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -98,6 +99,9 @@ func (s *Service) ListTokens(ctx context.Context, p Principal, username string, 
 // RevokeToken revokes an API token of the caller's, or anyone's for an admin.
 func (s *Service) RevokeToken(ctx context.Context, m Meta, p Principal, id uint64) error {
 	c, err := s.store.CredentialByID(ctx, id)
+	if err != nil && !errors.Is(err, apierror.ErrNotFound) {
+		return err // an outage is a 503, not a missing token
+	}
 	if err != nil || c.Kind != string(authn.APIToken) || (c.UserID != p.ID && !p.IsAdmin) {
 		// Someone else's token is "not found", not "forbidden": ids are not confirmed.
 		return fmt.Errorf("token %d: %w", id, apierror.ErrNotFound)

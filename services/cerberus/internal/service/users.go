@@ -80,12 +80,25 @@ func (s *Service) createUser(ctx context.Context, n NewUser) (store.User, error)
 	if err := n.validate(); err != nil {
 		return store.User{}, err
 	}
-	hash, err := s.passwords.Hash(n.Password)
+	hash, err := s.hashPassword(n.Password)
 	if err != nil {
-		return store.User{}, invalid("password: %v", err)
+		return store.User{}, err
 	}
 	u := store.User{Username: n.Username, DisplayName: n.DisplayName, Email: n.Email, PasswordHash: hash, IsActive: true, IsAdmin: n.IsAdmin}
 	return u, s.store.CreateUser(ctx, &u)
+}
+
+// hashPassword hashes a new password, saying plainly what is wrong with a bad one.
+func (s *Service) hashPassword(plain string) (string, error) {
+	hash, err := s.passwords.Hash(plain)
+	switch {
+	case errors.Is(err, authn.ErrPasswordTooShort), errors.Is(err, authn.ErrPasswordTooLong):
+		_, why, _ := strings.Cut(err.Error(), ": ")
+		return "", invalid("password: %s", why)
+	case err != nil:
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return hash, nil
 }
 
 // Bootstrap creates the first admin when there is no user at all. With an
@@ -143,7 +156,8 @@ type UserUpdate struct {
 }
 
 // UpdateUser lets users edit their own profile and password, and admins
-// anything. Disabling revokes all the user's sessions and tokens at once.
+// anything. Disabling revokes all the user's sessions and tokens at once; a
+// new password signs out every other session.
 func (s *Service) UpdateUser(ctx context.Context, m Meta, p Principal, username string, up UserUpdate) (UserView, error) {
 	self := p.Username == username
 	if !p.IsAdmin && (!self || up.IsActive != nil || up.IsAdmin != nil) {
@@ -166,13 +180,20 @@ func (s *Service) UpdateUser(ctx context.Context, m Meta, p Principal, username 
 		return UserView{}, invalid("display_name must be at most 128 characters")
 	}
 	if up.Password != nil {
-		hash, err := s.passwords.Hash(*up.Password)
+		hash, err := s.hashPassword(*up.Password)
 		if err != nil {
-			return UserView{}, invalid("password: %v", err)
+			return UserView{}, err
 		}
 		ch.PasswordHash = &hash
 	}
 	u, err = s.store.UpdateUser(ctx, u.ID, ch)
+	if err == nil && ch.PasswordHash != nil {
+		keep := uint64(0)
+		if self {
+			keep = p.CredentialID // the session changing the password stays signed in
+		}
+		err = s.store.RevokeSessions(ctx, u.ID, keep, s.now())
+	}
 	s.audit(ctx, m, &p, "user.update", "user:"+username, resultOf(err), changedFields(up))
 	return viewUser(u), err
 }

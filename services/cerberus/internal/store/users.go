@@ -181,3 +181,12 @@ func revokeAll(tx *gorm.DB, userID uint64) error {
 	return tx.Model(&Credential{}).Where("user_id = ? AND revoked_at IS NULL", userID).
 		Update("revoked_at", time.Now().UTC()).Error
 }
+
+// RevokeSessions revokes a user's login sessions but the one kept (0 keeps
+// none): after a password change, other sessions must sign in again.
+func (s *Store) RevokeSessions(ctx context.Context, userID, keep uint64, now time.Time) error {
+	err := s.db.WithContext(ctx).Model(&Credential{}).
+		Where("user_id = ? AND kind = ? AND id <> ? AND revoked_at IS NULL", userID, "session", keep).
+		Update("revoked_at", now).Error
+	return classify(err, "sessions")
+}
