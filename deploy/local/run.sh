@@ -87,6 +87,9 @@ if [[ -z "${CERBERUS_ADMIN_PASSWORD:-}" ]]; then
 	export CERBERUS_ADMIN_PASSWORD
 fi
 
+# ml_studio relays sign-in to cerberus: believe its X-Forwarded-For, so
+# failed logins are throttled per real client address.
+export CERBERUS_TRUSTED_PROXIES="${CERBERUS_TRUSTED_PROXIES:-127.0.0.1}"
 export CERBERUS_LOG_FORMAT="${CERBERUS_LOG_FORMAT:-console}"
 export ML_STUDIO_LOG_FORMAT="${ML_STUDIO_LOG_FORMAT:-console}"
 export ML_STUDIO_CERBERUS_URL="${ML_STUDIO_CERBERUS_URL:-http://127.0.0.1:$CERBERUS_PORT}"

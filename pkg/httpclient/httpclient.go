@@ -154,3 +154,15 @@ func (c *Client) Probe(ctx context.Context, url string) error {
 	}
 	return nil
 }
+
+// RoundTrip lets the client serve as a reverse proxy's transport, with the
+// same pool, timeouts and retry rules. A proxied request still carries the
+// inbound RequestURI, which a client request must not.
+func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.RequestURI != "" {
+		out := *req
+		out.RequestURI = ""
+		req = &out
+	}
+	return c.Do(req)
+}

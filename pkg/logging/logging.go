@@ -49,7 +49,8 @@ func New(cfg Config, service string) (*zap.Logger, error) {
 	}
 	zc := zap.NewProductionConfig()
 	zc.Level = zap.NewAtomicLevelAt(level)
-	zc.Sampling = nil // every request line matters for audit and debugging
+	zc.Sampling = nil           // every request line matters for audit and debugging
+	zc.DisableStacktrace = true // a 5xx line names its cause; panics log their stack themselves
 	zc.EncoderConfig.TimeKey = "time"
 	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	if cfg.LogFormat == "console" {

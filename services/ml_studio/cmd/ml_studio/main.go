@@ -55,7 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer func() { _ = log.Sync() }()
 
 	// One pooled keep-alive client per upstream.
-	cerb := cerberus.New(cfg.CerberusURL.String(), httpclient.New(cfg.Upstream(), log.Named("cerberus")))
+	cerbHTTP := httpclient.New(cfg.Upstream(), log.Named("cerberus"))
+	cerb := cerberus.New(cfg.CerberusURL.String(), cerbHTTP)
 	mlf := mlflow.New(cfg.MlflowURL.String(),
 		httpclient.New(cfg.Upstream(), log.Named("mlflow")),
 		httpclient.New(cfg.Streaming(), log.Named("mlflow-stream")))
@@ -69,6 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Registry:       cerb,
 		Access:         access.NewAuthorizer(cerb, cfg.DecisionCache),
 		DefaultProject: cfg.DefaultProject,
+
+		CerberusURL:       cfg.CerberusURL.String(),
+		CerberusTransport: cerbHTTP,
 	})
 	if err := srv.Run(ctx, server.Listen(cfg.Host, cfg.Port)); err != nil {
 		log.Error("exit", zap.Error(err))

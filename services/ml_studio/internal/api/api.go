@@ -36,6 +36,10 @@ type Deps struct {
 	Registry       Registry
 	Access         *access.Authorizer
 	DefaultProject string // project of experiments and models created without one
+	// CerberusURL and CerberusTransport relay the account routes; empty
+	// leaves them out.
+	CerberusURL       string
+	CerberusTransport http.RoundTripper
 }
 
 type handlers struct{ Deps }
@@ -49,6 +53,11 @@ func Register(r gin.IRouter, d *Deps) {
 		return
 	}
 	h := handlers{*d}
+	if d.CerberusURL != "" {
+		if err := registerAccount(r, d.CerberusURL, d.CerberusTransport); err != nil {
+			panic("api: cerberus URL: " + err.Error()) // validated by config before
+		}
+	}
 	api := r.Group("/api", credentialRequired(apierror.DefaultShape))
 	for _, rt := range h.routes() {
 		api.Handle(rt.method, rt.path, apierror.Handler(rt.handle))

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+)
+
+// accountRoutes are cerberus's own endpoints the UI needs — sign-in, the
+// caller's account and tokens, and access management — served on ml_studio
+// so the browser talks to one origin. Cerberus authorizes each of them
+// itself; ml_studio only relays. Registering elements is not among them:
+// only ml_studio registers what it creates.
+var accountRoutes = []struct{ method, path string }{
+	{http.MethodPost, "/api/auth/login"},
+	{http.MethodPost, "/api/auth/logout"},
+	{http.MethodGet, "/api/auth/me"},
+	{http.MethodGet, "/api/tokens"},
+	{http.MethodPost, "/api/tokens"},
+	{http.MethodDelete, "/api/tokens/:id"},
+	{http.MethodGet, "/api/users"},
+	{http.MethodPost, "/api/users"},
+	{http.MethodGet, "/api/users/:username"},
+	{http.MethodPatch, "/api/users/:username"},
+	{http.MethodGet, "/api/users/:username/grants"},
+	{http.MethodGet, "/api/groups"},
+	{http.MethodPost, "/api/groups"},
+	{http.MethodGet, "/api/groups/:group/members"},
+	{http.MethodPut, "/api/groups/:group/members/:username"},
+	{http.MethodDelete, "/api/groups/:group/members/:username"},
+	{http.MethodPost, "/api/grants"},
+	{http.MethodPost, "/api/grants/revoke"},
+	{http.MethodGet, "/api/elements/access"},
+	{http.MethodGet, "/api/audit"},
+}
+
+// registerAccount relays the account routes to cerberus at base.
+func registerAccount(r gin.IRouter, base string, transport http.RoundTripper) error {
+	target, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.SetXForwarded() // cerberus throttles logins per real client address
+		},
+		Transport: transport,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"error":"the authorization service is unavailable"}`))
+		},
+	}
+	relay := func(c *gin.Context) { proxy.ServeHTTP(c.Writer, c.Request) }
+	for _, rt := range accountRoutes {
+		r.Handle(rt.method, rt.path, relay)
+	}
+	return nil
+}
+
