@@ -87,6 +87,16 @@ if [[ -z "${CERBERUS_ADMIN_PASSWORD:-}" ]]; then
 	export CERBERUS_ADMIN_PASSWORD
 fi
 
+# ml_studio proves with a shared secret that it registers the experiments
+# and models it creates; nobody else may (see CERBERUS_REGISTRAR_SECRET).
+registrar_file="$ML_STUDIO_DATA/cerberus/registrar-secret"
+if [[ ! -s "$registrar_file" ]]; then
+	mkdir -p "$(dirname "$registrar_file")"
+	(umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$registrar_file")
+fi
+CERBERUS_REGISTRAR_SECRET="${CERBERUS_REGISTRAR_SECRET:-$(cat "$registrar_file")}"
+export CERBERUS_REGISTRAR_SECRET ML_STUDIO_REGISTRAR_SECRET="${ML_STUDIO_REGISTRAR_SECRET:-$CERBERUS_REGISTRAR_SECRET}"
+
 # ml_studio relays sign-in to cerberus: believe its X-Forwarded-For, so
 # failed logins are throttled per real client address.
 export CERBERUS_TRUSTED_PROXIES="${CERBERUS_TRUSTED_PROXIES:-127.0.0.1}"

@@ -83,7 +83,10 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, log *zap.Lo
 		return fmt.Errorf("passwords: %w", err)
 	}
 	throttle := authn.NewThrottle(authn.ThrottleConfig{MaxFailures: cfg.LoginMaxFailures, Window: cfg.LoginWindow, Lockout: cfg.LoginLockout})
-	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL}, db, passwords, throttle, log)
+	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL, RegistrarSecret: cfg.RegistrarSecret}, db, passwords, throttle, log)
+	if cfg.RegistrarSecret == "" {
+		log.Warn("CERBERUS_REGISTRAR_SECRET is not set: anyone allowed to create in a project may register experiment and model elements directly")
+	}
 	if err := bootstrap(ctx, svc, cfg, stdout, log); err != nil {
 		return err
 	}

@@ -190,8 +190,15 @@ func (h handlers) registerElement(c *gin.Context) error {
 	if in.Name == "" {
 		return apierror.Required("name")
 	}
-	e, err := h.svc.RegisterElement(c.Request.Context(), meta(c), principal(c), in.Name, in.Parent)
+	e, err := h.svc.RegisterElement(c.Request.Context(), meta(c), principal(c), in.Name, in.Parent, h.registrar(c))
 	return respond(c, http.StatusCreated, e, err)
+}
+
+// RegistrarHeader carries the secret ml_studio proves itself with.
+const RegistrarHeader = "X-ML-Studio-Registrar"
+
+func (h handlers) registrar(c *gin.Context) bool {
+	return h.svc.IsRegistrar(c.GetHeader(RegistrarHeader))
 }
 
 func (h handlers) renameElement(c *gin.Context) error {
@@ -208,7 +215,7 @@ func (h handlers) renameElement(c *gin.Context) error {
 	case in.To == "":
 		return apierror.Required("to")
 	}
-	return respond(c, http.StatusNoContent, nil, h.svc.RenameElement(c.Request.Context(), meta(c), principal(c), in.From, in.To))
+	return respond(c, http.StatusNoContent, nil, h.svc.RenameElement(c.Request.Context(), meta(c), principal(c), in.From, in.To, h.registrar(c)))
 }
 
 func (h handlers) accessTo(c *gin.Context) error {

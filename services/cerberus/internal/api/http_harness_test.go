@@ -103,6 +103,7 @@ type call struct {
 	auth         string // the Authorization header
 	ip           string // the client's address; defIP when empty
 	rid          string // X-Request-ID
+	header       http.Header
 }
 
 type reply struct {
@@ -147,6 +148,11 @@ func (h *harness) do(c call) reply {
 	}
 	if c.rid != "" {
 		req.Header.Set("X-Request-ID", c.rid)
+	}
+	for k, vs := range c.header {
+		for _, v := range vs {
+			req.Header.Add(k, v) // canonicalizes the name, as a real client's would be
+		}
 	}
 	ip := c.ip
 	if ip == "" {

@@ -33,6 +33,7 @@ type Config struct {
 	SessionTTL        time.Duration `split_words:"true" default:"12h" desc:"how long a login session lasts"`
 	TokenDefaultTTL   time.Duration `split_words:"true" default:"2160h" desc:"lifetime of an API token created without expires_in_days (90 days)"`
 	TokenMaxTTL       time.Duration `split_words:"true" default:"8760h" desc:"longest lifetime an API token may be given (365 days)"`
+	RegistrarSecret   string        `split_words:"true" desc:"secret ml_studio sends to register experiments and models (ML_STUDIO_REGISTRAR_SECRET); when set, nobody else but admins may, so no one can claim an MLflow object before it is registered. At least 16 characters"`
 	LoginMaxFailures  int           `split_words:"true" default:"5" desc:"failed logins per account or address before it is throttled"`
 	LoginWindow       time.Duration `split_words:"true" default:"15m" desc:"window in which failed logins are counted"`
 	LoginLockout      time.Duration `split_words:"true" default:"15m" desc:"how long a throttled account or address must wait"`
@@ -51,6 +52,8 @@ func (c *Config) Validate() error {
 		return &pkgconfig.Error{Key: Prefix + "_SESSION_TTL", Reason: "must be at least 1m"}
 	case c.TokenMaxTTL < time.Hour || c.TokenDefaultTTL < time.Minute || c.TokenDefaultTTL > c.TokenMaxTTL:
 		return &pkgconfig.Error{Key: Prefix + "_TOKEN_DEFAULT_TTL", Reason: "must be at least 1m and at most CERBERUS_TOKEN_MAX_TTL (at least 1h)"}
+	case c.RegistrarSecret != "" && len(c.RegistrarSecret) < 16:
+		return &pkgconfig.Error{Key: Prefix + "_REGISTRAR_SECRET", Reason: "must be at least 16 characters"}
 	case c.LoginMaxFailures < 1:
 		return &pkgconfig.Error{Key: Prefix + "_LOGIN_MAX_FAILURES", Reason: "must be at least 1"}
 	case c.AdminPassword != "" && len(c.AdminPassword) < c.PasswordMinLength:

@@ -19,14 +19,19 @@ type ElementView struct {
 
 // RegisterElement records a new element under parent. The creator gets
 // manage on it. Who may: admins, and holders of create on the parent (or on
-// the component root when there is no parent).
-func (s *Service) RegisterElement(ctx context.Context, m Meta, p Principal, name, parent string) (ElementView, error) {
+// the component root when there is no parent) — for experiments and models,
+// only through ml_studio when a registrar secret is configured.
+func (s *Service) RegisterElement(ctx context.Context, m Meta, p Principal, name, parent string, registrar bool) (ElementView, error) {
 	comp, err := s.store.ComponentID(Component)
 	if err != nil {
 		return ElementView{}, err
 	}
 	if err := validElement(name); err != nil {
 		return ElementView{}, err
+	}
+	if s.registrarOnly(name) && !registrar && !p.IsAdmin {
+		s.audit(ctx, m, &p, "element.register", name, "denied", "not the registrar")
+		return ElementView{}, errRegistrarOnly
 	}
 	if parent != "" {
 		if err := validElement(parent); err != nil {
@@ -218,7 +223,7 @@ func (s *Service) decide(ctx context.Context, who authz.Subject, comp uint64, el
 
 // RenameElement renames an element keeping its grants, as a registered
 // model rename must keep access. Who may: admins and holders of manage.
-func (s *Service) RenameElement(ctx context.Context, m Meta, p Principal, from, to string) error {
+func (s *Service) RenameElement(ctx context.Context, m Meta, p Principal, from, to string, registrar bool) error {
 	comp, err := s.store.ComponentID(Component)
 	if err != nil {
 		return err
@@ -230,6 +235,10 @@ func (s *Service) RenameElement(ctx context.Context, m Meta, p Principal, from, 
 	}
 	if kindOf(from) != kindOf(to) || from == store.Root {
 		return invalid("a rename keeps the element's kind")
+	}
+	if s.registrarOnly(to) && !registrar && !p.IsAdmin {
+		s.audit(ctx, m, &p, "element.rename", from, "denied", "not the registrar")
+		return errRegistrarOnly
 	}
 	d, err := s.decide(ctx, p.Subject, comp, from, "manage")
 	if err != nil {

@@ -5,6 +5,7 @@ package service
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"regexp"
 	"strings"
@@ -24,6 +25,11 @@ type Config struct {
 	SessionTTL     time.Duration
 	MaxTokenTTL    time.Duration
 	DefaultTokenTT time.Duration
+	// RegistrarSecret, when set, reserves registering and renaming
+	// experiments and models to admins and to ml_studio (which proves itself
+	// with this secret): otherwise anyone allowed to create in a project
+	// could claim an MLflow object that exists but is not registered yet.
+	RegistrarSecret string
 }
 
 // Service is cerberus's behaviour.
@@ -79,9 +85,38 @@ func validElement(name string) error {
 		return invalid("element %q must be *, project:<key>, experiment:<id> or registered_model:<name>", truncate(name))
 	case key == "" || len(name) > 512:
 		return invalid("element %q needs a key of at most 512 characters in all", truncate(name))
+	case kind == "experiment" && !canonicalID(key):
+		// MLflow reads "015" and "15" as one experiment: only one spelling may name it.
+		return invalid("element %q: an experiment id is a decimal number without leading zeros", truncate(name))
 	}
 	return nil
 }
+
+func canonicalID(id string) bool {
+	if id == "" || (id[0] == '0' && len(id) > 1) || len(id) > 19 {
+		return false
+	}
+	for _, r := range id {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// registrarOnly reports whether registering or renaming this element is
+// reserved to admins and the registrar (ml_studio).
+func (s *Service) registrarOnly(name string) bool {
+	kind := kindOf(name)
+	return s.cfg.RegistrarSecret != "" && (kind == "experiment" || kind == "registered_model")
+}
+
+// IsRegistrar checks the secret ml_studio presents, in constant time.
+func (s *Service) IsRegistrar(secret string) bool {
+	return s.cfg.RegistrarSecret != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(s.cfg.RegistrarSecret)) == 1
+}
+
+var errRegistrarOnly = fmt.Errorf("experiments and models are registered by ML Studio when it creates them: %w", apierror.ErrForbidden)
 
 func truncate(s string) string {
 	if len(s) > 80 {

@@ -199,7 +199,7 @@ func seedWorld(t *testing.T, s *store.Store, svc *service.Service) *world {
 	}
 	must(t, svc.SetMember(ctx, m, w.admin, "team", "bob", true))
 	for _, e := range [][2]string{{"project:alpha", ""}, {"experiment:1", "project:alpha"}, {"experiment:2", "project:alpha"}, {"project:beta", ""}} {
-		if _, err := svc.RegisterElement(ctx, m, w.admin, e[0], e[1]); err != nil {
+		if _, err := svc.RegisterElement(ctx, m, w.admin, e[0], e[1], false); err != nil {
 			t.Fatal(err)
 		}
 	}

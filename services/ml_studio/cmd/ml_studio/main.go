@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	// One pooled keep-alive client per upstream.
 	cerbHTTP := httpclient.New(cfg.Upstream(), log.Named("cerberus"))
-	cerb := cerberus.New(cfg.CerberusURL.String(), cerbHTTP)
+	cerb := cerberus.New(cfg.CerberusURL.String(), cerbHTTP, cfg.RegistrarSecret)
 	mlf := mlflow.New(cfg.MlflowURL.String(),
 		httpclient.New(cfg.Upstream(), log.Named("mlflow")),
 		httpclient.New(cfg.Streaming(), log.Named("mlflow-stream")))

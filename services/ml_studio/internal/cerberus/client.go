@@ -20,13 +20,19 @@ const Component = "ml_studio"
 
 // Client talks to one cerberus.
 type Client struct {
-	base string
-	http *httpclient.Client
+	base      string
+	http      *httpclient.Client
+	registrar string // proves registrations come from ml_studio
 }
 
-// New returns a client of the cerberus at base.
-func New(base string, hc *httpclient.Client) *Client {
-	return &Client{base: base, http: hc}
+// RegistrarHeader carries the registrar secret (cerberus's api package
+// names the same header).
+const RegistrarHeader = "X-ML-Studio-Registrar"
+
+// New returns a client of the cerberus at base. registrar is the secret
+// that lets ml_studio register the experiments and models it creates.
+func New(base string, hc *httpclient.Client, registrar string) *Client {
+	return &Client{base: base, http: hc, registrar: registrar}
 }
 
 // Ready reports whether cerberus and its database answer.
@@ -92,16 +98,16 @@ func (c *Client) Readable(ctx context.Context, cred Credential, kind, op string)
 
 // Register records a new element under parent, the caller as its creator.
 func (c *Client) Register(ctx context.Context, cred Credential, name, parent string) error {
-	return c.post(ctx, cred, "/api/elements", map[string]string{"name": name, "parent": parent}, nil)
+	return c.post(ctx, cred, "/api/elements", map[string]string{"name": name, "parent": parent}, nil, c.registrar)
 }
 
 // Rename renames an element, keeping its grants.
 func (c *Client) Rename(ctx context.Context, cred Credential, from, to string) error {
-	return c.post(ctx, cred, "/api/elements/rename", map[string]string{"from": from, "to": to}, nil)
+	return c.post(ctx, cred, "/api/elements/rename", map[string]string{"from": from, "to": to}, nil, c.registrar)
 }
 
 // post sends a JSON request with the caller's credential and decodes the answer.
-func (c *Client) post(ctx context.Context, cred Credential, path string, in, out any) error {
+func (c *Client) post(ctx context.Context, cred Credential, path string, in, out any, registrar ...string) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
@@ -113,6 +119,9 @@ func (c *Client) post(ctx context.Context, cred Credential, path string, in, out
 	req.Header.Set("Content-Type", "application/json")
 	if cred != "" {
 		req.Header.Set("Authorization", string(cred))
+	}
+	if len(registrar) > 0 && registrar[0] != "" {
+		req.Header.Set(RegistrarHeader, registrar[0])
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

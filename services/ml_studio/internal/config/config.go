@@ -28,6 +28,7 @@ type Config struct {
 	UpstreamRetries int               `split_words:"true" default:"2" desc:"retries, with backoff, of calls that cannot write twice"`
 	UpstreamIdle    int               `split_words:"true" default:"64" desc:"idle keep-alive connections kept to each upstream"`
 	DecisionCache   time.Duration     `split_words:"true" default:"2s" desc:"how long an authorization answer is reused (0 turns the cache off); a revocation reaches each replica within this time"`
+	RegistrarSecret string            `split_words:"true" desc:"the secret cerberus expects (CERBERUS_REGISTRAR_SECRET) when ml_studio registers the experiments and models it creates"`
 	DefaultProject  string            `split_words:"true" default:"default" desc:"project of experiments and models created without a project parameter"`
 	ServerConfig
 	LoggingConfig

@@ -1,0 +1,72 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ml-studio/ml-studio/pkg/server"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/api"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/service"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store/storetest"
+)
+
+// TestRegistrarReservesExperimentsAndModels: with a registrar secret, only
+// ml_studio (holding it) and admins register or rename experiments and
+// models, so nobody can claim an MLflow object before ml_studio registers it.
+func TestRegistrarReservesExperimentsAndModels(t *testing.T) {
+	const secret = "registrar-secret-0123456789"
+	st := storetest.Migrated(t, storetest.SQLite)
+	passwords, err := authn.NewPasswords(4, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 24 * time.Hour, DefaultTokenTT: time.Hour, RegistrarSecret: secret},
+		st, passwords, authn.NewThrottle(authn.ThrottleConfig{}), zap.NewNop())
+	srv := server.New(server.Config{}, zap.NewNop(), "cerberus")
+	api.Register(srv.Engine(), st, svc)
+	h := &harness{t: t, store: st, svc: svc, h: srv.Engine(), log: zap.NewNop()}
+	admin := h.bootstrap()
+	h.createUser(admin, "alice", alicePW)
+	h.grant(bearer(admin), map[string]string{"element": "project:default", "operation": "create", "user": "alice"})
+	alice := h.login("alice", alicePW)
+
+	register := func(name string, registrar string) int {
+		c := call{method: http.MethodPost, path: "/api/elements", auth: bearer(alice), body: map[string]string{"name": name, "parent": "project:default"}}
+		if registrar != "" {
+			c.header = http.Header{api.RegistrarHeader: {registrar}}
+		}
+		return h.do(c).code
+	}
+	tests := []struct {
+		name, element, registrar string
+		want                     int
+	}{
+		{"a project needs no registrar", "project:alice-own", "", http.StatusCreated},
+		{"an experiment without the secret", "experiment:41", "", http.StatusForbidden},
+		{"a model with a wrong secret", "registered_model:m", "not-the-secret-at-all", http.StatusForbidden},
+		{"an experiment through ml_studio", "experiment:42", secret, http.StatusCreated},
+		{"a model through ml_studio", "registered_model:m", secret, http.StatusCreated},
+		{"a non-canonical experiment id", "experiment:042", secret, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := register(tt.element, tt.registrar); got != tt.want {
+				t.Fatalf("register %s = %d, want %d", tt.element, got, tt.want)
+			}
+		})
+	}
+	t.Run("a rename onto another model name needs the registrar", func(t *testing.T) {
+		c := call{method: http.MethodPost, path: "/api/elements/rename", auth: bearer(alice), body: map[string]string{"from": "registered_model:m", "to": "registered_model:other"}}
+		if got := h.do(c).code; got != http.StatusForbidden {
+			t.Fatalf("rename without the secret = %d, want 403", got)
+		}
+		c.header = http.Header{api.RegistrarHeader: {secret}}
+		if got := h.do(c).code; got != http.StatusNoContent {
+			t.Fatalf("rename through ml_studio = %d, want 204", got)
+		}
+	})
+}
