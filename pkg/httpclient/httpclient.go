@@ -25,6 +25,9 @@ type Config struct {
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 	MaxIdleConns int // idle keep-alive connections kept to the upstream
+	// NoKeepAlive opens a connection per request: for upstreams that answer
+	// reused connections slowly (see ml_studio's ML_STUDIO_MLFLOW_KEEP_ALIVE).
+	NoKeepAlive bool
 }
 
 // Defaults are sensible settings for a service on the same network.
@@ -60,6 +63,7 @@ func New(cfg Config, log *zap.Logger) *Client {
 		ResponseHeaderTimeout: headerTimeout,
 		ExpectContinueTimeout: time.Second,
 		ForceAttemptHTTP2:     true,
+		DisableKeepAlives:     cfg.NoKeepAlive,
 	}
 	base := &http.Client{Transport: forwardRequestID{next: transport}, Timeout: cfg.Timeout}
 

@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cerbHTTP := httpclient.New(cfg.Upstream(), log.Named("cerberus"))
 	cerb := cerberus.New(cfg.CerberusURL.String(), cerbHTTP, cfg.RegistrarSecret)
 	mlf := mlflow.New(cfg.MlflowURL.String(),
-		httpclient.New(cfg.Upstream(), log.Named("mlflow")),
+		httpclient.New(cfg.MLflow(), log.Named("mlflow")),
 		httpclient.New(cfg.Streaming(), log.Named("mlflow-stream")))
 
 	srv := server.New(cfg.ServerConfig, log, service,

@@ -150,7 +150,33 @@ func (s Set) Has(element string) bool {
 }
 
 // Element names: the one place they are spelled.
-func Experiment(id string) string { return "experiment:" + id }
+//
+// Experiment is an experiment's element. MLflow reads an experiment id as
+// Python's int() does, so "015", " 15", "+15", "1_5" and "١٥" all name
+// experiment 15, while cerberus lets anyone who may create in a project
+// register "experiment:015". Only the canonical decimal spelling therefore
+// names an element; any other gets "experiment:", which cerberus never
+// registers (an element needs a key), so only admins pass.
+func Experiment(id string) string {
+	if !canonicalID(id) {
+		return "experiment:"
+	}
+	return "experiment:" + id
+}
+
+// canonicalID reports whether id is a decimal number as MLflow writes it:
+// ASCII digits, no sign, no leading zero.
+func canonicalID(id string) bool {
+	if id == "" || (id[0] == '0' && len(id) > 1) {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // Model is a registered model's element.
 func Model(name string) string { return "registered_model:" + name }

@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/gin-gonic/gin"
-
 )
 
 // accountRoutes are cerberus's own endpoints the UI needs — sign-in, the
@@ -61,4 +60,3 @@ func registerAccount(r gin.IRouter, base string, transport http.RoundTripper) er
 	}
 	return nil
 }
-

@@ -20,7 +20,7 @@ func artifactPath(p params, required bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if raw == "" {
+	if strings.TrimSpace(raw) == "" { // blank is missing, as for every required parameter
 		if required {
 			return "", apierror.Required("path")
 		}

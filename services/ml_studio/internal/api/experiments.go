@@ -60,6 +60,9 @@ func (h handlers) createExperiment(c *gin.Context) error {
 		return apierror.BadGateway(err, "MLflow gave an unreadable answer")
 	}
 	if err := h.Registry.Register(ctx, cred, access.Experiment(created.ID), project); err != nil {
+		// MLflow only marks an experiment deleted and it keeps its name, so
+		// it is renamed first: the caller may create that name again.
+		h.undo(ctx, post, "/experiments/update", params{"experiment_id": created.ID, "new_name": "ml_studio-failed-create-" + created.ID})
 		h.undo(ctx, post, "/experiments/delete", params{"experiment_id": created.ID})
 		return err
 	}
