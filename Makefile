@@ -16,7 +16,7 @@ LOCAL       := deploy/local
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 
-.PHONY: help build run stop test lint fmt-check vet staticcheck go-test test-servers docs
+.PHONY: help build run stop test lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench ui test-ui bench-ui
 
 help:
 	@echo "make run    start ML Studio (STORE=sqlite|mysql)"
@@ -36,7 +36,7 @@ stop:
 
 # ---- checks -----------------------------------------------------------------
 
-test: lint test-servers go-test
+test: lint test-servers go-test test-python
 
 lint: fmt-check vet staticcheck
 
@@ -73,5 +73,93 @@ go-test:
 		eval "$$($(LOCAL)/stack.sh env)"; fi; \
 	$(GO) test -race -count=1 $(GO_PACKAGES)
 
+# The stock mlflow client and the example notebooks (tests/python/) against
+# cerberus + ml_studio built from this tree, in the pinned venv .venv/pytest;
+# MLflow from ML_STUDIO_TEST_MLFLOW_URL, else the local one (test-servers),
+# started on PostgreSQL when it is not running.
+test-python:
+	GO=$(GO) $(LOCAL)/pytest-env.sh run
+
 docs:
 	$(GO) test ./services/cerberus/internal/config ./services/ml_studio/internal/config -run TestREADMEDocumentsEveryVariable -count=1 -args -update
+
+# ---- deployment files --------------------------------------------------------
+
+# docker-compose.yml, deploy/docker/, deploy/helm/ml-studio and deploy/nginx/,
+# checked without a container engine or a cluster by the deploy module
+# (deploy/validate): compose-go's loader, BuildKit's Dockerfile parser, the Go
+# images' build steps run for real, helm lint + helm template decoded strictly
+# into the Kubernetes API types, nginx -t and live nginx runs, MLflow started
+# with the image's settings (its pinned virtualenv).
+HELM_VERSION := v3.22.0
+HELM         := $(TOOLS)/helm-$(HELM_VERSION)
+NGINX_BIN    := $(TOOLS)/nginx/usr/sbin/nginx
+# What helm's own release build stamps in: its version, and the Kubernetes
+# version of its k8s.io modules (v0.37 -> 1.37) as the default for templates.
+HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	$(foreach p,chartutil lint/rules,-X helm.sh/helm/v3/pkg/$(p).k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/$(p).k8sVersionMinor=37)
+
+$(HELM):
+	mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(TOOLS)/helm $@
+
+# Debian's nginx binary, unpacked rather than installed (no service starts).
+$(NGINX_BIN):
+	rm -rf $(TOOLS)/nginx $(TOOLS)/nginx-deb && mkdir -p $(TOOLS)/nginx-deb && chmod 0777 $(TOOLS)/nginx-deb
+	cd $(TOOLS)/nginx-deb && { apt-get download nginx || { apt-get update -qq && apt-get download nginx; }; }
+	dpkg -x $(TOOLS)/nginx-deb/nginx_*.deb $(TOOLS)/nginx && rm -rf $(TOOLS)/nginx-deb
+
+test-deploy: $(HELM) $(NGINX_BIN) $(STATICCHECK)
+	@out=$$(gofmt -l deploy); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./deploy/...
+	$(STATICCHECK) ./deploy/...
+	$(LOCAL)/mlflow.sh install
+	HELM=$(HELM) NGINX_BIN=$(NGINX_BIN) $(GO) test -count=1 ./deploy/...
+
+# ---- benchmark ----------------------------------------------------------------
+
+# Cerberus's decisions at 1,000 users, 50,000 elements and 200,000 grants, on
+# SQLite and MariaDB side by side (docs/benchmarks.md). MariaDB is taken from
+# ML_STUDIO_TEST_MYSQL_DSN when set; otherwise the local one is started with
+# deploy/local/mariadb.sh, the part of `STORE=mysql stack.sh up` the benchmark
+# needs (PostgreSQL and MLflow would only compete for the CPUs).
+#   make bench BENCH_BACKEND=sqlite    SQLite only, no MariaDB
+#   make bench BENCH_FLAGS=-quick      a small smoke run
+BENCH_BACKEND ?= both
+BENCH_FLAGS   ?=
+
+bench:
+	$(GO) build -o $(BIN)/cerberus-bench ./services/cerberus/cmd/cerberus-bench
+	@if [ "$(BENCH_BACKEND)" != sqlite ] && [ -z "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ]; then \
+		$(LOCAL)/mariadb.sh start >&2; \
+		eval "$$($(LOCAL)/stack.sh env)"; \
+	fi; \
+	$(BIN)/cerberus-bench -backend $(BENCH_BACKEND) $(BENCH_FLAGS)
+
+# ---- web UI (ui/) -------------------------------------------------------------
+
+# The production build of the UI in ui/dist (Vite + React + TypeScript).
+ui:
+	cd ui && npm ci --no-audit --no-fund && npm run build
+
+# Typecheck, component tests, build, then the browser tests against the real
+# stack (ui/e2e/stack.mjs builds cerberus + ml_studio, serves ui/dist with
+# vite preview) in Debian's chromium. MLflow from ML_STUDIO_TEST_MLFLOW_URL,
+# else the local one, started on SQLite when nothing answers on :5050.
+test-ui:
+	ui/scripts/ensure-chromium.sh
+	cd ui && npm ci --no-audit --no-fund
+	cd ui && npx tsc --noEmit -p tsconfig.json
+	cd ui && npx vitest run
+	cd ui && npm run build
+	@if [ -z "$${ML_STUDIO_TEST_MLFLOW_URL:-}" ] && ! curl -sf -m 3 http://127.0.0.1:5050/health >/dev/null; then \
+		$(LOCAL)/stack.sh up; fi
+	cd ui && node e2e/run.mjs
+
+# Initial JS of the production build (gzip, goal <= 250 KB) and the time to
+# first render of a 10,000-run table in headless chromium (goal <= 1.5 s).
+bench-ui:
+	ui/scripts/ensure-chromium.sh
+	cd ui && npm ci --no-audit --no-fund && npm run build
+	cd ui && node scripts/bench.mjs

@@ -57,6 +57,7 @@ func Register(r gin.IRouter, db Database, svc *service.Service) {
 
 	authed.POST("/elements", apierror.Handler(h.registerElement))
 	authed.POST("/elements/rename", apierror.Handler(h.renameElement))
+	authed.DELETE("/elements", apierror.Handler(h.deleteElement))
 	authed.GET("/elements/access", apierror.Handler(h.accessTo))
 	authed.POST("/grants", apierror.Handler(h.grant))
 	authed.POST("/grants/revoke", apierror.Handler(h.revoke))

@@ -218,6 +218,14 @@ func (h handlers) renameElement(c *gin.Context) error {
 	return respond(c, http.StatusNoContent, nil, h.svc.RenameElement(c.Request.Context(), meta(c), principal(c), in.From, in.To, h.registrar(c)))
 }
 
+func (h handlers) deleteElement(c *gin.Context) error {
+	element := c.Query("element")
+	if element == "" {
+		return apierror.Required("element")
+	}
+	return respond(c, http.StatusNoContent, nil, h.svc.DeleteElement(c.Request.Context(), meta(c), principal(c), element, h.registrar(c)))
+}
+
 func (h handlers) accessTo(c *gin.Context) error {
 	element := c.Query("element")
 	if element == "" {

@@ -535,6 +535,13 @@ func TestOpenAPIResponsesMatchServer(t *testing.T) {
 		{name: "rename across kinds", method: "POST", path: "/api/elements/rename", auth: "admin", body: `{"from":"experiment:8","to":"project:x"}`, status: 400},
 		{name: "rename unknown", method: "POST", path: "/api/elements/rename", auth: "admin", body: `{"from":"experiment:70","to":"experiment:71"}`, status: 404},
 		{name: "rename without manage", method: "POST", path: "/api/elements/rename", auth: "alice", body: `{"from":"experiment:8","to":"experiment:9"}`, status: 403},
+		{name: "register one to delete", method: "POST", path: "/api/elements", auth: "admin", body: `{"name":"experiment:30","parent":"project:churn"}`, status: 201},
+		{name: "delete without manage", method: "DELETE", path: "/api/elements?element=experiment:30", auth: "alice", status: 403},
+		{name: "delete a project holding elements", method: "DELETE", path: "/api/elements?element=project:churn", auth: "admin", status: 409},
+		{name: "delete the default project", method: "DELETE", path: "/api/elements?element=project:default", auth: "admin", status: 400},
+		{name: "delete", method: "DELETE", path: "/api/elements?element=experiment:30", auth: "admin", status: 204},
+		{name: "delete again", method: "DELETE", path: "/api/elements?element=experiment:30", auth: "admin", status: 404},
+		{name: "delete without element", method: "DELETE", path: "/api/elements", auth: "admin", status: 400, invalid: true},
 
 		{name: "authorize by token", method: "POST", path: "/api/authorize", body: `{"token":"{{alice_api}}",` + authz + `}`, status: 200, check: field("allowed", true)},
 		{name: "authorize bad token", method: "POST", path: "/api/authorize", body: `{"token":"mlt_nope",` + authz + `}`, status: 200, check: field("user", nil)},

@@ -164,6 +164,29 @@ func TestDecisions(t *testing.T) {
 				}
 			})
 
+			t.Run("a deleted element takes its grants along", func(t *testing.T) {
+				ctx := t.Context()
+				alice := w.users["alice"].ID
+				if _, err := w.s.RegisterElement(ctx, w.comp, "registered_model:gone", "project:alpha", &alice); err != nil {
+					t.Fatal(err)
+				}
+				if d := w.decide(ctx, t, "alice", "registered_model:gone", "manage"); !d.Allowed {
+					t.Fatalf("the creator lacks manage: %+v", d)
+				}
+				if err := w.s.DeleteElement(ctx, w.comp, "project:alpha"); err == nil {
+					t.Fatal("deleted a project that still holds elements")
+				}
+				if err := w.s.DeleteElement(ctx, w.comp, "registered_model:gone"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := w.s.RegisterElement(ctx, w.comp, "registered_model:gone", "project:alpha", nil); err != nil {
+					t.Fatalf("the name cannot be used again: %v", err)
+				}
+				if d := w.decide(ctx, t, "alice", "registered_model:gone", "manage"); d.Allowed {
+					t.Fatalf("the old grant survived the deletion: %+v", d)
+				}
+			})
+
 			t.Run("batch equals single decisions", func(t *testing.T) {
 				ctx := t.Context()
 				elements := []string{"experiment:1", "experiment:2", "experiment:3", "registered_model:m", "experiment:404"}

@@ -257,3 +257,35 @@ func kindOf(element string) string {
 	kind, _, _ := strings.Cut(element, ":")
 	return kind
 }
+
+// DeleteElement removes an element and its grants, as ml_studio does when
+// MLflow deletes a model for good (so its name can be used again). Who may:
+// admins and holders of manage — for experiments and models, only through
+// ml_studio when a registrar secret is configured.
+func (s *Service) DeleteElement(ctx context.Context, m Meta, p Principal, name string, registrar bool) error {
+	comp, err := s.store.ComponentID(Component)
+	if err != nil {
+		return err
+	}
+	if err := validElement(name); err != nil {
+		return err
+	}
+	if name == store.Root || name == "project:default" {
+		return invalid("element %q cannot be deleted", name)
+	}
+	if s.registrarOnly(name) && !registrar && !p.IsAdmin {
+		s.audit(ctx, m, &p, "element.delete", name, "denied", "not the registrar")
+		return errRegistrarOnly
+	}
+	d, err := s.decide(ctx, p.Subject, comp, name, "manage")
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		s.audit(ctx, m, &p, "element.delete", name, "denied", d.Reason)
+		return fmt.Errorf("deleting %q needs manage on it: %w", name, apierror.ErrForbidden)
+	}
+	err = s.store.DeleteElement(ctx, comp, name)
+	s.audit(ctx, m, &p, "element.delete", name, resultOf(err), "")
+	return err
+}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
@@ -83,6 +84,9 @@ func validElement(name string) error {
 	switch {
 	case !ok || !kinds[kind]:
 		return invalid("element %q must be *, project:<key>, experiment:<id> or registered_model:<name>", truncate(name))
+	case strings.TrimSpace(key) != key || strings.ContainsFunc(key, unicode.IsControl):
+		// MySQL's collations ignore trailing spaces: "m " and "m" would be one element.
+		return invalid("element %q: the key may not start or end with spaces or hold control characters", truncate(name))
 	case key == "" || len(name) > 512:
 		return invalid("element %q needs a key of at most 512 characters in all", truncate(name))
 	case kind == "experiment" && !canonicalID(key):

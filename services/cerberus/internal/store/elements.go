@@ -127,3 +127,33 @@ func likePrefix(prefix string) string {
 	r := strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`)
 	return r.Replace(prefix) + "%"
 }
+
+// DeleteElement removes an element and every grant on it. An element with
+// children is a conflict: its children would lose their parent's grants.
+func (s *Store) DeleteElement(ctx context.Context, componentID uint64, name string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		e, err := elementByName(tx, componentID, name)
+		if err != nil {
+			return err
+		}
+		var children int64
+		if err := tx.Model(&Element{}).Where("parent_id = ?", e.ID).Count(&children).Error; err != nil {
+			return classify(err, "element children")
+		}
+		if children > 0 {
+			return fmt.Errorf("element %q still holds %d elements: %w", name, children, apierror.ErrConflict)
+		}
+		// Grants go first: SQLite enforces the cascades only with foreign
+		// keys on, and being explicit keeps both backends alike.
+		perms := tx.Model(&Permission{}).Select("id").Where("element_id = ?", e.ID)
+		for _, grants := range []any{&UserPermission{}, &GroupPermission{}} {
+			if err := tx.Where("permission_id IN (?)", perms).Delete(grants).Error; err != nil {
+				return classify(err, "grants")
+			}
+		}
+		if err := tx.Where("element_id = ?", e.ID).Delete(&Permission{}).Error; err != nil {
+			return classify(err, "permissions")
+		}
+		return classify(tx.Delete(&e).Error, fmt.Sprintf("element %q", name))
+	})
+}

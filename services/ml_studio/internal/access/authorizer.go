@@ -6,6 +6,7 @@ package access
 import (
 	"context"
 	"crypto/sha256"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -58,7 +59,9 @@ func (z *Authorizer) Require(ctx context.Context, cred cerberus.Credential, elem
 		return err
 	}
 	if !d.Allowed {
-		return apierror.Forbidden("you do not have %s access to %s", op, element)
+		// The element is named by kind only: a call addressed by run id must
+		// not learn which experiment the run belongs to.
+		return apierror.Forbidden("you do not have %s access to this %s", op, kindName(element))
 	}
 	return nil
 }
@@ -189,3 +192,15 @@ func (s Set) Everything() bool { return s.all && len(s.names) == 0 }
 
 // Root is the element standing for the whole component.
 const Root = "*"
+
+// kindName is an element's kind in words.
+func kindName(element string) string {
+	switch kind, _, _ := strings.Cut(element, ":"); kind {
+	case "registered_model":
+		return "model"
+	case "*":
+		return "server"
+	default:
+		return kind
+	}
+}

@@ -28,6 +28,7 @@ type Welcome struct {
 type Registry interface {
 	Register(ctx context.Context, cred cerberus.Credential, name, parent string) error
 	Rename(ctx context.Context, cred cerberus.Credential, from, to string) error
+	Unregister(ctx context.Context, cred cerberus.Credential, element string) error
 }
 
 // Deps are the API's collaborators.

@@ -63,17 +63,18 @@ func mlflowShape(e *apierror.Error) any {
 // seed's /api routes.
 func (h handlers) specials() map[string]func(*gin.Context) error {
 	return map[string]func(*gin.Context) error{
-		"POST /experiments/create":       h.createExperiment,
-		"POST /experiments/search":       h.searchExperiments,
-		"GET /experiments/search":        h.searchExperiments,
-		"GET /experiments/get-by-name":   h.experimentByName,
-		"POST /runs/search":              h.searchRuns,
-		"POST /logged-models/search":     h.searchLoggedModels,
-		"POST /registered-models/create": h.createModel,
-		"GET /registered-models/search":  h.searchModels,
-		"POST /registered-models/rename": h.renameModel,
-		"POST /model-versions/create":    h.createVersion,
-		"GET /model-versions/search":     h.searchVersions,
+		"POST /experiments/create":         h.createExperiment,
+		"POST /experiments/search":         h.searchExperiments,
+		"GET /experiments/search":          h.searchExperiments,
+		"GET /experiments/get-by-name":     h.experimentByName,
+		"POST /runs/search":                h.searchRuns,
+		"POST /logged-models/search":       h.searchLoggedModels,
+		"POST /registered-models/create":   h.createModel,
+		"GET /registered-models/search":    h.searchModels,
+		"POST /registered-models/rename":   h.renameModel,
+		"DELETE /registered-models/delete": h.deleteModel,
+		"POST /model-versions/create":      h.createVersion,
+		"GET /model-versions/search":       h.searchVersions,
 	}
 }
 

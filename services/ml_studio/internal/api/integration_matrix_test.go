@@ -593,7 +593,7 @@ func checkCall(t *testing.T, studio *apitest.Studio, rc routeCase, k *call, want
 	case http.StatusForbidden, http.StatusUnauthorized:
 		msg := requireErrorBody(t, r, k.fx.secrets)
 		if want == http.StatusForbidden && !strings.HasPrefix(msg, "you do not have ") {
-			t.Errorf("%s: 403 message %q, want \"you do not have <op> access to <element>\"", r, msg)
+			t.Errorf("%s: 403 message %q, want \"you do not have <op> access to this <kind>\"", r, msg)
 		}
 		if want == http.StatusUnauthorized && r.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s: 401 without WWW-Authenticate", r)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/gin-gonic/gin"
@@ -60,6 +61,33 @@ func (h handlers) renameModel(c *gin.Context) error {
 	if err := h.Registry.Rename(ctx, credential(c), access.Model(v[0]), access.Model(v[1])); err != nil {
 		h.undo(ctx, post, "/registered-models/rename", params{"name": v[1], "new_name": v[0]})
 		return err
+	}
+	return pass(c, resp)
+}
+
+// deleteModel needs manage. MLflow deletes a model for good, so its element
+// goes too and the name can be registered again; the grants go with it.
+func (h handlers) deleteModel(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	v, err := p.required("name")
+	if err != nil {
+		return err
+	}
+	if err := h.authorize(c, p, access.ByModel, access.Manage); err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	resp, err := h.call(ctx, del, "/registered-models/delete", p.only("name"))
+	if err != nil || !resp.OK() {
+		return respondErr(c, orUpstream(resp, err))
+	}
+	if err := h.Registry.Unregister(context.WithoutCancel(ctx), credential(c), access.Model(v[0])); err != nil {
+		// The model is gone and cannot come back: answer MLflow's success and
+		// leave the stale element (it only blocks reusing the name) in the log.
+		_ = c.Error(err)
 	}
 	return pass(c, resp)
 }

@@ -47,7 +47,7 @@ func (h handlers) routes() []route {
 		{get, "/models/search", h.searchModels},
 		{post, "/models/rename", h.renameModel},
 		h.simple(patch, "/models/update", "PATCH /registered-models/update", req("name"), "description", "deployment_job_id"),
-		h.simple(del, "/models/delete", "DELETE /registered-models/delete", req("name")),
+		{del, "/models/delete", h.deleteModel},
 		h.simple(post, "/models/set-tag", "POST /registered-models/set-tag", req("name", "key", "value")),
 		h.simple(del, "/models/delete-tag", "DELETE /registered-models/delete-tag", req("name", "key")),
 		h.simple(post, "/models/alias", "POST /registered-models/alias", req("name", "alias", "version")),

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
 	"github.com/ml-studio/ml-studio/pkg/httpclient"
@@ -106,13 +107,28 @@ func (c *Client) Rename(ctx context.Context, cred Credential, from, to string) e
 	return c.post(ctx, cred, "/api/elements/rename", map[string]string{"from": from, "to": to}, nil, c.registrar)
 }
 
+// Unregister deletes an element and its grants (a model MLflow deleted for good).
+func (c *Client) Unregister(ctx context.Context, cred Credential, element string) error {
+	return c.send(ctx, http.MethodDelete, cred, "/api/elements?element="+url.QueryEscape(element), nil, nil, c.registrar)
+}
+
 // post sends a JSON request with the caller's credential and decodes the answer.
 func (c *Client) post(ctx context.Context, cred Credential, path string, in, out any, registrar ...string) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", path, err)
+	return c.send(ctx, http.MethodPost, cred, path, in, out, registrar...)
+}
+
+// send sends a request (a JSON body when in is not nil) with the caller's
+// credential and decodes the answer into out.
+func (c *Client) send(ctx context.Context, method string, cred Credential, path string, in, out any, registrar ...string) error {
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", path, err)
+		}
+		body = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", path, err)
 	}
