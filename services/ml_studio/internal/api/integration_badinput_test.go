@@ -26,6 +26,7 @@ var specialRequired = map[string][]string{
 	"POST /api/models/create":              {"name"},
 	"GET /api/models/search":               {},
 	"POST /api/models/rename":              {"name", "new_name"},
+	"DELETE /api/models/delete":            {"name"},
 	"POST /api/models/versions/create":     {"name", "source"},
 	"GET /api/models/versions/search":      {},
 	"POST /api/models/versions/transition": {"name", "version", "stage"},
