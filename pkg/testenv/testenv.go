@@ -13,9 +13,12 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,4 +183,30 @@ func MLflowPython(t testing.TB) string {
 	}
 	unavailable(t, "the pinned MLflow's Python", EnvMLflowPython, err)
 	return ""
+}
+
+// Get returns the status and body of GET url.
+func Get(url string) (int, string, error) {
+	resp, err := http.Get(url) //nolint:noctx // test helper with the default client's timeouts
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// Expect is a WaitFor condition: GET url answers status with a body
+// containing body.
+func Expect(url string, status int, body string) func() error {
+	return func() error {
+		code, got, err := Get(url)
+		if err != nil {
+			return err
+		}
+		if code != status || !strings.Contains(got, body) {
+			return fmt.Errorf("GET %s = %d %q, want %d containing %q", url, code, got, status, body)
+		}
+		return nil
+	}
 }

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,30 +42,6 @@ func TestInvalidSettingStopsWithTheVariableNamed(t *testing.T) {
 	}
 }
 
-// get returns the status and body of GET url.
-func get(url string) (int, string, error) {
-	resp, err := http.Get(url) //nolint:noctx // test helper
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
-}
-
-func expect(url string, status int, body string) func() error {
-	return func() error {
-		code, got, err := get(url)
-		if err != nil {
-			return err
-		}
-		if code != status || !strings.Contains(got, body) {
-			return fmt.Errorf("GET %s = %d %q, want %d %q", url, code, got, status, body)
-		}
-		return nil
-	}
-}
-
 // TestDatabaseOutageAndRecovery runs cerberus on MariaDB behind a proxy the
 // test cuts: / and /readyz answer 503 while the database is gone and recover
 // by themselves when it is back.
@@ -96,20 +70,20 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	want := "Connected to database: " + cfg.DBName
-	testenv.WaitFor(t, 30*time.Second, "cerberus up", expect(base+"/", 200, want))
-	if code, body, _ := get(base + "/"); body != want {
+	testenv.WaitFor(t, 30*time.Second, "cerberus up", testenv.Expect(base+"/", 200, want))
+	if code, body, _ := testenv.Get(base + "/"); body != want {
 		t.Fatalf("GET / = %d %q, want exactly %q", code, body, want)
 	}
-	testenv.WaitFor(t, 5*time.Second, "ready", expect(base+"/readyz", 200, `"database":"ok"`))
+	testenv.WaitFor(t, 5*time.Second, "ready", testenv.Expect(base+"/readyz", 200, `"database":"ok"`))
 
 	proxy.Cut()
-	testenv.WaitFor(t, 10*time.Second, "/ reports the outage", expect(base+"/", 503, `{"error":"cannot reach the database"}`))
-	testenv.WaitFor(t, 10*time.Second, "/readyz reports the outage", expect(base+"/readyz", 503, `"error"`))
-	testenv.WaitFor(t, 10*time.Second, "/healthz stays up", expect(base+"/healthz", 200, "ok"))
+	testenv.WaitFor(t, 10*time.Second, "/ reports the outage", testenv.Expect(base+"/", 503, `{"error":"cannot reach the database"}`))
+	testenv.WaitFor(t, 10*time.Second, "/readyz reports the outage", testenv.Expect(base+"/readyz", 503, `"error"`))
+	testenv.WaitFor(t, 10*time.Second, "/healthz stays up", testenv.Expect(base+"/healthz", 200, "ok"))
 
 	proxy.Restore()
-	testenv.WaitFor(t, 15*time.Second, "/ recovers", expect(base+"/", 200, want))
-	testenv.WaitFor(t, 15*time.Second, "/readyz recovers", expect(base+"/readyz", 200, `"status":"ready"`))
+	testenv.WaitFor(t, 15*time.Second, "/ recovers", testenv.Expect(base+"/", 200, want))
+	testenv.WaitFor(t, 15*time.Second, "/readyz recovers", testenv.Expect(base+"/readyz", 200, `"status":"ready"`))
 }
 
 // TestEmbeddedDefault runs cerberus on the embedded SQLite file as make run does.
@@ -123,9 +97,9 @@ func TestEmbeddedDefault(t *testing.T) {
 	go func() { exit <- run(ctx, nil, io.Discard, io.Discard) }()
 
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	testenv.WaitFor(t, 10*time.Second, "cerberus up", expect(base+"/", 200, "Connected to database: auth"))
+	testenv.WaitFor(t, 10*time.Second, "cerberus up", testenv.Expect(base+"/", 200, "Connected to database: auth"))
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
-		if code, _, err := get(base + path); err != nil || code != 200 {
+		if code, _, err := testenv.Get(base + path); err != nil || code != 200 {
 			t.Errorf("GET %s = %d, %v", path, code, err)
 		}
 	}

@@ -87,7 +87,7 @@ func start(t *testing.T, dsn, adminPassword string) *instance {
 	os.Stderr = logs
 	go func() { in.exit <- run(ctx, nil, in.stdout, in.stderr) }()
 	t.Cleanup(func() { in.stop(t) })
-	testenv.WaitFor(t, 30*time.Second, "cerberus up", expect(in.base+"/", 200, "Connected to database"))
+	testenv.WaitFor(t, 30*time.Second, "cerberus up", testenv.Expect(in.base+"/", 200, "Connected to database"))
 	return in
 }
 

@@ -4,14 +4,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"go.uber.org/zap"
 
+	"github.com/ml-studio/ml-studio/pkg/app"
 	"github.com/ml-studio/ml-studio/pkg/httpclient"
 	"github.com/ml-studio/ml-studio/pkg/logging"
 	"github.com/ml-studio/ml-studio/pkg/server"
@@ -25,35 +22,20 @@ import (
 
 const service = "ml_studio"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
-}
+func main() { app.Main(run) }
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "config" {
-		table, err := config.Table()
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		fmt.Fprint(stdout, table)
-		return 0
-	}
-	cfg, err := config.Load()
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: configuration: %v\n", service, err)
-		return 2
-	}
-	log, err := logging.New(cfg.LoggingConfig, service)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", service, err)
-		return 1
-	}
-	defer func() { _ = log.Sync() }()
+	return app.Run(ctx, args, stdout, stderr, app.Spec[config.Config]{
+		Name:    service,
+		Table:   config.Table,
+		Load:    config.Load,
+		Logging: func(c config.Config) logging.Config { return c.LoggingConfig },
+		Serve:   serve,
+	})
+}
 
+func serve(ctx context.Context, cfg config.Config, _ io.Writer, log *zap.Logger) error {
 	// One pooled keep-alive client per upstream.
 	cerbHTTP := httpclient.New(cfg.Upstream(), log.Named("cerberus"))
 	cerb := cerberus.New(cfg.CerberusURL.String(), cerbHTTP, cfg.RegistrarSecret)
@@ -74,9 +56,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		CerberusURL:       cfg.CerberusURL.String(),
 		CerberusTransport: cerbHTTP,
 	})
-	if err := srv.Run(ctx, server.Listen(cfg.Host, cfg.Port)); err != nil {
-		log.Error("exit", zap.Error(err))
-		return 1
-	}
-	return 0
+	return srv.Run(ctx, server.Listen(cfg.Host, cfg.Port))
 }

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,29 +37,6 @@ func TestInvalidSettingStopsWithTheVariableNamed(t *testing.T) {
 				t.Fatalf("message %q does not name %s", stderr.String(), tt.key)
 			}
 		})
-	}
-}
-
-func get(url string) (int, string, error) {
-	resp, err := http.Get(url) //nolint:noctx // test helper
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
-}
-
-func expect(url string, status int, body string) func() error {
-	return func() error {
-		code, got, err := get(url)
-		if err != nil {
-			return err
-		}
-		if code != status || !strings.Contains(got, body) {
-			return fmt.Errorf("GET %s = %d %q, want %d containing %q", url, code, got, status, body)
-		}
-		return nil
 	}
 }
 
@@ -123,7 +98,7 @@ func TestStack(t *testing.T) {
 	}
 	cerb.start(t)
 	cerberusURL := "http://127.0.0.1:" + strconv.Itoa(cerb.port)
-	testenv.WaitFor(t, 30*time.Second, "cerberus up", expect(cerberusURL+"/", 200, "Connected to database: test_"))
+	testenv.WaitFor(t, 30*time.Second, "cerberus up", testenv.Expect(cerberusURL+"/", 200, "Connected to database: test_"))
 
 	port := testenv.FreePort(t)
 	t.Setenv("ML_STUDIO_PORT", strconv.Itoa(port))
@@ -143,18 +118,18 @@ func TestStack(t *testing.T) {
 
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	const welcome = `{"message":"Welcome to ML Studio","service":"ml_studio","status":"Online"}`
-	testenv.WaitFor(t, 10*time.Second, "ml_studio up", expect(base+"/", 200, welcome))
-	testenv.WaitFor(t, 10*time.Second, "ml_studio ready", expect(base+"/readyz", 200, `"cerberus":"ok","mlflow":"ok"`))
+	testenv.WaitFor(t, 10*time.Second, "ml_studio up", testenv.Expect(base+"/", 200, welcome))
+	testenv.WaitFor(t, 10*time.Second, "ml_studio ready", testenv.Expect(base+"/readyz", 200, `"cerberus":"ok","mlflow":"ok"`))
 	for _, path := range []string{"/healthz", "/metrics"} {
-		if code, _, err := get(base + path); err != nil || code != 200 {
+		if code, _, err := testenv.Get(base + path); err != nil || code != 200 {
 			t.Errorf("GET %s = %d, %v", path, code, err)
 		}
 	}
 
 	cerb.stop(t)
-	testenv.WaitFor(t, 10*time.Second, "not ready without cerberus", expect(base+"/readyz", 503, "cerberus"))
-	testenv.WaitFor(t, 5*time.Second, "still alive", expect(base+"/healthz", 200, "ok"))
+	testenv.WaitFor(t, 10*time.Second, "not ready without cerberus", testenv.Expect(base+"/readyz", 503, "cerberus"))
+	testenv.WaitFor(t, 5*time.Second, "still alive", testenv.Expect(base+"/healthz", 200, "ok"))
 
 	cerb.start(t)
-	testenv.WaitFor(t, 30*time.Second, "ready again", expect(base+"/readyz", 200, `"status":"ready"`))
+	testenv.WaitFor(t, 30*time.Second, "ready again", testenv.Expect(base+"/readyz", 200, `"status":"ready"`))
 }
