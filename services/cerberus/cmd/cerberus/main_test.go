@@ -108,3 +108,38 @@ func TestEmbeddedDefault(t *testing.T) {
 		t.Fatalf("exit code %d after shutdown, want 0", code)
 	}
 }
+
+// TestWaitsForTheDatabase starts cerberus while MariaDB is unreachable: it
+// waits (CERBERUS_DATABASE_WAIT) instead of exiting, and serves once the
+// database answers.
+func TestWaitsForTheDatabase(t *testing.T) {
+	cfg, err := mysql.ParseDSN(testenv.NewMySQLDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testenv.NewProxy(t, cfg.Addr)
+	proxy.Cut()
+	cfg.Addr = proxy.Addr()
+	port := testenv.FreePort(t)
+	t.Setenv("CERBERUS_DATABASE_DSN", cfg.FormatDSN())
+	t.Setenv("CERBERUS_DATABASE_WAIT", "60s")
+	t.Setenv("CERBERUS_PORT", strconv.Itoa(port))
+	t.Setenv("CERBERUS_LOG_LEVEL", "error")
+	ctx, cancel := context.WithCancel(context.Background())
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, nil, io.Discard, io.Discard) }()
+	defer func() {
+		cancel()
+		if code := <-exit; code != 0 {
+			t.Errorf("exit code %d after shutdown, want 0", code)
+		}
+	}()
+	select {
+	case code := <-exit:
+		t.Fatalf("cerberus exited (%d) instead of waiting for its database", code)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	proxy.Restore()
+	testenv.WaitFor(t, 30*time.Second, "cerberus up once the database answers",
+		testenv.Expect("http://127.0.0.1:"+strconv.Itoa(port)+"/", 200, "Connected to database: "+cfg.DBName))
+}

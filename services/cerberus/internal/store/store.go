@@ -49,7 +49,9 @@ func Open(dsn DSN, log *zap.Logger) (*Store, error) {
 		}
 		dialector = sqlite.Open(dsn.Driver)
 	case MySQL:
-		dialector = mysql.New(mysql.Config{DSN: dsn.Driver})
+		// No version query at open: the database may not be up yet, and
+		// cerberus waits for it (CERBERUS_DATABASE_WAIT) rather than exiting.
+		dialector = mysql.New(mysql.Config{DSN: dsn.Driver, SkipInitializeWithVersion: true})
 	default:
 		return nil, fmt.Errorf("unknown dialect %q", dsn.Dialect)
 	}
