@@ -16,7 +16,7 @@ LOCAL       := deploy/local
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 
-.PHONY: help build run stop test lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench ui test-ui bench-ui
+.PHONY: help build run stop test lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench ui test-ui bench-ui bench-ml-studio
 
 help:
 	@echo "make run    start ML Studio (STORE=sqlite|mysql)"
@@ -36,7 +36,7 @@ stop:
 
 # ---- checks -----------------------------------------------------------------
 
-test: lint test-servers go-test test-python
+test: lint test-servers go-test test-python test-deploy test-ui
 
 lint: fmt-check vet staticcheck
 
@@ -129,13 +129,24 @@ test-deploy: $(HELM) $(NGINX_BIN) $(STATICCHECK)
 BENCH_BACKEND ?= both
 BENCH_FLAGS   ?=
 
-bench:
+bench: bench-ml-studio
 	$(GO) build -o $(BIN)/cerberus-bench ./services/cerberus/cmd/cerberus-bench
 	@if [ "$(BENCH_BACKEND)" != sqlite ] && [ -z "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ]; then \
 		$(LOCAL)/mariadb.sh start >&2; \
 		eval "$$($(LOCAL)/stack.sh env)"; \
 	fi; \
 	$(BIN)/cerberus-bench -backend $(BENCH_BACKEND) $(BENCH_FLAGS)
+
+# ml_studio's overhead in front of MLflow: MLflow direct, through ml_studio +
+# cerberus (built from this tree) and MLflow's own basic-auth app, side by
+# side on servers the benchmark starts and stops itself (docs/benchmarks.md).
+#   make bench-ml-studio BENCH_ML_STUDIO_FLAGS=-quick   a short smoke run
+BENCH_ML_STUDIO_FLAGS ?=
+
+bench-ml-studio:
+	$(LOCAL)/mlflow.sh install >&2
+	$(GO) build -o $(BIN)/ml_studio-bench ./services/ml_studio/cmd/ml_studio-bench
+	$(BIN)/ml_studio-bench $(BENCH_ML_STUDIO_FLAGS)
 
 # ---- web UI (ui/) -------------------------------------------------------------
 

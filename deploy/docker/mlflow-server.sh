@@ -1,0 +1,38 @@
+#!/bin/sh
+# Starts `mlflow server` from environment variables (deploy/docker/mlflow.Dockerfile);
+# the flags are those of deploy/local/mlflow.sh. Extra arguments are passed on.
+#
+#   mlflow-server               the tracking server
+#   mlflow-server db-upgrade    upgrade the backend store's schema after a new
+#                               MLflow pin (MLflow does not do it by itself)
+set -eu
+
+uri="${MLFLOW_BACKEND_STORE_URI:?MLFLOW_BACKEND_STORE_URI is required, e.g. postgresql://user:password@pg-db:5432/mlflow}"
+# SQLAlchemy 2.1 reads plain postgresql:// as psycopg 3; the lock ships psycopg2.
+case "$uri" in
+postgresql://* | postgres://*) uri="postgresql+psycopg2://${uri#*://}" ;;
+esac
+export MLFLOW_BACKEND_STORE_URI="$uri"
+
+if [ "${1:-}" = db-upgrade ]; then
+	exec mlflow db upgrade "$uri"
+fi
+
+# The image creates /mlflow/artifacts (a volume in compose and on Kubernetes).
+artifacts="${MLFLOW_ARTIFACTS_DESTINATION:-/mlflow/artifacts}"
+
+set -- \
+	--host "${MLFLOW_HOST:-0.0.0.0}" \
+	--port "${MLFLOW_PORT:-5050}" \
+	--workers "${MLFLOW_WORKERS:-2}" \
+	--backend-store-uri "$uri" \
+	--serve-artifacts \
+	--artifacts-destination "$artifacts" \
+	--allowed-hosts "${MLFLOW_SERVER_ALLOWED_HOSTS:-mlflow,mlflow:*,localhost,localhost:*,127.0.0.1,127.0.0.1:*}" \
+	"$@"
+if [ -n "${MLFLOW_SERVER_CORS_ALLOWED_ORIGINS:-}" ]; then
+	set -- "$@" --cors-allowed-origins "$MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"
+fi
+# Job execution (huey consumers for GenAI jobs) costs ~2 GB that ML Studio does not use.
+export MLFLOW_SERVER_ENABLE_JOB_EXECUTION="${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false}"
+exec mlflow server "$@"

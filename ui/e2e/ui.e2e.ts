@@ -1,0 +1,394 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launch, shot } from './browser';
+// @ts-expect-error plain ES module without types
+import { ADMIN_PASSWORD, startStack } from './stack.mjs';
+
+interface Stack {
+  ui: string;
+  api: string;
+  stop: () => Promise<void>;
+  skipped?: string;
+}
+
+const PW = 'correct-horse-battery';
+const suffix = Date.now().toString(36);
+const alice = `alice${suffix}`;
+const bob = `bob${suffix}`;
+const expName = `churn-e2e-${suffix}`;
+const modelName = `churn-model-${suffix}`;
+
+let stack: Stack;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+async function newPage(): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  // API refusals in the log make a failing run readable.
+  page.on('response', async (r) => {
+    if (r.url().includes('/api/') && r.status() >= 400) {
+      const body = await r.text().catch(() => '');
+      console.log(`[browser] ${r.status()} ${r.request().method()} ${r.url().replace(stack.ui, '')} ${body.slice(0, 300)}`);
+    }
+  });
+  return page;
+}
+
+async function signIn(page: Page, user: string, password: string, path = '/experiments') {
+  await page.goto(stack.ui + path);
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('current-user').waitFor();
+}
+
+async function api<T>(token: string, method: string, path: string, body?: unknown, raw?: Buffer | string): Promise<T> {
+  const r = await fetch(stack.api + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: raw ?? (body ? JSON.stringify(body) : undefined),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+async function login(user: string, password: string): Promise<string> {
+  const r = await fetch(stack.api + '/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user, password }) });
+  if (!r.ok) throw new Error(`login ${user}: ${r.status}`);
+  return ((await r.json()) as { token: string }).token;
+}
+
+const state: { expId?: string; runs: string[] } = { runs: [] };
+const skip = { reason: '' };
+
+beforeAll(async () => {
+  stack = await startStack({ log: console.log });
+  if (stack.skipped) {
+    skip.reason = stack.skipped;
+    console.warn(`SKIPPING browser tests: ${stack.skipped}`);
+    return;
+  }
+  browser = await launch();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await stack?.stop?.();
+});
+
+describe('ML Studio in the browser, against the real stack', () => {
+  it('sends an expired session to sign-in and back', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const page = await newPage();
+    await page.goto(stack.ui + '/signin');
+    await page.evaluate(() => {
+      sessionStorage.setItem('mlstudio.token', 'mls_expired');
+      sessionStorage.setItem('mlstudio.user', JSON.stringify({ id: 1, username: 'admin', display_name: '', email: '', is_active: true, is_admin: true }));
+    });
+    await page.goto(stack.ui + '/models?x=1');
+    await page.waitForURL(/\/signin\?next=/);
+    expect(decodeURIComponent(new URL(page.url()).searchParams.get('next') ?? '')).toBe('/models?x=1');
+    await shot(page, '01-signin');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/models\?x=1$/);
+    await page.getByRole('heading', { name: 'Models' }).waitFor();
+  });
+
+  it('admin creates users', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const page = await newPage();
+    await signIn(page, 'admin', ADMIN_PASSWORD, '/admin');
+    for (const u of [alice, bob]) {
+      await page.getByRole('button', { name: 'New user' }).click();
+      const dlg = page.getByRole('dialog');
+      await dlg.getByLabel('Username').fill(u);
+      await dlg.getByLabel('Display name').fill(u.startsWith('alice') ? 'Alice Martin' : 'Bob Chen');
+      await dlg.getByLabel('Initial password').fill(PW);
+      await dlg.getByRole('button', { name: 'Create user' }).click();
+      await dlg.waitFor({ state: 'detached' });
+      await page.getByRole('cell', { name: u, exact: true }).waitFor();
+    }
+    await shot(page, '08-admin-users');
+    // A team with bob in it.
+    await page.getByRole('tab', { name: 'Groups' }).click();
+    await page.getByLabel('Group name').fill(`ds-${suffix}`);
+    await page.getByLabel('Description').fill('Data science');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('cell', { name: `ds-${suffix}` }).waitFor();
+    await page.getByRole('row', { name: new RegExp(`ds-${suffix}`) }).getByRole('button', { name: 'Members' }).click();
+    await page.getByRole('heading', { name: `Members of ds-${suffix}` }).waitFor();
+    await page.getByLabel('Username').fill(bob);
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('button', { name: `Remove ${bob} from ds-${suffix}` }).waitFor();
+    await shot(page, '08c-admin-groups');
+    // Let alice create experiments and models in the default project.
+    await page.getByRole('tab', { name: 'Project access' }).click();
+    const form = page.getByRole('form', { name: 'Grant access' });
+    await form.getByLabel('Username').fill(alice);
+    await form.getByLabel('Operation').selectOption('create');
+    await form.getByRole('button', { name: 'Grant' }).click();
+    await page.getByRole('button', { name: `Revoke create from user:${alice}` }).waitFor();
+    await shot(page, '08b-admin-project-access');
+    await page.getByRole('tab', { name: 'Audit log' }).click();
+    await page.getByRole('table', { name: 'Audit entries' }).getByText('user.create').first().waitFor();
+    await shot(page, '09-admin-audit');
+  });
+
+  it('alice creates an experiment, logs runs, and sees charts and artifacts', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const page = await newPage();
+    await signIn(page, alice, PW);
+    await page.getByRole('button', { name: 'New experiment' }).click();
+    const dlg = page.getByRole('dialog');
+    await dlg.getByLabel('Name').fill(expName);
+    expect(await dlg.getByLabel('Project').inputValue()).toBe('default');
+    await dlg.getByRole('button', { name: 'Create' }).click();
+    await page.waitForURL(/\/experiments\/\d+$/);
+    const expId = page.url().split('/').pop()!;
+    state.expId = expId;
+
+    // Runs through the API, as a training script would log them.
+    const token = await login(alice, PW);
+    const png = await page.screenshot({ clip: { x: 0, y: 0, width: 320, height: 200 } });
+    const t0 = Date.now() - 3_600_000;
+    for (const [i, lr] of [
+      [0, '0.01'],
+      [1, '0.003'],
+    ] as const) {
+      const { run } = await api<{ run: { info: { run_id: string } } }>(token, 'POST', '/api/runs/create', { experiment_id: expId, run_name: `trial-${i + 1}`, start_time: t0 });
+      const id = run.info.run_id;
+      state.runs.push(id);
+      const metrics = [];
+      for (let step = 0; step < 200; step++) {
+        const ts = t0 + step * 1000;
+        metrics.push({ key: 'loss', value: Math.exp(-step / (40 + i * 30)) + 0.05 * Math.sin(step / 5), timestamp: ts, step });
+        metrics.push({ key: 'accuracy', value: 1 - 0.6 * Math.exp(-step / (50 + i * 20)), timestamp: ts, step });
+        metrics.push({ key: 'learning_rate', value: Number(lr) * Math.pow(0.99, step), timestamp: ts, step });
+      }
+      await api(token, 'POST', '/api/runs/log-batch', {
+        run_id: id,
+        metrics,
+        params: [
+          { key: 'lr', value: lr },
+          { key: 'max_depth', value: '6' },
+          { key: 'optimizer', value: i ? 'sgd' : 'adam' },
+        ],
+        tags: [{ key: 'team', value: 'growth' }],
+      });
+      const q = (p: string) => `/api/artifacts/upload?run_id=${id}&path=${encodeURIComponent(p)}`;
+      await api(token, 'PUT', q('plots/confusion.png'), undefined, png);
+      await api(token, 'PUT', q('eval/predictions.csv'), undefined, 'customer,churned,score\nc-001,no,0.12\nc-002,yes,0.91\nc-003,no,0.33\n');
+      await api(token, 'PUT', q('eval/metrics.json'), undefined, JSON.stringify({ auc: 0.91, f1: 0.84, thresholds: [0.3, 0.5, 0.7] }));
+      await api(token, 'PUT', q('model/MLmodel'), undefined, 'artifact_path: model\nflavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    python_version: 3.11.4\n  sklearn:\n    pickled_model: model.pkl\n    sklearn_version: 1.4.2\nmlflow_version: 2.14.1\nrun_id: ' + id + '\n');
+      await api(token, 'POST', '/api/runs/update', { run_id: id, status: 'FINISHED', end_time: t0 + 200_000 });
+    }
+
+    await page.reload();
+    const grid = page.getByRole('table', { name: 'Runs' });
+    await grid.getByRole('link', { name: 'trial-1' }).waitFor();
+    await grid.getByRole('link', { name: 'trial-2' }).waitFor();
+    await shot(page, '02-experiment-runs');
+
+    // An invalid filter shows MLflow's message plainly.
+    await page.getByLabel('Filter runs (MLflow search syntax)').fill('metrics.loss >>> 1');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#filter-error').textContent()).toContain("This filter isn't valid");
+    await page.getByLabel('Filter runs (MLflow search syntax)').fill("params.optimizer = 'sgd'");
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await grid.getByRole('link', { name: 'trial-2' }).waitFor();
+    await expect.poll(() => grid.getByRole('link', { name: 'trial-1' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Clear' }).click();
+
+    await grid.getByRole('link', { name: 'trial-1' }).click();
+    await page.getByRole('heading', { name: /trial-1/ }).waitFor();
+    await shot(page, '03-run-overview');
+    await page.getByRole('tab', { name: /Charts/ }).click();
+    await expect.poll(() => page.locator('[data-testid=charts] canvas').count()).toBe(3);
+    await shot(page, '04-run-charts');
+    // Drag across the first chart to zoom; Reset zoom brings it back.
+    const over = page.locator('[data-testid=charts] .u-over').first();
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const reset = page.getByRole('button', { name: 'Reset zoom' }).first();
+    await expect.poll(() => reset.isEnabled()).toBe(true);
+    await reset.click();
+    await expect.poll(() => reset.isEnabled()).toBe(false);
+    // Time on the x axis.
+    await page.getByRole('button', { name: 'Time', exact: true }).click();
+    await expect.poll(() => page.locator('[data-testid=charts] canvas').count()).toBe(3);
+    await page.getByRole('tab', { name: 'Artifacts' }).click();
+    await page.getByRole('button', { name: 'plots', exact: true }).click();
+    await page.getByRole('button', { name: /confusion\.png/ }).click();
+    const img = page.getByRole('img', { name: 'Artifact plots/confusion.png' });
+    await img.waitFor();
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await shot(page, '05-run-artifact-image');
+    await page.getByRole('button', { name: 'eval', exact: true }).click();
+    await page.getByRole('button', { name: /predictions\.csv/ }).click();
+    await page.getByRole('table', { name: 'CSV preview' }).getByText('c-002').waitFor();
+    await page.getByRole('button', { name: 'model', exact: true }).click();
+    await page.getByRole('button', { name: /MLmodel/ }).click();
+    await page.getByText('Flavors').waitFor();
+    await shot(page, '05b-run-artifact-mlmodel');
+  });
+
+  it('alice compares two runs, registers a model and sets an alias', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const page = await newPage();
+    await signIn(page, alice, PW, `/experiments/${state.expId}`);
+    await page.getByLabel('Select run trial-1').check();
+    await page.getByLabel('Select run trial-2').check();
+    await page.getByRole('button', { name: 'Compare (2)' }).click();
+    await page.waitForURL(/\/compare\?runs=/);
+    await expect.poll(() => page.locator('[data-testid=charts] canvas').count()).toBe(3);
+    const diff = page.getByRole('table', { name: 'Differences between runs' });
+    await diff.getByText('optimizer').waitFor();
+    expect(await diff.locator('tr[data-differs=true]').count()).toBeGreaterThanOrEqual(2);
+    expect(await diff.getByText('max_depth').locator('xpath=ancestor::tr').getAttribute('data-differs')).toBe('false');
+    await shot(page, '06-compare');
+
+    await page.goto(`${stack.ui}/runs/${state.runs[0]}`);
+    await page.getByRole('button', { name: 'Register model' }).click();
+    const dlg = page.getByRole('dialog');
+    await dlg.getByLabel('Model name').fill(modelName);
+    await dlg.getByRole('button', { name: 'Register' }).click();
+    await page.waitForURL(/\/models\//);
+    await page.getByRole('button', { name: 'Details of version 1' }).waitFor();
+    await page.getByLabel('Alias', { exact: true }).fill('champion');
+    await page.getByLabel('Version for alias').selectOption('1');
+    await page.getByRole('button', { name: 'Set alias' }).click();
+    await page.getByText('@champion → version 1').waitFor();
+    await page.getByLabel('Stage of version 1').selectOption('Staging').catch(() => {});
+    await shot(page, '07-model');
+    await page.getByRole('button', { name: 'Details of version 1' }).click();
+    const vd = page.getByRole('dialog');
+    await vd.getByLabel('Tag key').fill('validated');
+    await vd.getByLabel('Tag value').fill('yes');
+    await vd.getByRole('button', { name: 'Add tag' }).click();
+    await vd.getByRole('button', { name: 'Remove tag validated' }).waitFor();
+    await expect.poll(() => vd.getByText(/^mlflow-artifacts:|^s3:|^file:|\//).count()).toBeGreaterThan(0);
+    await shot(page, '07c-model-version');
+    await vd.getByRole('button', { name: 'Close' }).click();
+    await page.goto(stack.ui + '/models');
+    await page.getByRole('link', { name: modelName }).waitFor();
+    await shot(page, '07b-models');
+  });
+
+  it('alice grants bob read; bob sees it read-only; after revoking he no longer sees it', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const a = await newPage();
+    await signIn(a, alice, PW, `/experiments/${state.expId}`);
+    const form = a.getByRole('form', { name: 'Grant access' });
+    await form.getByLabel('Username').fill(bob);
+    await form.getByLabel('Operation').selectOption('read');
+    await form.getByRole('button', { name: 'Grant' }).click();
+    await a.getByRole('button', { name: `Revoke read from user:${bob}` }).waitFor();
+    await shot(a, '10-access-panel');
+
+    const b = await newPage();
+    await signIn(b, bob, PW);
+    await b.getByRole('link', { name: expName }).click();
+    await b.getByText('Read only').waitFor();
+    await b.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'trial-1' }).waitFor();
+    expect(await b.getByRole('button', { name: 'Edit experiment name' }).count()).toBe(0);
+    expect(await b.getByRole('button', { name: 'Add tag' }).count()).toBe(0);
+    expect(await b.getByRole('form', { name: 'Grant access' }).count()).toBe(0);
+    await shot(b, '11-bob-read-only');
+    // An edit sent anyway is refused with a clear message.
+    const refused = await b.evaluate(async (id) => {
+      const r = await fetch('/api/experiments/update', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${sessionStorage.getItem('mlstudio.token')}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ experiment_id: id, new_name: 'hijacked' }),
+      });
+      return { status: r.status, body: await r.text() };
+    }, state.expId);
+    expect(refused.status).toBe(403);
+    await b.getByRole('link', { name: 'trial-1' }).click();
+    await b.getByRole('heading', { name: /trial-1/ }).waitFor();
+    expect(await b.getByRole('button', { name: 'Delete run' }).count()).toBe(0);
+
+    await a.getByRole('button', { name: `Revoke read from user:${bob}` }).click();
+    await expect.poll(() => a.getByRole('button', { name: `Revoke read from user:${bob}` }).count()).toBe(0);
+
+    await b.goto(`${stack.ui}/experiments/${state.expId}`);
+    await expect.poll(() => b.getByRole('alert').first().textContent()).toMatch(/You don't have read access to (this )?experiment.*Ask someone who manages it/);
+    await shot(b, '12-bob-no-access');
+    await b.goto(`${stack.ui}/experiments`);
+    await b.getByRole('heading', { name: 'Experiments' }).waitFor();
+    await b.waitForLoadState('networkidle');
+    expect(await b.getByRole('link', { name: expName }).count()).toBe(0);
+  });
+
+  it('alice creates an API token shown once, with a notebook snippet', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const page = await newPage();
+    await signIn(page, alice, PW, '/account');
+    await page.getByLabel('Token name').fill('laptop notebook');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByTestId('token-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^mlt_/);
+    expect(await page.getByTestId('snippet').textContent()).toContain(secret);
+    // The new token works against the API.
+    const me = await api<{ username: string }>(secret, 'GET', '/api/auth/me');
+    expect(me.username).toBe(alice);
+    await shot(page, '13-account-token');
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByTestId('token-secret').count()).toBe(0);
+    // Experiments list: a throwaway experiment tagged, renamed, deleted and restored.
+    page.on('dialog', (d) => d.accept());
+    const tmp = `scratch-${suffix}`;
+    await page.goto(stack.ui + '/experiments');
+    await page.getByRole('button', { name: 'New experiment' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill(tmp);
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await page.waitForURL(/\/experiments\/\d+$/);
+    await page.getByLabel('Tag key').fill('stage');
+    await page.getByLabel('Tag value').fill('draft');
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await page.getByRole('button', { name: 'Remove tag stage' }).waitFor();
+    await page.getByRole('link', { name: 'Experiments' }).first().click();
+    await page.getByLabel('Search experiments by name').fill(`scratch-${suffix}`);
+    await page.getByRole('button', { name: `Rename ${tmp}` }).click();
+    await page.getByRole('dialog').getByLabel('New name').fill(`${tmp}-v2`);
+    await page.getByRole('dialog').getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('button', { name: `Delete ${tmp}-v2` }).click();
+    await expect.poll(() => page.getByRole('link', { name: `${tmp}-v2` }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Deleted', exact: true }).click();
+    await page.getByRole('button', { name: `Restore ${tmp}-v2` }).click();
+    await page.getByRole('button', { name: 'Active', exact: true }).click();
+    await page.getByRole('link', { name: `${tmp}-v2` }).waitFor();
+    await page.getByLabel('Search experiments by name').fill('');
+    await page.getByRole('link', { name: expName }).waitFor();
+    await shot(page, '00-experiments');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/signin/);
+  });
+
+  it('disabling a user ends their session: back to sign-in', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const b = await newPage();
+    await signIn(b, bob, PW, '/models');
+    const a = await newPage();
+    a.on('dialog', (d) => d.accept());
+    await signIn(a, 'admin', ADMIN_PASSWORD, '/admin');
+    await a.getByRole('button', { name: `Disable ${bob}` }).click();
+    await a.getByRole('button', { name: `Enable ${bob}` }).waitFor();
+    await b.getByRole('link', { name: 'Experiments' }).click();
+    await b.waitForURL(/\/signin\?next=%2Fexperiments/);
+    await b.getByLabel('Username').fill(bob);
+    await b.getByLabel('Password').fill(PW);
+    await b.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => b.getByRole('alert').textContent()).toBe('Wrong username or password.');
+  });
+});

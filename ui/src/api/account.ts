@@ -1,0 +1,63 @@
+import { request } from './client';
+import type { ApiToken, AuditEntry, Grant, Group, LoginAnswer, Operation, Page, User } from './types';
+
+export const auth = {
+  login: (username: string, password: string) =>
+    request<LoginAnswer>('/api/auth/login', { method: 'POST', body: { username, password }, noAuthRedirect: true }),
+  logout: () => request('/api/auth/logout', { method: 'POST', noAuthRedirect: true }),
+  me: () => request<User>('/api/auth/me'),
+};
+
+export const tokens = {
+  list: () => request<Page<ApiToken>>('/api/tokens', { query: { limit: 200 } }),
+  create: (name: string, expiresInDays: number) =>
+    request<ApiToken>('/api/tokens', { method: 'POST', body: { name, expires_in_days: expiresInDays } }),
+  revoke: (id: number) => request(`/api/tokens/${id}`, { method: 'DELETE' }),
+};
+
+export const users = {
+  list: (limit = 200, offset = 0) => request<Page<User>>('/api/users', { query: { limit, offset } }),
+  create: (u: { username: string; password: string; display_name?: string; email?: string; is_admin?: boolean }) =>
+    request<User>('/api/users', { method: 'POST', body: u }),
+  update: (username: string, patch: Partial<Pick<User, 'display_name' | 'email' | 'is_active' | 'is_admin'>> & { password?: string }) =>
+    request<User>(`/api/users/${encodeURIComponent(username)}`, { method: 'PATCH', body: patch }),
+  grants: (username: string) => request<{ grants: Grant[] }>(`/api/users/${encodeURIComponent(username)}/grants`),
+};
+
+export const groups = {
+  list: () => request<Page<Group>>('/api/groups', { query: { limit: 200 } }),
+  create: (name: string, description: string) => request<Group>('/api/groups', { method: 'POST', body: { name, description } }),
+  members: (group: string) => request<{ members: User[] }>(`/api/groups/${encodeURIComponent(group)}/members`),
+  addMember: (group: string, username: string) =>
+    request(`/api/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(username)}`, { method: 'PUT' }),
+  removeMember: (group: string, username: string) =>
+    request(`/api/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(username)}`, { method: 'DELETE' }),
+};
+
+export interface GrantBody {
+  element: string;
+  operation?: Operation;
+  effect: 'allow' | 'deny';
+  user?: string;
+  group?: string;
+}
+
+export const access = {
+  of: (element: string) => request<{ element: string; grants: Grant[] }>('/api/elements/access', { query: { element } }),
+  grant: (g: GrantBody) => request('/api/grants', { method: 'POST', body: g }),
+  revoke: (g: GrantBody) => request('/api/grants/revoke', { method: 'POST', body: g }),
+};
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  result?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  offset?: number;
+}
+export const audit = {
+  list: (f: AuditFilter) => request<Page<AuditEntry>>('/api/audit', { query: { ...f } }),
+};

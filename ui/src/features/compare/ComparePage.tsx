@@ -1,0 +1,73 @@
+import { useMemo, useState } from 'react';
+import { useQueries } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router';
+import { runs as runsApi } from '../../api/mlflow';
+import type { Run } from '../../api/types';
+import { ErrorView } from '../../components/ErrorView';
+import { PALETTE } from '../../components/chart/MetricChart';
+import { MetricCharts } from '../runs/MetricCharts';
+import { diffRows } from './diff';
+import { DiffTable } from './DiffTable';
+
+export default function ComparePage() {
+  const [params] = useSearchParams();
+  const ids = useMemo(() => (params.get('runs') ?? '').split(',').filter(Boolean).slice(0, 10), [params]);
+  const qs = useQueries({ queries: ids.map((id) => ({ queryKey: ['run', id], queryFn: () => runsApi.get(id) })) });
+  const [onlyDiff, setOnlyDiff] = useState(false);
+  const loaded = qs.map((q) => q.data?.run).filter((r): r is Run => !!r);
+  const allLoaded = loaded.length === ids.length;
+  const error = qs.find((q) => q.error)?.error;
+  const refs = useMemo(
+    () => loaded.map((r) => ({ id: r.info.run_id, name: r.info.run_name || r.info.run_id.slice(0, 8) })),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [allLoaded, ids.join(',')],
+  );
+  const metricKeys = useMemo(() => [...new Set(loaded.flatMap((r) => (r.data.metrics ?? []).map((m) => m.key)))].sort(), [refs]); // eslint-disable-line react-hooks/exhaustive-deps
+  const rows = useMemo(() => diffRows(loaded), [refs]); // eslint-disable-line react-hooks/exhaustive-deps
+  const expId = loaded[0]?.info.experiment_id;
+
+  return (
+    <div className="page">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span>
+        {expId && (
+          <>
+            <Link to={`/experiments/${expId}`}>Experiment {expId}</Link> <span aria-hidden="true">/</span>
+          </>
+        )}
+        <span>Compare</span>
+      </nav>
+      <div className="page-head">
+        <h1>Compare {ids.length} runs</h1>
+      </div>
+      {ids.length < 2 && <div className="alert alert-warn">Choose two or more runs in an experiment's runs table to compare them.</div>}
+      <ErrorView error={error} onRetry={() => qs.forEach((q) => q.refetch())} />
+      {allLoaded && ids.length > 0 && (
+        <>
+          <div className="run-legend" aria-label="Runs compared">
+            {refs.map((r, i) => (
+              <Link key={r.id} to={`/runs/${r.id}`} className="run-legend-item">
+                <span className="legend-dot" style={{ background: PALETTE[i % PALETTE.length] }} aria-hidden="true" />
+                {r.name}
+              </Link>
+            ))}
+          </div>
+          <section className="card" aria-labelledby="curves-title">
+            <h2 id="curves-title">Metric curves</h2>
+            <MetricCharts runs={refs} metricKeys={metricKeys} initial={4} />
+          </section>
+          <section className="card" aria-labelledby="diff-title">
+            <div className="card-head">
+              <h2 id="diff-title">Parameters and metrics</h2>
+              <label className="check">
+                <input type="checkbox" checked={onlyDiff} onChange={(e) => setOnlyDiff(e.target.checked)} />
+                Only differences ({rows.filter((r) => r.differs).length})
+              </label>
+            </div>
+            <DiffTable rows={rows} runNames={refs.map((r) => r.name)} onlyDiff={onlyDiff} />
+          </section>
+        </>
+      )}
+    </div>
+  );
+}

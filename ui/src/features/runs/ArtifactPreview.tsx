@@ -1,0 +1,195 @@
+import { useEffect, useMemo, useState } from 'react';
+import { artifacts } from '../../api/mlflow';
+import { ErrorView } from '../../components/ErrorView';
+import { fmtBytes } from '../../components/format';
+import { parseCsv, parseSimpleYaml, previewKind, type YamlValue } from './preview';
+
+async function fetchBlob(runId: string, path: string, signal?: AbortSignal): Promise<Blob> {
+  const res = await artifacts.download(runId, path, signal);
+  return res.blob();
+}
+
+export async function downloadArtifact(runId: string, path: string) {
+  const blob = await fetchBlob(runId, path);
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = path.split('/').pop() ?? 'artifact';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function JsonNode({ value, name }: { value: unknown; name?: string }) {
+  const label = name !== undefined ? <span className="json-key">{JSON.stringify(name)}: </span> : null;
+  if (value === null || typeof value !== 'object') {
+    const cls = typeof value === 'string' ? 'json-str' : typeof value === 'number' ? 'json-num' : 'json-lit';
+    return (
+      <li>
+        {label}
+        <span className={cls}>{JSON.stringify(value)}</span>
+      </li>
+    );
+  }
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as object);
+  return (
+    <li>
+      <details open={entries.length <= 50}>
+        <summary>
+          {label}
+          <span className="muted">{Array.isArray(value) ? `[${entries.length} items]` : `{${entries.length} keys}`}</span>
+        </summary>
+        <ul>
+          {entries.slice(0, 500).map(([k, v]) => (
+            <JsonNode key={k} name={Array.isArray(value) ? undefined : k} value={v} />
+          ))}
+        </ul>
+      </details>
+    </li>
+  );
+}
+
+function YamlView({ value }: { value: YamlValue }) {
+  if (typeof value === 'string') return <>{value || '—'}</>;
+  if (Array.isArray(value)) return <>{value.map((v) => (typeof v === 'string' ? v : '…')).join(', ')}</>;
+  return (
+    <dl>
+      {Object.entries(value).map(([k, v]) => (
+        <FragmentKV key={k} k={k} v={v} />
+      ))}
+    </dl>
+  );
+}
+function FragmentKV({ k, v }: { k: string; v: YamlValue }) {
+  return (
+    <>
+      <dt>{k}</dt>
+      <dd>
+        <YamlView value={v} />
+      </dd>
+    </>
+  );
+}
+
+function MLmodelView({ text }: { text: string }) {
+  const y = useMemo(() => parseSimpleYaml(text), [text]);
+  const flavors = y.flavors && typeof y.flavors === 'object' && !Array.isArray(y.flavors) ? Object.keys(y.flavors) : [];
+  const { flavors: _f, signature, ...rest } = y;
+  void _f;
+  return (
+    <div className="mlmodel">
+      <h3>MLflow model</h3>
+      <dl>
+        <dt>Flavors</dt>
+        <dd>{flavors.join(', ') || '—'}</dd>
+        {y.flavors !== undefined && typeof y.flavors === 'object' && !Array.isArray(y.flavors) &&
+          Object.entries(y.flavors).map(([name, details]) => <FragmentKV key={name} k={name} v={details} />)}
+        {Object.entries(rest).map(([k, v]) => (
+          <FragmentKV key={k} k={k} v={v} />
+        ))}
+        {signature !== undefined && <FragmentKV k="signature" v={signature} />}
+      </dl>
+    </div>
+  );
+}
+
+function CsvView({ text, sep }: { text: string; sep: string }) {
+  const rows = useMemo(() => parseCsv(text, sep, 501), [text, sep]);
+  if (rows.length === 0) return <p className="muted">Empty file.</p>;
+  const [head, ...body] = rows;
+  return (
+    <div className="csv-wrap">
+      <table className="table table-compact" aria-label="CSV preview">
+        <thead>
+          <tr>
+            {head.map((h, i) => (
+              <th key={i} scope="col">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {body.slice(0, 500).map((r, i) => (
+            <tr key={i}>
+              {r.map((c, j) => (
+                <td key={j}>{c}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {body.length > 500 && <p className="muted small">First 500 rows shown; download for the rest.</p>}
+    </div>
+  );
+}
+
+/** Shows one artifact the way its kind reads best. */
+export function ArtifactPreview({ runId, path, size }: { runId: string; path: string; size?: number }) {
+  const kind = previewKind(path, size);
+  const [state, setState] = useState<{ url?: string; text?: string; error?: unknown; loading: boolean }>({ loading: kind !== 'none' });
+  const [dlError, setDlError] = useState<unknown>(null);
+  useEffect(() => {
+    if (kind === 'none') {
+      setState({ loading: false });
+      return;
+    }
+    const ctl = new AbortController();
+    let url: string | undefined;
+    setState({ loading: true });
+    fetchBlob(runId, path, ctl.signal)
+      .then(async (b) => {
+        if (kind === 'image') {
+          url = URL.createObjectURL(b.type ? b : new Blob([b], { type: path.endsWith('.svg') ? 'image/svg+xml' : 'image/png' }));
+          setState({ url, loading: false });
+        } else {
+          const t = await b.text();
+          setState({ text: t.length > 400_000 ? t.slice(0, 400_000) : t, loading: false });
+        }
+      })
+      .catch((error) => {
+        if ((error as Error)?.name !== 'AbortError') setState({ error, loading: false });
+      });
+    return () => {
+      ctl.abort();
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [runId, path, kind]);
+
+  let json: unknown = undefined;
+  let jsonError = false;
+  if (kind === 'json' && state.text !== undefined) {
+    try {
+      json = JSON.parse(state.text);
+    } catch {
+      jsonError = true;
+    }
+  }
+  return (
+    <div className="preview" data-testid="artifact-preview" data-kind={kind}>
+      <div className="preview-head">
+        <span className="mono truncate" title={path}>
+          {path}
+        </span>
+        {size !== undefined && <span className="muted small">{fmtBytes(size)}</span>}
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => downloadArtifact(runId, path).catch(setDlError)}
+        >
+          Download
+        </button>
+      </div>
+      <ErrorView error={dlError} compact />
+      <ErrorView error={state.error} compact />
+      {state.loading && <p className="muted">Loading preview…</p>}
+      {kind === 'none' && <p className="muted">No preview for this kind of file. Download it to open it.</p>}
+      {kind === 'image' && state.url && <img src={state.url} alt={`Artifact ${path}`} />}
+      {kind === 'text' && state.text !== undefined && <pre>{state.text}</pre>}
+      {kind === 'json' && state.text !== undefined && (jsonError ? <pre>{state.text}</pre> : <ul className="json-tree"><JsonNode value={json} /></ul>)}
+      {kind === 'csv' && state.text !== undefined && <CsvView text={state.text} sep={path.endsWith('.tsv') ? '\t' : ','} />}
+      {kind === 'mlmodel' && state.text !== undefined && <MLmodelView text={state.text} />}
+    </div>
+  );
+}

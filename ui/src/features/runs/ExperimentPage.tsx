@@ -1,0 +1,71 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { experiments } from '../../api/mlflow';
+import { ErrorView } from '../../components/ErrorView';
+import { fmtTime } from '../../components/format';
+import { InlineEdit } from '../../components/InlineEdit';
+import { TagEditor } from '../../components/Tags';
+import { AccessPanel } from '../access/AccessPanel';
+import { useMyAccess } from '../access/useMyAccess';
+import { RunsTable } from './RunsTable';
+
+export default function ExperimentPage() {
+  const { id = '' } = useParams();
+  const qc = useQueryClient();
+  const exp = useQuery({ queryKey: ['experiment', id], queryFn: () => experiments.get(id) });
+  const mine = useMyAccess(`experiment:${id}`);
+  const canEdit = mine.canEdit || mine.loading;
+  const refresh = () => {
+    qc.invalidateQueries({ queryKey: ['experiment', id] });
+    qc.invalidateQueries({ queryKey: ['experiments'] });
+  };
+  const rename = useMutation({ mutationFn: (n: string) => experiments.rename(id, n), onSuccess: refresh });
+  const e = exp.data?.experiment;
+  return (
+    <div className="page">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span> <span>{e?.name ?? id}</span>
+      </nav>
+      <ErrorView error={exp.error} onRetry={() => exp.refetch()} />
+      {e && (
+        <>
+          <div className="page-head">
+            <h1>
+              <InlineEdit value={e.name} label="experiment name" canEdit={canEdit} onSave={(v) => rename.mutateAsync(v.trim())} />
+            </h1>
+            {!mine.loading && !mine.canEdit && <span className="badge badge-ro">Read only</span>}
+            {e.lifecycle_stage === 'deleted' && <span className="badge badge-danger">deleted</span>}
+          </div>
+          <div className="meta">
+            <span>
+              ID <span className="mono">{e.experiment_id}</span>
+            </span>
+            <span>Created {fmtTime(e.creation_time)}</span>
+            <span>Updated {fmtTime(e.last_update_time)}</span>
+            {e.artifact_location && (
+              <span className="truncate" title={e.artifact_location}>
+                Artifacts <span className="mono">{e.artifact_location}</span>
+              </span>
+            )}
+          </div>
+          <TagEditor
+            tags={e.tags ?? []}
+            canEdit={canEdit}
+            label="Experiment tags"
+            onSet={async (k, v) => {
+              await experiments.setTag(id, k, v);
+              refresh();
+            }}
+            onDelete={async (k) => {
+              await experiments.deleteTag(id, k);
+              refresh();
+            }}
+          />
+        </>
+      )}
+      {/* The runs load alongside the experiment, not after it. */}
+      {!exp.error && <RunsTable experimentId={id} />}
+      {e && <AccessPanel element={`experiment:${id}`} />}
+    </div>
+  );
+}

@@ -1,0 +1,210 @@
+import { useMemo, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useParams } from 'react-router';
+import { isApiError } from '../../api/client';
+import { experiments, models, runs, versions } from '../../api/mlflow';
+import { ErrorView } from '../../components/ErrorView';
+import { fmtDuration, fmtNum, fmtTime } from '../../components/format';
+import { InlineEdit } from '../../components/InlineEdit';
+import { Modal } from '../../components/Modal';
+import { TagEditor } from '../../components/Tags';
+import { useMyAccess } from '../access/useMyAccess';
+import { ArtifactBrowser } from './ArtifactBrowser';
+import { MetricCharts } from './MetricCharts';
+
+function KV({ rows, label, empty }: { rows: { key: string; value: string }[]; label: string; empty: string }) {
+  if (rows.length === 0) return <p className="muted">{empty}</p>;
+  return (
+    <div className="kv-scroll">
+      <table className="kv" aria-label={label}>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.key}>
+              <th scope="row">{r.key}</th>
+              <td>{r.value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export default function RunPage() {
+  const { runId = '' } = useParams();
+  const qc = useQueryClient();
+  const q = useQuery({ queryKey: ['run', runId], queryFn: () => runs.get(runId) });
+  const run = q.data?.run;
+  const expId = run?.info.experiment_id ?? '';
+  const exp = useQuery({ queryKey: ['experiment', expId], queryFn: () => experiments.get(expId), enabled: !!expId });
+  const mine = useMyAccess(expId ? `experiment:${expId}` : null);
+  const canEdit = !!expId && (mine.canEdit || mine.loading);
+  const [tab, setTab] = useState<'overview' | 'charts' | 'artifacts'>('overview');
+  const [registering, setRegistering] = useState(false);
+  const refresh = () => {
+    qc.invalidateQueries({ queryKey: ['run', runId] });
+    qc.invalidateQueries({ queryKey: ['runs', expId] });
+  };
+  const rename = useMutation({ mutationFn: (n: string) => runs.rename(runId, n), onSuccess: refresh });
+  const lifecycle = useMutation({
+    mutationFn: () => (run?.info.lifecycle_stage === 'deleted' ? runs.restore(runId) : runs.remove(runId)),
+    onSuccess: refresh,
+  });
+  const metrics = useMemo(() => [...(run?.data.metrics ?? [])].sort((a, b) => a.key.localeCompare(b.key)), [run]);
+  const params = useMemo(() => [...(run?.data.params ?? [])].sort((a, b) => a.key.localeCompare(b.key)), [run]);
+  const metricKeys = useMemo(() => metrics.map((m) => m.key), [metrics]);
+  const name = run?.info.run_name || run?.data.tags?.find((t) => t.key === 'mlflow.runName')?.value || runId;
+  const runRefs = useMemo(() => [{ id: runId, name }], [runId, name]);
+  const deleted = run?.info.lifecycle_stage === 'deleted';
+
+  return (
+    <div className="page">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span>
+        {expId ? <Link to={`/experiments/${expId}`}>{exp.data?.experiment.name ?? expId}</Link> : <span>…</span>}
+        <span aria-hidden="true">/</span> <span>{name}</span>
+      </nav>
+      <ErrorView error={q.error} onRetry={() => q.refetch()} />
+      {run && (
+        <>
+          <div className="page-head">
+            <h1>
+              <InlineEdit value={name} label="run name" canEdit={canEdit} onSave={(v) => rename.mutateAsync(v.trim())} />
+            </h1>
+            <span className={`status status-${(run.info.status ?? '').toLowerCase()}`}>{(run.info.status ?? '').toLowerCase()}</span>
+            {deleted && <span className="badge badge-danger">deleted</span>}
+            {!mine.loading && !mine.canEdit && <span className="badge badge-ro">Read only</span>}
+            {canEdit && (
+              <>
+                <button type="button" className="btn" onClick={() => setRegistering(true)}>
+                  Register model
+                </button>
+                <button
+                  type="button"
+                  className={`btn${deleted ? '' : ' btn-danger'}`}
+                  disabled={lifecycle.isPending}
+                  onClick={() => (deleted || window.confirm(`Delete run “${name}”? It can be restored.`)) && lifecycle.mutate()}
+                >
+                  {deleted ? 'Restore run' : 'Delete run'}
+                </button>
+              </>
+            )}
+          </div>
+          <ErrorView error={lifecycle.error} compact />
+          <div className="meta">
+            <span>
+              Run ID <span className="mono">{run.info.run_id}</span>
+            </span>
+            <span>Started {fmtTime(run.info.start_time)}</span>
+            <span>Duration {fmtDuration(run.info.start_time, run.info.end_time)}</span>
+            {run.info.user_id && <span>By {run.info.user_id}</span>}
+          </div>
+          <TagEditor
+            tags={run.data.tags ?? []}
+            canEdit={canEdit}
+            label="Run tags"
+            onSet={async (k, v) => {
+              await runs.setTag(runId, k, v);
+              refresh();
+            }}
+            onDelete={async (k) => {
+              await runs.deleteTag(runId, k);
+              refresh();
+            }}
+          />
+          <div className="tabs" role="tablist" aria-label="Run sections">
+            {(['overview', 'charts', 'artifacts'] as const).map((t) => (
+              <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
+                {t === 'overview' ? 'Overview' : t === 'charts' ? `Charts (${metricKeys.length})` : 'Artifacts'}
+              </button>
+            ))}
+          </div>
+          {tab === 'overview' && (
+            <div className="grid-2">
+              <section className="card" aria-labelledby="m-title">
+                <h2 id="m-title">Metrics (latest)</h2>
+                <KV label="Metrics" empty="No metrics." rows={metrics.map((m) => ({ key: m.key, value: `${fmtNum(m.value)}${m.step !== undefined ? `  (step ${m.step})` : ''}` }))} />
+              </section>
+              <section className="card" aria-labelledby="p-title">
+                <h2 id="p-title">Parameters</h2>
+                <KV label="Parameters" empty="No parameters." rows={params} />
+              </section>
+            </div>
+          )}
+          {tab === 'charts' && (
+            <section className="card" aria-label="Metric charts">
+              <MetricCharts runs={runRefs} metricKeys={metricKeys} />
+            </section>
+          )}
+          {tab === 'artifacts' && (
+            <section className="card" aria-label="Artifacts">
+              <ArtifactBrowser runId={runId} />
+            </section>
+          )}
+          {registering && <RegisterModel runId={runId} artifactUri={run.info.artifact_uri ?? ''} onClose={() => setRegistering(false)} />}
+        </>
+      )}
+    </div>
+  );
+}
+
+function RegisterModel({ runId, artifactUri, onClose }: { runId: string; artifactUri: string; onClose: () => void }) {
+  const [name, setName] = useState('');
+  const [path, setPath] = useState('model');
+  const [project, setProject] = useState('default');
+  const navigate = useNavigate();
+  const register = useMutation({
+    mutationFn: async () => {
+      const n = name.trim();
+      // ml_studio answers 403 alike for a model that does not exist and one
+      // you may not read, so try to create it and report the first refusal.
+      try {
+        await models.get(n);
+      } catch (e) {
+        if (!isApiError(e) || (e.kind !== 'notfound' && e.kind !== 'forbidden')) throw e;
+        try {
+          await models.create(n, project.trim() || 'default');
+        } catch (c) {
+          throw isApiError(c) && c.kind === 'invalid' ? e : c;
+        }
+      }
+      const source = `${artifactUri.replace(/\/$/, '')}/${path.replace(/^\//, '')}`;
+      return versions.create(n, source, runId);
+    },
+    onSuccess: () => navigate(`/models/${encodeURIComponent(name.trim())}`),
+  });
+  return (
+    <Modal title="Register model" onClose={onClose}>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          register.mutate();
+        }}
+      >
+        <label>
+          Model name
+          <input value={name} onChange={(e) => setName(e.target.value)} required />
+          <span className="hint">A new version is added to the model; the model is created if it does not exist yet.</span>
+        </label>
+        <label>
+          Project (for a new model)
+          <input value={project} onChange={(e) => setProject(e.target.value)} />
+        </label>
+        <label>
+          Artifact path of the model in this run
+          <input value={path} onChange={(e) => setPath(e.target.value)} />
+        </label>
+        <ErrorView error={register.error} compact />
+        <div className="form-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={!name.trim() || register.isPending}>
+            Register
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,137 @@
+import { Fragment, useEffect, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { Link } from 'react-router';
+import { fmtDuration, fmtNum, fmtTime } from '../../components/format';
+import { cellValue, colId, type Column, type FlatRun } from './columns';
+
+export const ROW_HEIGHT = 36;
+
+export interface SortState {
+  col: Column | 'start_time' | 'run_name';
+  desc: boolean;
+}
+
+interface Props {
+  runs: FlatRun[];
+  columns: Column[];
+  selected: Set<string>;
+  onToggle: (id: string) => void;
+  onToggleAll: () => void;
+  sort: SortState;
+  onSort: (s: SortState) => void;
+  onNearEnd?: () => void;
+  loadingMore?: boolean;
+  height?: number;
+}
+
+function sameCol(a: SortState['col'], b: SortState['col']) {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return a.kind === b.kind && a.key === b.key;
+}
+
+/** The runs of an experiment as a virtualized grid: only visible rows are in the DOM. */
+export function RunsGrid({ runs, columns, selected, onToggle, onToggleAll, sort, onSort, onNearEnd, loadingMore, height = 560 }: Props) {
+  const parentRef = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({
+    count: runs.length,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+    initialRect: { width: 1200, height },
+  });
+  const items = v.getVirtualItems();
+  const last = items[items.length - 1];
+  useEffect(() => {
+    if (last && onNearEnd && last.index >= runs.length - 40) onNearEnd();
+  }, [last?.index, runs.length, onNearEnd]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Fixed tracks (the last one stretches) keep the header and the absolutely
+  // placed rows aligned whatever the container's width.
+  const widths = [40, 220, 100, 195, 90, ...columns.map(() => 130)];
+  const total = widths.reduce((a, b) => a + b, 0);
+  const template = widths.map((w, i) => (i === widths.length - 1 ? `minmax(${w}px, 1fr)` : `${w}px`)).join(' ');
+  const bodyHeight = Math.min(height, runs.length * ROW_HEIGHT + ROW_HEIGHT + 2);
+  const allSelected = runs.length > 0 && runs.every((r) => selected.has(r.id));
+
+  const header = (label: string, col: SortState['col'], title?: string) => {
+    const active = sameCol(sort.col, col);
+    return (
+      <div role="columnheader" className="rg-cell rg-head-cell" aria-sort={active ? (sort.desc ? 'descending' : 'ascending') : 'none'} title={title}>
+        <button type="button" className="sort-btn" onClick={() => onSort({ col, desc: active ? !sort.desc : true })}>
+          <span className="truncate">{label}</span>
+          <span aria-hidden="true" className="sort-arrow">
+            {active ? (sort.desc ? '▼' : '▲') : ''}
+          </span>
+        </button>
+      </div>
+    );
+  };
+
+  return (
+    <div className="rg" role="table" aria-label="Runs" aria-rowcount={runs.length + 1}>
+      <div className="rg-scroll" ref={parentRef} style={{ height: bodyHeight }} data-testid="runs-scroll">
+        <div role="rowgroup" className="rg-head" style={{ gridTemplateColumns: template, width: `max(100%, ${total}px)` }}>
+          <div role="row" className="rg-row-contents" style={{ display: 'contents' }}>
+            <div role="columnheader" className="rg-cell rg-head-cell rg-check">
+              <input type="checkbox" aria-label="Select all loaded runs" checked={allSelected} onChange={onToggleAll} />
+            </div>
+            {header('Run', 'run_name')}
+            <div role="columnheader" className="rg-cell rg-head-cell">
+              Status
+            </div>
+            {header('Started', 'start_time')}
+            <div role="columnheader" className="rg-cell rg-head-cell">
+              Duration
+            </div>
+            {columns.map((c) => (
+              <Fragment key={colId(c)}>{header(c.key, c, `${c.kind} ${c.key}`)}</Fragment>
+            ))}
+          </div>
+        </div>
+        <div role="rowgroup" style={{ height: v.getTotalSize(), position: 'relative', width: `max(100%, ${total}px)` }}>
+          {items.map((it) => {
+            const r = runs[it.index];
+            const isSel = selected.has(r.id);
+            return (
+              <div
+                role="row"
+                key={r.id}
+                aria-rowindex={it.index + 2}
+                aria-selected={isSel}
+                className={`rg-row${isSel ? ' selected' : ''}${it.index % 2 ? ' odd' : ''}`}
+                style={{ transform: `translateY(${it.start}px)`, height: ROW_HEIGHT, gridTemplateColumns: template, width: `max(100%, ${total}px)` }}
+              >
+                <div role="cell" className="rg-cell rg-check">
+                  <input type="checkbox" aria-label={`Select run ${r.name}`} checked={isSel} onChange={() => onToggle(r.id)} />
+                </div>
+                <div role="cell" className="rg-cell">
+                  <Link to={`/runs/${r.id}`} className="truncate">
+                    {r.name}
+                  </Link>
+                </div>
+                <div role="cell" className="rg-cell">
+                  <span className={`status status-${r.status.toLowerCase()}`}>{r.deleted ? 'deleted' : r.status.toLowerCase()}</span>
+                </div>
+                <div role="cell" className="rg-cell muted">
+                  {fmtTime(r.start)}
+                </div>
+                <div role="cell" className="rg-cell muted">
+                  {fmtDuration(r.start, r.end)}
+                </div>
+                {columns.map((c) => {
+                  const val = cellValue(r, c);
+                  return (
+                    <div role="cell" key={colId(c)} className={`rg-cell${c.kind === 'metric' ? ' num' : ''}`}>
+                      <span className="truncate">{typeof val === 'number' ? fmtNum(val) : (val ?? '—')}</span>
+                    </div>
+                  );
+                })}
+              </div>
+            );
+          })}
+        </div>
+        {loadingMore && <div className="rg-more muted">Loading more runs…</div>}
+      </div>
+    </div>
+  );
+}

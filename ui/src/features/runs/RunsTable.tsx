@@ -1,0 +1,163 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
+import { isApiError } from '../../api/client';
+import { runs as runsApi } from '../../api/mlflow';
+import { ErrorView } from '../../components/ErrorView';
+import { ColumnPicker } from './ColumnPicker';
+import { discoverKeys, flatten, orderClause, type Column } from './columns';
+import { RunsGrid, type SortState } from './RunsGrid';
+
+export const RUNS_PAGE = 1000;
+
+export function RunsTable({ experimentId }: { experimentId: string }) {
+  const navigate = useNavigate();
+  const storeKey = `mlstudio.columns.${experimentId}`;
+  const [draft, setDraft] = useState('');
+  const [filter, setFilter] = useState('');
+  const [deleted, setDeleted] = useState(false);
+  const [sort, setSort] = useState<SortState>({ col: 'start_time', desc: true });
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [columns, setColumns] = useState<Column[] | null>(() => {
+    try {
+      const s = localStorage.getItem(storeKey);
+      return s ? (JSON.parse(s) as Column[]) : null;
+    } catch {
+      return null;
+    }
+  });
+
+  const q = useInfiniteQuery({
+    queryKey: ['runs', experimentId, filter, orderClause(sort.col, sort.desc), deleted],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) =>
+      runsApi.search(
+        {
+          experiment_ids: [experimentId],
+          filter: filter || undefined,
+          order_by: [orderClause(sort.col, sort.desc)],
+          max_results: RUNS_PAGE,
+          page_token: pageParam,
+          run_view_type: deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY',
+        },
+        signal,
+      ),
+    getNextPageParam: (last) => last.next_page_token || undefined,
+    retry: false,
+    // Pages of up to 1,000 runs: deep-comparing them on each fetch costs more than it saves.
+    structuralSharing: false,
+  });
+
+  const flat = useMemo(() => (q.data?.pages ?? []).flatMap((p) => (p.runs ?? []).map(flatten)), [q.data]);
+  const available = useMemo(() => discoverKeys(flat), [flat]);
+  // Until chosen, show every metric and the first few params.
+  const shown: Column[] = useMemo(
+    () =>
+      columns ?? [
+        ...available.metric.slice(0, 6).map((key) => ({ kind: 'metric' as const, key })),
+        ...available.param.slice(0, 4).map((key) => ({ kind: 'param' as const, key })),
+      ],
+    [columns, available],
+  );
+  useEffect(() => {
+    if (columns) localStorage.setItem(storeKey, JSON.stringify(columns));
+  }, [columns, storeKey]);
+
+  const onNearEnd = useCallback(() => {
+    if (q.hasNextPage && !q.isFetchingNextPage) q.fetchNextPage();
+  }, [q]);
+
+  const invalidFilter = isApiError(q.error) && q.error.kind === 'invalid';
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+
+  return (
+    <section className="card" aria-labelledby="runs-title">
+      <div className="card-head">
+        <h2 id="runs-title">Runs</h2>
+        <span className="muted" data-testid="runs-count">
+          {q.isLoading ? 'Loading…' : `${flat.length.toLocaleString()}${q.hasNextPage ? '+' : ''} runs`}
+        </span>
+      </div>
+      <div className="toolbar">
+        <form
+          className="filter-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setFilter(draft.trim());
+            setSelected(new Set());
+          }}
+        >
+          <input
+            type="search"
+            className="search search-wide mono"
+            aria-label="Filter runs (MLflow search syntax)"
+            placeholder="metrics.accuracy > 0.9 and params.lr = '0.01'"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            aria-invalid={invalidFilter}
+            aria-describedby={invalidFilter ? 'filter-error' : undefined}
+          />
+          <button type="submit" className="btn">
+            Apply
+          </button>
+          {filter && (
+            <button
+              type="button"
+              className="btn btn-link"
+              onClick={() => {
+                setDraft('');
+                setFilter('');
+              }}
+            >
+              Clear
+            </button>
+          )}
+        </form>
+        <ColumnPicker available={available} chosen={shown} onChange={setColumns} />
+        <label className="check">
+          <input type="checkbox" checked={deleted} onChange={(e) => setDeleted(e.target.checked)} />
+          Deleted runs
+        </label>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={selected.size < 2}
+          onClick={() => navigate(`/compare?runs=${[...selected].join(',')}`)}
+          title={selected.size < 2 ? 'Select two or more runs' : undefined}
+        >
+          Compare{selected.size ? ` (${selected.size})` : ''}
+        </button>
+      </div>
+      {invalidFilter ? (
+        <div className="alert alert-error" role="alert" id="filter-error">
+          <strong>This filter isn't valid. </strong>
+          {q.error instanceof Error ? q.error.message : ''}
+        </div>
+      ) : (
+        <ErrorView error={q.error} onRetry={() => q.refetch()} />
+      )}
+      {!q.isLoading && !q.error && flat.length === 0 ? (
+        <div className="empty">{filter ? 'No runs match this filter.' : deleted ? 'No deleted runs.' : 'No runs yet. Log runs with the MLflow client (see My account for a ready snippet).'}</div>
+      ) : (
+        <RunsGrid
+          runs={flat}
+          columns={shown}
+          selected={selected}
+          onToggle={toggle}
+          onToggleAll={() => setSelected((s) => (flat.every((r) => s.has(r.id)) ? new Set() : new Set(flat.map((r) => r.id))))}
+          sort={sort}
+          onSort={setSort}
+          onNearEnd={onNearEnd}
+          loadingMore={q.isFetchingNextPage}
+        />
+      )}
+      <p className="muted small">Click a column heading to sort; more runs load as you scroll.</p>
+    </section>
+  );
+}
