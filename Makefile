@@ -27,8 +27,15 @@ help:
 build:
 	$(GO) build -o $(BIN)/cerberus ./services/cerberus/cmd/cerberus
 	$(GO) build -o $(BIN)/ml_studio ./services/ml_studio/cmd/ml_studio
+	$(GO) build -o $(BIN)/uiserver ./deploy/cmd/uiserver
 
-run: build
+# The web app is rebuilt only when its sources change.
+UI_SOURCES := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
+ui/dist/index.html: $(UI_SOURCES)
+	cd ui && npm ci --no-audit --no-fund && npm run build
+	touch $@
+
+run: build ui/dist/index.html
 	STORE=$(STORE) BIN_DIR=$(BIN) $(LOCAL)/run.sh
 
 stop:

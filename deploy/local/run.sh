@@ -16,9 +16,10 @@ STORE="${STORE:-sqlite}"
 BIN_DIR="${BIN_DIR:-$REPO_ROOT/bin}"
 CERBERUS_PORT="${CERBERUS_PORT:-5000}"
 ML_STUDIO_PORT="${ML_STUDIO_PORT:-5001}"
+UI_PORT="${UI_PORT:-3000}"
 MLFLOW_PORT="${MLFLOW_PORT:-5050}"
 MARIADB_PASSWORD="${MARIADB_PASSWORD:-blendata}"
-export CERBERUS_PORT ML_STUDIO_PORT MLFLOW_PORT
+export CERBERUS_PORT ML_STUDIO_PORT MLFLOW_PORT UI_PORT
 
 ensure_dirs
 started_deps=()
@@ -54,7 +55,7 @@ start_dep() {
 	env "$@" "$LOCAL_DIR/$name.sh" start
 }
 
-for port in "$CERBERUS_PORT" "$ML_STUDIO_PORT"; do
+for port in "$CERBERUS_PORT" "$ML_STUDIO_PORT" "$UI_PORT"; do
 	port_open "$port" && die "port $port is already in use (another make run?)"
 done
 
@@ -102,6 +103,12 @@ export CERBERUS_REGISTRAR_SECRET ML_STUDIO_REGISTRAR_SECRET="${ML_STUDIO_REGISTR
 export CERBERUS_TRUSTED_PROXIES="${CERBERUS_TRUSTED_PROXIES:-127.0.0.1}"
 export CERBERUS_LOG_FORMAT="${CERBERUS_LOG_FORMAT:-console}"
 export ML_STUDIO_LOG_FORMAT="${ML_STUDIO_LOG_FORMAT:-console}"
+# The UI server relays the browser's calls: ml_studio believes its
+# X-Forwarded-For, as cerberus believes ml_studio's.
+export ML_STUDIO_TRUSTED_PROXIES="${ML_STUDIO_TRUSTED_PROXIES:-127.0.0.1}"
+export UI_LOG_FORMAT="${UI_LOG_FORMAT:-console}"
+export UI_DIST="${UI_DIST:-$REPO_ROOT/ui/dist}"
+export UI_ML_STUDIO_URL="${UI_ML_STUDIO_URL:-http://127.0.0.1:$ML_STUDIO_PORT}"
 export ML_STUDIO_CERBERUS_URL="${ML_STUDIO_CERBERUS_URL:-http://127.0.0.1:$CERBERUS_PORT}"
 export ML_STUDIO_MLFLOW_URL="${ML_STUDIO_MLFLOW_URL:-http://127.0.0.1:$MLFLOW_PORT}"
 
@@ -124,6 +131,10 @@ wait_ready cerberus "http://127.0.0.1:$CERBERUS_PORT/readyz" "${pids[-1]}"
 pids+=($!)
 wait_ready ml_studio "http://127.0.0.1:$ML_STUDIO_PORT/readyz" "${pids[-1]}"
 
+"$BIN_DIR/uiserver" &
+pids+=($!)
+wait_ready ui "http://127.0.0.1:$UI_PORT/readyz" "${pids[-1]}"
+
 if [[ "$first_run" == true ]]; then
 	admin_line="sign in as: admin / $CERBERUS_ADMIN_PASSWORD   (kept in $admin_file)"
 else
@@ -136,10 +147,11 @@ cat >&2 <<MSG
 
     $admin_line
 
+    ML Studio UI    http://localhost:$UI_PORT/
     ml_studio API   http://localhost:$ML_STUDIO_PORT/
     cerberus        http://localhost:$CERBERUS_PORT/
     MLflow          http://localhost:$MLFLOW_PORT/
-    probes          /healthz  /readyz  /metrics on :$CERBERUS_PORT and :$ML_STUDIO_PORT
+    probes          /healthz  /readyz  /metrics on :$CERBERUS_PORT, :$ML_STUDIO_PORT and :$UI_PORT
 
 MSG
 

@@ -33,6 +33,11 @@ var accountRoutes = []struct{ method, path string }{
 	{http.MethodPost, "/api/grants"},
 	{http.MethodPost, "/api/grants/revoke"},
 	{http.MethodGet, "/api/elements/access"},
+	// "What may I do here?", for showing only the controls a person may use.
+	// Cerberus decides about the caller unless the body names another
+	// subject, which needs that subject's token or an admin.
+	{http.MethodPost, "/api/authorize"},
+	{http.MethodPost, "/api/authorize/batch"},
 	{http.MethodGet, "/api/audit"},
 }
 

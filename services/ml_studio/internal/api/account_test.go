@@ -57,7 +57,9 @@ func TestAccountRoutesAreRelayedToCerberus(t *testing.T) {
 		{"GET", "/api/audit?actor=bob", true},
 		{"POST", "/api/elements", false},        // only ml_studio registers what it creates
 		{"POST", "/api/elements/rename", false}, // renames follow a model rename
-		{"POST", "/api/authorize", false},
+		{"POST", "/api/authorize", true},
+		{"POST", "/api/authorize/batch", true},
+		{"POST", "/api/authorize/readable", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
