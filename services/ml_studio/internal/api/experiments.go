@@ -128,6 +128,13 @@ func (h handlers) searchExperiments(c *gin.Context) error {
 // searchRuns keeps only the experiments the caller may read, then lets
 // MLflow search them: its pages are full and its page tokens valid as they are.
 func (h handlers) searchRuns(c *gin.Context) error {
+	return h.searchInReadableExperiments(c, "/runs/search", "runs",
+		"filter", "max_results", "order_by", "page_token", "run_view_type")
+}
+
+// searchInReadableExperiments is a search over experiment_ids (runs, logged
+// models): unreadable experiments are dropped before MLflow searches.
+func (h handlers) searchInReadableExperiments(c *gin.Context, upPath, listKey string, fields ...string) error {
 	p, err := readParams(c)
 	if err != nil {
 		return err
@@ -137,12 +144,12 @@ func (h handlers) searchRuns(c *gin.Context) error {
 		return err
 	}
 	if len(visible) == 0 {
-		c.JSON(http.StatusOK, gin.H{"runs": []any{}})
+		c.JSON(http.StatusOK, gin.H{listKey: []any{}})
 		return nil
 	}
-	body := p.only("filter", "max_results", "order_by", "page_token", "run_view_type")
+	body := p.only(fields...)
 	body["experiment_ids"] = visible
-	return h.forward(c, post, "/runs/search", body)
+	return h.forward(c, post, upPath, body)
 }
 
 // readableExperiments is the experiment_ids parameter less the experiments

@@ -272,19 +272,6 @@ func (h handlers) modelVersionArtifactFile(c *gin.Context) error {
 
 // searchLoggedModels keeps only readable experiments, as runs/search does.
 func (h handlers) searchLoggedModels(c *gin.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
-	visible, err := h.readableExperiments(c, p)
-	if err != nil {
-		return err
-	}
-	if len(visible) == 0 {
-		c.JSON(http.StatusOK, gin.H{"models": []any{}})
-		return nil
-	}
-	body := p.only("filter", "datasets", "max_results", "order_by", "page_token")
-	body["experiment_ids"] = visible
-	return h.forward(c, post, "/logged-models/search", body)
+	return h.searchInReadableExperiments(c, "/logged-models/search", "models",
+		"filter", "datasets", "max_results", "order_by", "page_token")
 }
