@@ -16,7 +16,7 @@ LOCAL       := deploy/local
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 
-.PHONY: help build run stop test lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench ui test-ui bench-ui bench-ml-studio
+.PHONY: help build run stop test lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench bench-cerberus ui test-ui bench-ui bench-ml-studio
 
 help:
 	@echo "make run    start ML Studio (STORE=sqlite|mysql)"
@@ -136,7 +136,9 @@ test-deploy: $(HELM) $(NGINX_BIN) $(STATICCHECK)
 BENCH_BACKEND ?= both
 BENCH_FLAGS   ?=
 
-bench: bench-ml-studio
+bench: bench-cerberus bench-ml-studio bench-ui
+
+bench-cerberus:
 	$(GO) build -o $(BIN)/cerberus-bench ./services/cerberus/cmd/cerberus-bench
 	@if [ "$(BENCH_BACKEND)" != sqlite ] && [ -z "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ]; then \
 		$(LOCAL)/mariadb.sh start >&2; \

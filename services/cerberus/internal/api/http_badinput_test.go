@@ -258,7 +258,7 @@ func TestBadInput(t *testing.T) {
 			// What is at the limits is accepted.
 			h.createUser(c.admin, long("u", 64), "boundary-password")
 			h.expect(http.StatusCreated, post("/api/groups", admin, map[string]string{"name": long("g", 64), "description": long("d", 255)}))
-			h.register(admin, long("experiment:", 512), "project:alpha")
+			h.register(admin, long("registered_model:", 512), "project:alpha") // experiment keys are numbers
 			h.newToken(alice, long("t", 128), 365)
 			for _, path := range []string{"/api/users", "/api/groups", "/api/tokens", "/api/audit"} {
 				h.expect(http.StatusOK, get(path+"?limit=500&offset=0", admin))
@@ -312,7 +312,7 @@ func TestBadInput(t *testing.T) {
 			for _, e := range elements {
 				els = append(els, e.Name)
 			}
-			check("elements", els, []string{"*", "project:default", "project:alpha", "experiment:1", "experiment:2", long("experiment:", 512)})
+			check("elements", els, []string{"*", "project:default", "project:alpha", "experiment:1", "experiment:2", long("registered_model:", 512)})
 			grantsOf := func(username string) []string {
 				g := decode[struct {
 					Grants []grantView `json:"grants"`
@@ -326,7 +326,7 @@ func TestBadInput(t *testing.T) {
 			check("bob's grants", grantsOf("bob"), []string{"group:team allow read project:alpha", "user:bob deny  experiment:2"})
 			check("alice's grants", grantsOf("alice"), nil)
 			check("admin's grants (whoever registers manages)", grantsOf("admin"), []string{"user:admin allow manage project:alpha",
-				"user:admin allow manage experiment:1", "user:admin allow manage experiment:2", "user:admin allow manage " + long("experiment:", 512)})
+				"user:admin allow manage experiment:1", "user:admin allow manage experiment:2", "user:admin allow manage " + long("registered_model:", 512)})
 			if d := h.decide(c.bob, "experiment:1", "read"); !d.Allowed {
 				t.Errorf("bob's access changed: %+v", d)
 			}

@@ -100,6 +100,9 @@ func mysqlFromURL(v string) (*mysql.Config, error) {
 func withMySQLDefaults(cfg *mysql.Config) *mysql.Config {
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
+	// Arguments interpolated client-side: one round trip a query instead of
+	// prepare, execute and close (the values are escaped by the driver).
+	cfg.InterpolateParams = true
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
 	}

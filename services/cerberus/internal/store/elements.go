@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
 )
@@ -108,14 +109,21 @@ func (s *Store) RenameElement(ctx context.Context, componentID uint64, from, to 
 // Two concurrent grants may both try to create it: the loser reads the winner's.
 func permissionFor(tx *gorm.DB, componentID, elementID, operationID uint64) (Permission, error) {
 	p := Permission{ComponentID: componentID, ElementID: elementID, OperationID: operationID}
-	find := func() error {
-		return tx.Where(&p).Take(&p).Error
+	find := func(q *gorm.DB) error {
+		return q.Where(&p).Take(&p).Error
 	}
-	err := find()
+	err := find(tx)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		err = tx.Create(&p).Error
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			err = find()
+			// The winner's row is newer than this transaction's snapshot
+			// under MySQL's REPEATABLE READ: only a locking read sees it.
+			// (SQLite has no such clause and needs none: one writer at a time.)
+			q := tx
+			if tx.Dialector.Name() == "mysql" {
+				q = tx.Clauses(clause.Locking{Strength: "SHARE"})
+			}
+			err = find(q)
 		}
 	}
 	return p, classify(err, "permission")

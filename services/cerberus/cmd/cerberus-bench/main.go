@@ -1,0 +1,689 @@
+// Command cerberus-bench measures cerberus's access decisions at the scale
+// of an organisation, on SQLite and on MariaDB in the same run.
+//
+// For each backend it seeds a fresh database (users, groups, projects with
+// experiments and registered models, and grants on them), starts the real
+// HTTP server in this process (server.New and api.Register, as
+// cmd/cerberus does) on 127.0.0.1:0, signs users in, checks a sample of
+// answers against the access model computed from the generated grants, and
+// then measures over keep-alive HTTP connections:
+//
+//   - GET /healthz: the HTTP floor of the machine;
+//   - POST /api/authorize: single decisions, closed loop, -clients at once;
+//   - POST /api/authorize/batch: one question about 1,000 elements;
+//   - POST /api/authorize/readable: the experiments a user may read.
+//
+// It prints a table with the goals next to the figures and exits 0 whether
+// or not they are met; it exits non-zero only when something fails (the
+// database, a request, or an answer that contradicts the seed).
+//
+//	go run ./services/cerberus/cmd/cerberus-bench -backend both
+//	make bench            (starts a local MariaDB when ML_STUDIO_TEST_MYSQL_DSN is unset)
+//
+// The server runs with cerberus's default settings (CERBERUS_BENCH_*
+// variables may change them, CERBERUS_* ones are not read) except the
+// bcrypt cost, lowered to 4: logins are not measured, and every user shares
+// one password hash. Its log is encoded as in production and discarded
+// (-log keeps it); lines at error level are counted and reported.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	mathrand "math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	pkgconfig "github.com/ml-studio/ml-studio/pkg/config"
+	"github.com/ml-studio/ml-studio/pkg/server"
+
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/api"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/config"
+	accesssvc "github.com/ml-studio/ml-studio/services/cerberus/internal/service"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
+)
+
+// options are the command line.
+type options struct {
+	backend string
+	dsn     string
+	sizes
+	clients       int
+	duration      time.Duration
+	warmup        time.Duration
+	logins        int
+	batchCalls    int
+	batchSize     int
+	readableCalls int
+	hit           float64
+	verify        int
+	serial        int
+	seed          uint64
+	cpuProfile    string
+	logFile       string
+	keep          bool
+	quick         bool
+	loadAtStart   string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("cerberus-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.backend, "backend", "both", "sqlite, mysql (MariaDB/MySQL) or both")
+	fs.StringVar(&o.dsn, "dsn", os.Getenv(envMySQLDSN), "MariaDB/MySQL server (go-sql-driver DSN or mysql:// URL) whose user may create databases named test_*; default $"+envMySQLDSN)
+	fs.IntVar(&o.users, "users", 1000, "users (besides the admin)")
+	fs.IntVar(&o.groups, "groups", 100, "groups; user u is in group u % groups, every fifth user in a second one")
+	fs.IntVar(&o.projects, "projects", 500, "projects")
+	fs.IntVar(&o.elements, "elements", 50000, "experiments and registered models, spread evenly over the projects (60/40)")
+	fs.IntVar(&o.grants, "grants", 200000, "grants in all, to users and groups")
+	fs.IntVar(&o.clients, "clients", 32, "concurrent keep-alive HTTP clients of the timed phases")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each timed phase")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each timed phase")
+	fs.IntVar(&o.logins, "logins", 300, "users signed in; the questions are theirs")
+	fs.IntVar(&o.batchCalls, "batch-calls", 50, "batch decisions timed, one at a time")
+	fs.IntVar(&o.batchSize, "batch-size", 1000, "elements per batch decision (at most 1,000)")
+	fs.IntVar(&o.readableCalls, "readable-calls", 200, "readable-elements queries timed, one at a time")
+	fs.Float64Var(&o.hit, "hit", 0.5, "share of questions about elements the user works on; the rest are about any element")
+	fs.IntVar(&o.verify, "verify", 400, "single decisions checked against the access model before measuring")
+	fs.IntVar(&o.serial, "serial", 500, "decisions timed one at a time, over HTTP and as the store calls they make")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the data set and the questions")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the single-decision phase to FILE.<backend>")
+	fs.StringVar(&o.logFile, "log", "", "append the server's log to this file instead of discarding it")
+	fs.BoolVar(&o.keep, "keep", false, "keep the seeded databases (SQLite file, MariaDB test_bench_* database) for inspection")
+	fs.BoolVar(&o.quick, "quick", false, "a small smoke run: 60 users, 6 groups, 20 projects, 1,000 elements, 4,000 grants, 8 clients, 2 s phases")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		quick := map[string]string{"users": "60", "groups": "6", "projects": "20", "elements": "1000", "grants": "4000",
+			"clients": "8", "duration": "2s", "warmup": "300ms", "logins": "30", "batch-calls": "10", "readable-calls": "20", "verify": "200", "serial": "100"}
+		for name, v := range quick {
+			if !set[name] {
+				if err := fs.Set(name, v); err != nil {
+					return o, err
+				}
+			}
+		}
+	}
+	switch {
+	case o.backend != "sqlite" && o.backend != "mysql" && o.backend != "both":
+		return o, fmt.Errorf("-backend must be sqlite, mysql or both")
+	case o.clients < 1 || o.duration <= 0 || o.warmup < 0 || o.logins < 1:
+		return o, fmt.Errorf("-clients and -logins must be at least 1, -duration positive")
+	case o.batchSize < 1 || o.batchSize > 1000:
+		return o, fmt.Errorf("-batch-size must be from 1 to 1,000")
+	case o.batchCalls < 1 || o.readableCalls < 1 || o.serial < 1 || o.verify < 0:
+		return o, fmt.Errorf("-batch-calls, -readable-calls and -serial must be at least 1")
+	case o.hit < 0 || o.hit > 1:
+		return o, fmt.Errorf("-hit must be from 0 to 1")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "cerberus-bench:", err)
+		}
+		return 2
+	}
+	progress := func(format string, args ...any) {
+		fmt.Fprintf(stderr, "%s cerberus-bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
+	backends := []string{"sqlite", "mysql"}
+	if o.backend != "both" {
+		backends = []string{o.backend}
+	}
+	if o.dsn == "" && o.backend != "sqlite" {
+		fmt.Fprintf(stderr, "cerberus-bench: no MariaDB/MySQL server: set %s or -dsn (make bench starts a local MariaDB), or run -backend sqlite\n", envMySQLDSN)
+		return 2
+	}
+
+	started := time.Now()
+	o.loadAtStart = loadAverage()
+	heapBefore := heapInUse()
+	w, err := newWorld(o.sizes, mathrand.New(mathrand.NewPCG(o.seed, 1)))
+	if err != nil {
+		fmt.Fprintln(stderr, "cerberus-bench:", err)
+		return 2
+	}
+	worldMB := float64(heapInUse()-heapBefore) / (1 << 20)
+	progress("data set generated in %s (%.0f MiB in memory, kept for the reference model)", time.Since(started).Round(time.Millisecond), worldMB)
+
+	// Every user shares one password hash: a thousand bcrypt hashes would
+	// cost more than the rest of the seeding and measure nothing.
+	password, err := authn.GeneratePassword()
+	if err != nil {
+		fmt.Fprintln(stderr, "cerberus-bench:", err)
+		return 1
+	}
+	hasher, err := authn.NewPasswords(benchBcryptCost, 0)
+	if err != nil {
+		fmt.Fprintln(stderr, "cerberus-bench:", err)
+		return 1
+	}
+	hash, err := hasher.Hash(password)
+	if err != nil {
+		fmt.Fprintln(stderr, "cerberus-bench:", err)
+		return 1
+	}
+
+	var results []*result
+	code := 0
+	for _, b := range backends {
+		r, err := benchBackend(ctx, o, b, w, hash, password, progress)
+		if err != nil {
+			progress("%s: %v", backendName(b), err)
+			code = 1
+			break
+		}
+		results = append(results, r)
+	}
+	if len(results) > 0 {
+		report(stdout, o, w, results, worldMB, time.Since(started))
+	}
+	return code
+}
+
+// envMySQLDSN is pkg/testenv's variable, which `make test` and `make bench`
+// set (importing testenv would link testcontainers into the benchmark).
+const envMySQLDSN = "ML_STUDIO_TEST_MYSQL_DSN"
+
+// benchBcryptCost is bcrypt's minimum: logins are setup here, not measured.
+const benchBcryptCost = 4
+
+func backendName(b string) string {
+	if b == "mysql" {
+		return "MariaDB"
+	}
+	return "SQLite"
+}
+
+// result is one backend's figures.
+type result struct {
+	backend, version string
+	seed             *seeded
+	logins           int
+	loginTime        time.Duration
+	verified         verification
+
+	baseline, single, batch, readable *stats
+	// One decision at a time: over HTTP, and the store calls it makes.
+	serialHTTP, resolve, chain, audit *stats
+	analyzeTime                       time.Duration
+	batchAllowed                      float64 // per call
+	readableNames, readableExcept     int     // in all the timed answers
+	readableAll                       int     // answers "all but Except"
+
+	rssServing, peakRSS int64 // kB
+	peakReset           bool
+	serverErrors        int
+	serverErrorSample   []string
+}
+
+func benchBackend(ctx context.Context, o options, backend string, w *world, hash, password string, progress func(string, ...any)) (_ *result, err error) {
+	name := backendName(backend)
+	r := &result{backend: name}
+	dsn, drop, err := openDatabase(ctx, backend, o.dsn)
+	if err != nil {
+		return nil, err
+	}
+	if o.keep {
+		progress("%s: -keep: the database stays at %s", name, describe(dsn))
+		drop = func() error { return nil }
+	}
+	defer func() {
+		if dropErr := drop(); dropErr != nil {
+			err = errors.Join(err, dropErr)
+		}
+	}()
+	r.version = databaseVersion(dsn)
+
+	var cfg config.Config
+	if err := pkgconfig.Load(config.Prefix+"_BENCH", &cfg); err != nil {
+		return nil, err
+	}
+	cfg.BcryptCost = benchBcryptCost
+	errLog := &errorLog{}
+	log, closeLog, err := serverLogger(o.logFile, errLog)
+	if err != nil {
+		return nil, err
+	}
+	defer closeLog()
+
+	// The wiring of cmd/cerberus.
+	st, err := store.Open(dsn, log)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = st.Close() }()
+	if _, err := st.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	if err := st.LoadCatalogue(ctx); err != nil {
+		return nil, err
+	}
+	passwords, err := authn.NewPasswords(cfg.BcryptCost, cfg.PasswordMinLength)
+	if err != nil {
+		return nil, err
+	}
+	throttle := authn.NewThrottle(authn.ThrottleConfig{MaxFailures: cfg.LoginMaxFailures, Window: cfg.LoginWindow, Lockout: cfg.LoginLockout})
+	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL, RegistrarSecret: cfg.RegistrarSecret}, st, passwords, throttle, log)
+
+	progress("%s (%s): seeding %d users, %d groups, %d projects, %d elements, %d grants", name, r.version, w.users, w.groups, w.projects, w.elements, len(w.grants))
+	adminPassword, err := authn.GeneratePassword()
+	if err != nil {
+		return nil, err
+	}
+	if r.seed, err = seed(ctx, st, svc, dsn, w, hash, adminPassword); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := analyze(ctx, dsn); err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+	r.analyzeTime = time.Since(start)
+	progress("%s: seeded in %s: %d store calls in %s, %d rows in bulk in %s, statistics in %s", name,
+		(r.seed.storeTime + r.seed.bulkTime + r.analyzeTime).Round(time.Millisecond), r.seed.storeCalls, r.seed.storeTime.Round(time.Millisecond),
+		r.seed.bulkRows, r.seed.bulkTime.Round(time.Millisecond), r.analyzeTime.Round(time.Millisecond))
+
+	srv := server.New(cfg.ServerConfig, log, "cerberus", server.Check{Name: "database", Run: st.Ping})
+	api.Register(srv.Engine(), st, svc)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(srvCtx, ln) }()
+	t := newTarget("http://"+ln.Addr().String(), o.clients)
+	defer func() {
+		t.close()
+		stopServer()
+		if serveErr := <-served; serveErr != nil {
+			err = errors.Join(err, serveErr)
+		}
+	}()
+	if err := waitHealthy(ctx, t); err != nil {
+		return nil, err
+	}
+
+	start = time.Now()
+	nLogins := min(o.logins, w.users)
+	users := make([]int, nLogins)
+	for i := range users {
+		users[i] = i * w.users / nLogins
+	}
+	sessions, err := login(ctx, t, users, password)
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	r.logins, r.loginTime = len(sessions), time.Since(start)
+	a := &asker{w: w, sessions: sessions, hit: o.hit}
+
+	rng := mathrand.New(mathrand.NewPCG(o.seed, 2))
+	if r.verified, err = verify(ctx, t, a, rng, o.verify); err != nil {
+		return nil, err
+	}
+	progress("%s: %d users signed in in %s; %s", name, r.logins, r.loginTime.Round(time.Millisecond), r.verified)
+
+	// Measure the serving process only: drop the seeding's garbage and
+	// restart the peak RSS counter.
+	runtime.GC()
+	debug.FreeOSMemory()
+	r.rssServing, _ = memStatus()
+	r.peakReset = resetPeakRSS()
+
+	progress("%s: GET /healthz, %d clients, %s", name, o.clients, o.duration)
+	r.baseline = runTimed(ctx, o.clients, o.warmup, o.duration, func(int) func() (int8, error) {
+		var buf bytes.Buffer
+		return func() (int8, error) { return outcomeNone, t.do(ctx, http.MethodGet, "/healthz", nil, &buf) }
+	})
+
+	progress("%s: POST /api/authorize, %d clients, %s", name, o.clients, o.duration)
+	stopProfile, err := startProfile(o.cpuProfile, backend)
+	if err != nil {
+		return nil, err
+	}
+	r.single = runTimed(ctx, o.clients, o.warmup, o.duration, func(i int) func() (int8, error) {
+		rng := mathrand.New(mathrand.NewPCG(o.seed, uint64(100+i)))
+		var (
+			buf  bytes.Buffer
+			body []byte
+		)
+		return func() (int8, error) {
+			q := a.draw(rng)
+			body = authorizeBody(body, q.s.token, w.names[q.elem], opNames[q.ord])
+			if err := t.do(ctx, http.MethodPost, "/api/authorize", body, &buf); err != nil {
+				return outcomeNone, err
+			}
+			if bytes.Contains(buf.Bytes(), allowedTrue) {
+				return outcomeAllowed, nil
+			}
+			return outcomeDenied, nil
+		}
+	})
+	if err := stopProfile(); err != nil {
+		return nil, err
+	}
+
+	if err := serial(ctx, o, r, t, st, a, rng, progress); err != nil {
+		return nil, err
+	}
+
+	progress("%s: POST /api/authorize/batch of %d elements, %d calls", name, o.batchSize, o.batchCalls)
+	var buf bytes.Buffer
+	batchCall := func(int) (time.Duration, error) {
+		s := a.sessions[rng.IntN(len(a.sessions))]
+		body := batchBody(w, s.token, a.distinctElements(rng, s.user, o.batchSize), "read")
+		t0 := time.Now()
+		if err := t.do(ctx, http.MethodPost, "/api/authorize/batch", body, &buf); err != nil {
+			return 0, err
+		}
+		d := time.Since(t0)
+		r.batchAllowed += float64(bytes.Count(buf.Bytes(), allowedTrue))
+		return d, nil
+	}
+	if _, err := runSequential(ctx, 3, batchCall); err != nil { // warm-up
+		return nil, err
+	}
+	r.batchAllowed = 0
+	if r.batch, err = runSequential(ctx, o.batchCalls, batchCall); err != nil {
+		return nil, err
+	}
+	r.batchAllowed /= float64(o.batchCalls)
+
+	progress("%s: POST /api/authorize/readable (experiments), %d calls", name, o.readableCalls)
+	readableCall := func(int) (time.Duration, error) {
+		s := a.sessions[rng.IntN(len(a.sessions))]
+		body := readableBody(s.token, "experiment", "read")
+		t0 := time.Now()
+		if err := t.do(ctx, http.MethodPost, "/api/authorize/readable", body, &buf); err != nil {
+			return 0, err
+		}
+		d := time.Since(t0)
+		var ans authz.Readable
+		if err := json.Unmarshal(buf.Bytes(), &ans); err != nil {
+			return 0, fmt.Errorf("readable answer: %w", err)
+		}
+		r.readableNames += len(ans.Names)
+		r.readableExcept += len(ans.Except)
+		if ans.All {
+			r.readableAll++
+		}
+		return d, nil
+	}
+	if _, err := runSequential(ctx, 3, readableCall); err != nil {
+		return nil, err
+	}
+	r.readableNames, r.readableExcept, r.readableAll = 0, 0, 0
+	if r.readable, err = runSequential(ctx, o.readableCalls, readableCall); err != nil {
+		return nil, err
+	}
+
+	_, r.peakRSS = memStatus()
+	r.serverErrors, r.serverErrorSample = errLog.snapshot()
+	for _, s := range []*stats{r.baseline, r.single} {
+		if s.errors > 0 {
+			return r, fmt.Errorf("%d requests failed, the first: %w", s.errors, s.firstErr)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// serial times decisions one at a time, with nothing else running: over
+// HTTP, then the three store calls a decision makes (resolving the token,
+// the grants on the element's chain, and for a denial the audit entry)
+// called in-process.
+func serial(ctx context.Context, o options, r *result, t *target, st *store.Store, a *asker, rng *mathrand.Rand, progress func(string, ...any)) error {
+	progress("%s: %d decisions one at a time, over HTTP and as store calls", r.backend, o.serial)
+	w := a.w
+	comp, err := st.ComponentID(accesssvc.Component)
+	if err != nil {
+		return err
+	}
+	var (
+		buf  bytes.Buffer
+		body []byte
+	)
+	if r.serialHTTP, err = runSequential(ctx, o.serial, func(int) (time.Duration, error) {
+		q := a.draw(rng)
+		body = authorizeBody(body, q.s.token, w.names[q.elem], opNames[q.ord])
+		t0 := time.Now()
+		err := t.do(ctx, http.MethodPost, "/api/authorize", body, &buf)
+		return time.Since(t0), err
+	}); err != nil {
+		return err
+	}
+	hashes := make([]string, len(a.sessions))
+	for i, s := range a.sessions {
+		hashes[i] = authn.HashToken(s.token)
+	}
+	if r.resolve, err = runSequential(ctx, o.serial, func(int) (time.Duration, error) {
+		h := hashes[rng.IntN(len(hashes))]
+		t0 := time.Now()
+		_, err := st.ResolveCredential(ctx, h, time.Now().UTC())
+		return time.Since(t0), err
+	}); err != nil {
+		return err
+	}
+	if r.chain, err = runSequential(ctx, o.serial, func(int) (time.Duration, error) {
+		q := a.draw(rng)
+		t0 := time.Now()
+		_, err := st.ChainGrants(ctx, r.seed.users[q.s.user], comp, []string{w.names[q.elem]})
+		return time.Since(t0), err
+	}); err != nil {
+		return err
+	}
+	r.audit, err = runSequential(ctx, o.serial, func(int) (time.Duration, error) {
+		q := a.draw(rng)
+		id := r.seed.users[q.s.user]
+		e := &store.AuditEntry{ActorID: &id, Actor: username(q.s.user), Action: "authorize", Target: w.names[q.elem], Result: "denied",
+			Detail: opNames[q.ord] + ": no grant of " + opNames[q.ord] + " on the element or above", RequestID: "cerberus-bench", ClientIP: "127.0.0.1"}
+		t0 := time.Now()
+		err := st.Record(ctx, e)
+		return time.Since(t0), err
+	})
+	return err
+}
+
+// openDatabase makes a fresh database: a SQLite file in a temporary folder,
+// or a test_bench_<random> database on the MariaDB server. drop removes it.
+func openDatabase(ctx context.Context, backend, rawDSN string) (store.DSN, func() error, error) {
+	if backend == "sqlite" {
+		dir, err := os.MkdirTemp("", "cerberus-bench-")
+		if err != nil {
+			return store.DSN{}, nil, err
+		}
+		dsn, err := store.ParseDSN("sqlite:" + filepath.Join(dir, "bench.db"))
+		return dsn, func() error { return os.RemoveAll(dir) }, err
+	}
+	server, err := store.ParseDSN(rawDSN)
+	if err != nil {
+		return store.DSN{}, nil, fmt.Errorf("-dsn: %w", err)
+	}
+	if server.Dialect != store.MySQL {
+		return store.DSN{}, nil, fmt.Errorf("-dsn must name a MariaDB/MySQL server")
+	}
+	cfg, err := gomysql.ParseDSN(server.Driver)
+	if err != nil {
+		return store.DSN{}, nil, fmt.Errorf("-dsn: %w", err)
+	}
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return store.DSN{}, nil, err
+	}
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	// The test user may create databases named test_* only.
+	name := "test_bench_" + hex.EncodeToString(suffix)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		_ = admin.Close()
+		return store.DSN{}, nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	drop := func() error {
+		defer func() { _ = admin.Close() }()
+		dropCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := admin.ExecContext(dropCtx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
+			return fmt.Errorf("drop database %s: %w", name, err)
+		}
+		return nil
+	}
+	cfg.DBName = name
+	dsn, err := store.ParseDSN(cfg.FormatDSN())
+	if err != nil {
+		return store.DSN{}, nil, errors.Join(err, drop())
+	}
+	return dsn, drop, nil
+}
+
+// describe names a database without its password.
+func describe(dsn store.DSN) string {
+	if dsn.Dialect == store.SQLite {
+		return dsn.Path
+	}
+	if cfg, err := gomysql.ParseDSN(dsn.Driver); err == nil {
+		return cfg.Addr + "/" + cfg.DBName
+	}
+	return "?"
+}
+
+// errorLog counts the server's error lines and keeps the first few.
+type errorLog struct {
+	mu    sync.Mutex
+	n     int
+	first []string
+}
+
+func (e *errorLog) Write(p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.n++
+	if len(e.first) < 3 {
+		e.first = append(e.first, string(bytes.TrimSpace(p)))
+	}
+	return len(p), nil
+}
+
+func (e *errorLog) snapshot() (int, []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.n, append([]string(nil), e.first...)
+}
+
+// serverLogger is pkg/logging's production logger (JSON, caller, no stack
+// traces, no sampling) writing to a file or nowhere, plus a copy
+// of the error lines for the report.
+func serverLogger(file string, errs *errorLog) (*zap.Logger, func(), error) {
+	enc := zap.NewProductionEncoderConfig()
+	enc.TimeKey = "time"
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	sink, closeSink := zapcore.AddSync(io.Discard), func() {}
+	if file != "" {
+		f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, err
+		}
+		sink, closeSink = zapcore.Lock(f), func() { _ = f.Close() }
+	}
+	core := zapcore.NewTee(
+		zapcore.NewCore(zapcore.NewJSONEncoder(enc), sink, zapcore.InfoLevel),
+		zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(errs), zapcore.ErrorLevel),
+	)
+	log := zap.New(core, zap.AddCaller()).With(zap.String("service", "cerberus"))
+	return log, closeSink, nil
+}
+
+// startProfile profiles the CPU into file.<backend> when file is set.
+func startProfile(file, backend string) (func() error, error) {
+	if file == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(file + "." + backend)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// memStatus reads the resident set size and its peak, in kB.
+func memStatus() (rss, peak int64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.Lines(string(b)) {
+		var v int64
+		switch {
+		case strings.HasPrefix(line, "VmRSS:"):
+			if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &v); err == nil {
+				rss = v
+			}
+		case strings.HasPrefix(line, "VmHWM:"):
+			if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &v); err == nil {
+				peak = v
+			}
+		}
+	}
+	return rss, peak
+}
+
+// resetPeakRSS restarts VmHWM from the current RSS (Linux ≥ 4.0).
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
