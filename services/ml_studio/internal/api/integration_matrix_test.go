@@ -467,6 +467,7 @@ var accountRelays = []string{
 	"GET /api/groups", "POST /api/groups", "GET /api/groups/:group/members",
 	"PUT /api/groups/:group/members/:username", "DELETE /api/groups/:group/members/:username",
 	"POST /api/grants", "POST /api/grants/revoke", "GET /api/elements/access", "GET /api/audit",
+	"POST /api/authorize", "POST /api/authorize/batch",
 }
 
 // TestMatrixCoversEveryRoute keeps matrixRoutes (plus the account relays)
