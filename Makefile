@@ -16,7 +16,7 @@ LOCAL       := deploy/local
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 
-.PHONY: help build run stop test lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench bench-cerberus ui test-ui bench-ui bench-ml-studio
+.PHONY: help build run stop test test-docker lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench bench-cerberus ui test-ui bench-ui bench-ml-studio
 
 help:
 	@echo "make run    start ML Studio (STORE=sqlite|mysql)"
@@ -86,6 +86,15 @@ go-test:
 # started on PostgreSQL when it is not running.
 test-python:
 	GO=$(GO) $(LOCAL)/pytest-env.sh run
+
+# With a Docker engine: the same Go integration suites against MySQL 8 and
+# PostgreSQL (+ MLflow built from deploy/docker/mlflow.Dockerfile) containers
+# started by testcontainers-go, instead of local servers.
+test-docker:
+	@docker info >/dev/null 2>&1 || { echo "make test-docker needs a running Docker engine" >&2; exit 1; }
+	$(LOCAL)/mlflow.sh install
+	env -u ML_STUDIO_TEST_MYSQL_DSN -u ML_STUDIO_TEST_POSTGRES_DSN -u ML_STUDIO_TEST_MLFLOW_URL \
+		$(GO) test -race -count=1 $(GO_PACKAGES)
 
 docs:
 	$(GO) test ./services/cerberus/internal/config ./services/ml_studio/internal/config -run TestREADMEDocumentsEveryVariable -count=1 -args -update
