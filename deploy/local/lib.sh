@@ -136,3 +136,19 @@ mysql_quote() {
 	local s="${1//\\/\\\\}"
 	printf "'%s'" "${s//\'/\'\'}"
 }
+
+# ensure_venv DIR: a working virtualenv at DIR, made with python3 (a broken
+# or half-made one is replaced). Debian's python3 needs python3-venv for
+# ensurepip; other pythons ship it.
+ensure_venv() {
+	local dir="$1"
+	if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+		apt_install_missing python3-venv
+	fi
+	if [[ ! -x "$dir/bin/python" ]] || ! "$dir/bin/python" -c 'import sys' 2>/dev/null; then
+		log "creating virtualenv $dir"
+		rm -rf "$dir"
+		mkdir -p "$(dirname "$dir")"
+		python3 -m venv "$dir"
+	fi
+}

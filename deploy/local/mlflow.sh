@@ -51,16 +51,7 @@ cmd_install() {
 		log "mlflow venv up to date ($VENV)"
 		return 0
 	fi
-	# Debian's python3 needs python3-venv for ensurepip; other pythons ship it.
-	if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-		apt_install_missing python3-venv
-	fi
-	if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
-		log "creating virtualenv $VENV"
-		rm -rf "$VENV"
-		mkdir -p "$(dirname "$VENV")"
-		python3 -m venv "$VENV"
-	fi
+	ensure_venv "$VENV"
 	log "installing $(grep -m1 '^mlflow==' "$REQUIREMENTS") ($(grep -c "==" "$REQUIREMENTS") exact pins in total) into $VENV (log: $LOG_DIR/mlflow-install.log)"
 	local start=$SECONDS
 	# --no-deps: the requirements file is a full lock; see its header for why

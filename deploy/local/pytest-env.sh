@@ -49,15 +49,7 @@ cmd_install() {
 		log "test venv up to date ($VENV)"
 		return 0
 	fi
-	if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-		apt_install_missing python3-venv
-	fi
-	if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
-		log "creating virtualenv $VENV"
-		rm -rf "$VENV"
-		mkdir -p "$(dirname "$VENV")"
-		python3 -m venv "$VENV"
-	fi
+	ensure_venv "$VENV"
 	rm -f "$STAMP"
 	log "installing the test venv ($(cat "$REQUIREMENTS" "$MLFLOW_REQUIREMENTS" | grep -c '==') exact pins) into $VENV (log: $LOG_DIR/pytest-install.log)"
 	local start=$SECONDS
