@@ -66,6 +66,14 @@ func missing(t *testing.T, why string) {
 	t.Skip(why)
 }
 
+// slow skips a long test under -short, except under CI, where every test runs.
+func slow(t *testing.T, what string) {
+	t.Helper()
+	if testing.Short() && os.Getenv("CI") == "" {
+		t.Skip(what)
+	}
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

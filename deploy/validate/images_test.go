@@ -292,9 +292,7 @@ func withPort(args []string, from, to int) []string {
 }
 
 func TestCerberusImage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the image's binaries")
-	}
+	slow(t, "builds the image's binaries")
 	img := buildImage(t, "cerberus.Dockerfile")
 	base := img.final.Env()
 	if base["CERBERUS_HOST"] != "0.0.0.0" {
@@ -360,9 +358,7 @@ func TestCerberusImage(t *testing.T) {
 }
 
 func TestMLStudioImage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the image's binaries")
-	}
+	slow(t, "builds the image's binaries")
 	img := buildImage(t, "ml_studio.Dockerfile")
 	base := img.final.Env()
 	if base["ML_STUDIO_HOST"] != "0.0.0.0" {
@@ -497,9 +493,7 @@ func TestMLflowStartScript(t *testing.T) {
 // Host check accepts the service name and refuses others, artifacts go to
 // the destination, and the image's and compose's healthchecks pass.
 func TestMLflowServerWithTheImageSettings(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts MLflow")
-	}
+	slow(t, "starts MLflow")
 	venv := repoPath(".venv", "mlflow", "bin")
 	if _, err := os.Stat(filepath.Join(venv, "mlflow")); err != nil {
 		missing(t, "the MLflow virtualenv is missing: deploy/local/mlflow.sh install")
@@ -584,9 +578,7 @@ func TestMLflowServerWithTheImageSettings(t *testing.T) {
 // context gives it, then the built app served by the final stage's nginx
 // config with the final stage's settings, checked by its HEALTHCHECK.
 func TestUIImage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the web app")
-	}
+	slow(t, "builds the web app")
 	if _, err := os.Stat(repoPath("ui", "package.json")); err != nil {
 		missing(t, "ui/ has no package.json yet")
 	}
