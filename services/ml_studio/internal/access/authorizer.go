@@ -86,21 +86,46 @@ func (z *Authorizer) decide(ctx context.Context, cred cerberus.Credential, eleme
 	return d, nil
 }
 
-// Allowed filters elements down to those the caller may do op on, in one call.
+// Allowed filters elements down to those the caller may do op on. Each
+// element is looked up in the decision cache first (Require shares it), and
+// only the misses go to cerberus, in one batch call, so repeated searches
+// over the same experiments do not ask cerberus every time. An element
+// cerberus leaves out of its answer is refused and not remembered.
 func (z *Authorizer) Allowed(ctx context.Context, cred cerberus.Credential, elements []string, op string) (map[string]bool, error) {
 	if cred == "" {
 		return nil, apierror.Unauthorized("sign in first: send Authorization: Bearer <token> or basic credentials")
 	}
 	out := make(map[string]bool, len(elements))
-	if len(elements) == 0 {
+	var missing []string
+	for _, e := range elements {
+		if _, done := out[e]; done {
+			continue
+		}
+		if z.decisions != nil {
+			if d, ok := z.decisions.Get(key(cred, e, op)); ok {
+				out[e] = d.Allowed
+				continue
+			}
+		}
+		out[e] = false // refused until cerberus says otherwise; also marks e as asked
+		missing = append(missing, e)
+	}
+	if len(missing) == 0 {
 		return out, nil
 	}
-	decisions, err := z.authority.AuthorizeBatch(ctx, cred, elements, op)
+	decisions, err := z.authority.AuthorizeBatch(ctx, cred, missing, op)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range elements {
-		out[e] = decisions[e].Allowed
+	for _, e := range missing {
+		d, ok := decisions[e]
+		if !ok {
+			continue
+		}
+		out[e] = d.Allowed
+		if z.decisions != nil {
+			z.decisions.Add(key(cred, e, op), d)
+		}
 	}
 	return out, nil
 }

@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ml-studio/ml-studio/pkg/testenv"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/apitest"
@@ -330,5 +334,89 @@ func TestSearchRunsOnlyInReadableExperiments(t *testing.T) {
 				requireSet(t, "runs", got, readable)
 			})
 		}
+	}
+}
+
+// countingProxy relays to a real server and counts requests by path.
+type countingProxy struct {
+	URL   string
+	mu    sync.Mutex
+	paths map[string]int
+}
+
+func newCountingProxy(t *testing.T, target string) *countingProxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &countingProxy{paths: map[string]int{}}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.paths[r.URL.Path]++
+		p.mu.Unlock()
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+func (p *countingProxy) count(path string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.paths[path]
+}
+
+// TestSearchRunsDecisionsAreCached: repeated runs/search over the same
+// experiments asks the real cerberus once per decision-cache TTL, and on
+// every call with the cache off, with the same answer either way.
+func TestSearchRunsDecisionsAreCached(t *testing.T) {
+	t.Parallel()
+	c := getCast(t)
+	fx := newFixture(t, c)
+	// fx's experiment is readable by the reader; the other id names no
+	// experiment cerberus knows, so it is refused.
+	ids := []string{fx.ExpID, "987654321"}
+	const calls = 8
+	tests := []struct {
+		name string
+		ttl  time.Duration
+		want func(elapsed time.Duration) (lo, hi int) // batch calls expected
+	}{
+		{"cache off", 0, func(time.Duration) (int, int) { return calls, calls }},
+		{"cache 5s", 5 * time.Second, func(elapsed time.Duration) (int, int) {
+			// once, plus once per TTL the calls outlasted (slow runs under -race)
+			return 1, 1 + int(elapsed/(5*time.Second))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			proxy := newCountingProxy(t, c.st.CerberusURL)
+			studio := c.st.NewStudio(t, apitest.Options{CerberusURL: proxy.URL, DecisionCache: tt.ttl})
+			start := time.Now()
+			for i := range calls {
+				var out struct {
+					Runs []struct {
+						Info struct {
+							RunID        string `json:"run_id"`
+							ExperimentID string `json:"experiment_id"`
+						} `json:"info"`
+					} `json:"runs"`
+				}
+				studio.MustCall(t, c.user(reader), post, "/runs/search", map[string]any{"experiment_ids": ids}).Decode(t, &out)
+				if len(out.Runs) != 1 || out.Runs[0].Info.RunID != fx.RunID {
+					t.Fatalf("call %d: runs %+v, want only %s", i, out.Runs, fx.RunID)
+				}
+			}
+			lo, hi := tt.want(time.Since(start))
+			if n := proxy.count("/api/authorize/batch"); n < lo || n > hi {
+				t.Errorf("%d runs/search asked cerberus /api/authorize/batch %d times, want %d to %d", calls, n, lo, hi)
+			}
+			if n := proxy.count("/api/authorize"); n != 0 {
+				t.Errorf("runs/search asked cerberus /api/authorize %d times, want none", n)
+			}
+		})
 	}
 }
