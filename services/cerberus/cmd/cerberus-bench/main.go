@@ -59,6 +59,7 @@ import (
 	pkgconfig "github.com/ml-studio/ml-studio/pkg/config"
 	"github.com/ml-studio/ml-studio/pkg/server"
 
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/accesscache"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/api"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
@@ -305,7 +306,10 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 		return nil, err
 	}
 	throttle := authn.NewThrottle(authn.ThrottleConfig{MaxFailures: cfg.LoginMaxFailures, Window: cfg.LoginWindow, Lockout: cfg.LoginLockout})
-	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL, RegistrarSecret: cfg.RegistrarSecret}, st, passwords, throttle, log)
+	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL, RegistrarSecret: cfg.RegistrarSecret,
+		Cache: accesscache.Config{Sync: cfg.CacheSync}}, st, passwords, throttle, log)
+	stopService := svc.Start(context.WithoutCancel(ctx))
+	defer stopService()
 
 	progress("%s (%s): seeding %d users, %d groups, %d projects, %d elements, %d grants", name, r.version, w.users, w.groups, w.projects, w.elements, len(w.grants))
 	adminPassword, err := authn.GeneratePassword()

@@ -14,6 +14,7 @@ import (
 	"github.com/ml-studio/ml-studio/pkg/logging"
 	"github.com/ml-studio/ml-studio/pkg/server"
 
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/accesscache"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/api"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/config"
@@ -59,7 +60,12 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, log *zap.Lo
 		return fmt.Errorf("passwords: %w", err)
 	}
 	throttle := authn.NewThrottle(authn.ThrottleConfig{MaxFailures: cfg.LoginMaxFailures, Window: cfg.LoginWindow, Lockout: cfg.LoginLockout})
-	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL, RegistrarSecret: cfg.RegistrarSecret}, db, passwords, throttle, log)
+	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL, RegistrarSecret: cfg.RegistrarSecret,
+		Cache: accesscache.Config{Sync: cfg.CacheSync}}, db, passwords, throttle, log)
+	// The background work outlives the request context: stop runs after the
+	// server has drained, and writes the audit entries still queued.
+	stop := svc.Start(context.WithoutCancel(ctx))
+	defer stop()
 	if cfg.RegistrarSecret == "" {
 		log.Warn("CERBERUS_REGISTRAR_SECRET is not set: anyone allowed to create in a project may register experiment and model elements directly")
 	}

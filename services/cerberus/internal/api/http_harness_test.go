@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/ml-studio/ml-studio/pkg/server"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/accesscache"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/api"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/service"
@@ -71,6 +72,10 @@ func withThrottle(c authn.ThrottleConfig) harnessOpt {
 	return func(h *harnessConfig) { h.throttle = c }
 }
 
+// testCache is the decision cache as in production, reading the change log
+// more often so a test waits less for it.
+var testCache = accesscache.Config{Sync: 20 * time.Millisecond}
+
 func newHarness(t *testing.T, open storetest.Opener, opts ...harnessOpt) *harness {
 	t.Helper()
 	cfg := harnessConfig{throttle: authn.ThrottleConfig{MaxFailures: 100, Lockout: time.Minute}}
@@ -84,8 +89,9 @@ func newHarness(t *testing.T, open storetest.Opener, opts ...harnessOpt) *harnes
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 365 * 24 * time.Hour, DefaultTokenTT: 90 * 24 * time.Hour},
+	svc := service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 365 * 24 * time.Hour, DefaultTokenTT: 90 * 24 * time.Hour, Cache: testCache},
 		st, pw, authn.NewThrottle(cfg.throttle), log)
+	t.Cleanup(svc.Start(context.Background()))
 	srv := server.New(server.Config{ReadyTimeout: time.Second}, log, "cerberus", server.Check{Name: "database", Run: st.Ping})
 	api.Register(srv.Engine(), st, svc)
 	h := &harness{t: t, store: st, svc: svc, h: srv.Engine(), log: log, logs: logs}

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -24,8 +25,9 @@ func TestRegistrarReservesExperimentsAndModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 24 * time.Hour, DefaultTokenTT: time.Hour, RegistrarSecret: secret},
+	svc := service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 24 * time.Hour, DefaultTokenTT: time.Hour, Cache: testCache, RegistrarSecret: secret},
 		st, passwords, authn.NewThrottle(authn.ThrottleConfig{}), zap.NewNop())
+	t.Cleanup(svc.Start(context.Background()))
 	srv := server.New(server.Config{}, zap.NewNop(), "cerberus")
 	api.Register(srv.Engine(), st, svc)
 	h := &harness{t: t, store: st, svc: svc, h: srv.Engine(), log: zap.NewNop()}

@@ -69,8 +69,9 @@ func newOpenAPIEnv(t *testing.T, cfg server.Config) openapiEnv {
 		t.Fatal(err)
 	}
 	throttle := authn.NewThrottle(authn.ThrottleConfig{})
-	svc := service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 24 * time.Hour, DefaultTokenTT: time.Hour},
+	svc := service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 24 * time.Hour, DefaultTokenTT: time.Hour, Cache: testCache},
 		st, passwords, throttle, zap.NewNop())
+	t.Cleanup(svc.Start(context.Background()))
 	srv := server.New(cfg, zap.NewNop(), "cerberus", server.Check{Name: "database", Run: st.Ping})
 	api.Register(srv.Engine(), st, svc)
 	return openapiEnv{engine: srv.Engine(), svc: svc, store: st}

@@ -205,7 +205,7 @@ func (s *Service) GrantsOf(ctx context.Context, p Principal, username string) ([
 	return viewGrants(rows), err
 }
 
-// decide is one decision: one query.
+// decide is one decision: from memory when cached, else one query.
 func (s *Service) decide(ctx context.Context, who authz.Subject, comp uint64, element, operation string) (authz.Decision, error) {
 	op, err := s.store.OperationByName(operation)
 	if err != nil {
@@ -214,7 +214,7 @@ func (s *Service) decide(ctx context.Context, who authz.Subject, comp uint64, el
 	if who.IsAdmin || !who.IsActive {
 		return authz.Decide(who, element, op, nil), nil // no query needed
 	}
-	rows, err := s.store.ChainGrants(ctx, who.ID, comp, []string{element})
+	rows, err := s.access.ChainGrants(ctx, who.ID, comp, []string{element})
 	if err != nil {
 		return authz.Decision{}, err
 	}

@@ -90,13 +90,14 @@ func (s *Service) Logout(ctx context.Context, m Meta, p Principal) error {
 var errBadToken = fmt.Errorf("invalid, expired or revoked token: %w", apierror.ErrUnauthorized)
 
 // Authenticate resolves a session or API token secret to its user: one
-// indexed query by SHA-256 hash, never a password hash.
+// indexed query by SHA-256 hash (none when cached), never a password hash.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
 	kind, ok := authn.KindOf(secret)
 	if !ok {
 		return Principal{}, errBadToken
 	}
-	owner, err := s.store.ResolveCredential(ctx, authn.HashToken(secret), s.now())
+	hash := authn.HashToken(secret)
+	owner, err := s.access.ResolveCredential(ctx, hash, s.now())
 	switch {
 	case errors.Is(err, apierror.ErrNotFound):
 		return Principal{}, errBadToken
@@ -109,7 +110,8 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	if !owner.User.IsActive {
 		return Principal{}, fmt.Errorf("this account is disabled: %w", apierror.ErrUnauthorized)
 	}
-	if kind == authn.APIToken && stale(owner.Credential, s.now()) {
+	if now := s.now(); kind == authn.APIToken && stale(owner.Credential, now) {
+		s.access.MarkUsed(hash, now)
 		go s.touch(owner.Credential.ID)
 	}
 	return Principal{Subject: subjectOf(owner.User), CredentialID: owner.Credential.ID, Kind: kind}, nil

@@ -100,7 +100,7 @@ func (s *Service) Authorize(ctx context.Context, m Meta, caller *Principal, r Au
 		return AuthzAnswer{}, err
 	}
 	if why != "" {
-		s.audit(ctx, m, nil, "authorize", r.Element, "denied", r.Operation+": "+why)
+		s.auditDenied(ctx, m, nil, "authorize", r.Element, r.Operation+": "+why)
 		return AuthzAnswer{Decision: authz.Decision{Reason: why}}, nil
 	}
 	d, err := s.decide(ctx, who, comp, r.Element, r.Operation)
@@ -108,7 +108,7 @@ func (s *Service) Authorize(ctx context.Context, m Meta, caller *Principal, r Au
 		return AuthzAnswer{}, err
 	}
 	if !d.Allowed {
-		s.audit(ctx, m, &Principal{Subject: who}, "authorize", r.Element, "denied", r.Operation+": "+d.Reason)
+		s.auditDenied(ctx, m, &who, "authorize", r.Element, r.Operation+": "+d.Reason)
 	}
 	return AuthzAnswer{Decision: d, User: view}, nil
 }
@@ -150,7 +150,7 @@ func (s *Service) AuthorizeBatch(ctx context.Context, m Meta, caller *Principal,
 	}
 	var rows []store.ChainGrant
 	if who.IsActive && !who.IsAdmin {
-		if rows, err = s.store.ChainGrants(ctx, who.ID, comp, r.Elements); err != nil {
+		if rows, err = s.access.ChainGrants(ctx, who.ID, comp, r.Elements); err != nil {
 			return BatchAnswer{}, err
 		}
 	}
@@ -164,7 +164,7 @@ func (s *Service) AuthorizeBatch(ctx context.Context, m Meta, caller *Principal,
 		}
 	}
 	if len(denied) > 0 {
-		s.audit(ctx, m, &Principal{Subject: who}, "authorize.batch", fmt.Sprintf("%d elements", len(r.Elements)), "denied",
+		s.auditDenied(ctx, m, &who, "authorize.batch", fmt.Sprintf("%d elements", len(r.Elements)),
 			fmt.Sprintf("%s: %d denied: %s", r.Operation, len(denied), strings.Join(denied[:min(len(denied), 20)], ", ")))
 	}
 	return out, nil
@@ -233,6 +233,8 @@ func (s *Service) Audit(ctx context.Context, p Principal, f store.AuditFilter, p
 	if err := requireAdmin(p); err != nil {
 		return nil, 0, err
 	}
+	// Denials queued before this call are part of the answer.
+	s.denials.Flush(ctx)
 	rows, total, err := s.store.Audit(ctx, f, page)
 	out := make([]AuditView, 0, len(rows))
 	for _, e := range rows {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -16,6 +17,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/accesscache"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/audit"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
@@ -31,6 +34,8 @@ type Config struct {
 	// with this secret): otherwise anyone allowed to create in a project
 	// could claim an MLflow object that exists but is not registered yet.
 	RegistrarSecret string
+	// Cache tunes the in-memory decision cache (Sync 0 turns it off).
+	Cache accesscache.Config
 }
 
 // Service is cerberus's behaviour.
@@ -41,11 +46,52 @@ type Service struct {
 	throttle  *authn.Throttle
 	log       *zap.Logger
 	now       func() time.Time
+	// access answers the reads of a decision, from memory when it can.
+	access *accesscache.Cache
+	// denials writes the audit entries of denied decisions in batches.
+	denials *audit.Queue
 }
 
-// New wires the service.
+// New wires the service. Run starts its background work.
 func New(cfg Config, s *store.Store, p *authn.Passwords, t *authn.Throttle, log *zap.Logger) *Service {
-	return &Service{cfg: cfg, store: s, passwords: p, throttle: t, log: log, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{
+		cfg: cfg, store: s, passwords: p, throttle: t, log: log,
+		now:     func() time.Time { return time.Now().UTC() },
+		access:  accesscache.New(s, cfg.Cache, log),
+		denials: audit.NewQueue(s, log),
+	}
+}
+
+// Run keeps the decision cache in step with the database and writes queued
+// audit entries until ctx ends; it returns once every queued entry is
+// written. Without Run every decision asks the database and every audit
+// entry is written at once.
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.access.Run(ctx) })
+	wg.Go(func() { s.denials.Run(ctx) })
+	wg.Wait()
+}
+
+// Start reads the access change log once, so the cache answers from the
+// first request, then runs Run in the background. stop ends it and returns
+// once the queued audit entries are written.
+func (s *Service) Start(ctx context.Context) (stop func()) {
+	if s.access.Enabled() {
+		if err := s.access.Sync(ctx); err != nil {
+			s.log.Warn("decision cache: first read of the access change log", zap.Error(err))
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // Principal is an authenticated caller.
@@ -145,13 +191,27 @@ func clip(s string, n int) string {
 // audit records an entry; a failure to record is logged, not returned: the
 // action itself already happened.
 func (s *Service) audit(ctx context.Context, m Meta, actor *Principal, action, target, result, detail string) {
-	e := &store.AuditEntry{Action: action, Target: clip(target, 600), Result: result, Detail: clip(detail, 1024), RequestID: m.RequestID, ClientIP: m.ClientIP}
+	var who *authz.Subject
 	if actor != nil {
-		e.ActorID, e.Actor = &actor.ID, actor.Username
+		who = &actor.Subject
 	}
-	if err := s.store.Record(context.WithoutCancel(ctx), e); err != nil {
+	if err := s.store.Record(context.WithoutCancel(ctx), auditEntry(m, who, action, target, result, detail)); err != nil {
 		s.log.Error("audit", zap.String("action", action), zap.Error(err))
 	}
+}
+
+// auditDenied records a denied decision through the batching queue: denials
+// are the trail's bulk, and a decision should not wait for its own write.
+func (s *Service) auditDenied(ctx context.Context, m Meta, who *authz.Subject, action, target, detail string) {
+	s.denials.Add(ctx, auditEntry(m, who, action, target, "denied", detail))
+}
+
+func auditEntry(m Meta, who *authz.Subject, action, target, result, detail string) *store.AuditEntry {
+	e := &store.AuditEntry{Action: action, Target: clip(target, 600), Result: result, Detail: clip(detail, 1024), RequestID: m.RequestID, ClientIP: m.ClientIP}
+	if who != nil {
+		e.ActorID, e.Actor = &who.ID, who.Username
+	}
+	return e
 }
 
 func requireAdmin(p Principal) error {

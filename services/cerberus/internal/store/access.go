@@ -27,7 +27,7 @@ WITH RECURSIVE chain (id, parent_id, depth) AS (
     SELECT id, parent_id, 0 FROM element WHERE component_id = ? AND name = ?
   UNION ALL
     SELECT e.id, e.parent_id, chain.depth + 1 FROM element e JOIN chain ON e.id = chain.parent_id
-    WHERE chain.depth < ` + fmt.Sprint(maxDepth) + `
+    WHERE chain.depth < ` + fmt.Sprint(MaxDepth) + `
 ),
 targets (id, depth) AS (
     SELECT id, depth FROM chain
@@ -111,6 +111,21 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter, p Page) ([]AuditEntry,
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, classify(err, "audit")
 	}
-	err := q.Order("id DESC").Limit(p.Limit).Offset(p.Offset).Find(&out).Error
+	// Newest first by when it happened: denials are written in batches, so
+	// their ids may come after entries that followed them.
+	err := q.Order("at DESC, id DESC").Limit(p.Limit).Offset(p.Offset).Find(&out).Error
 	return out, total, classify(err, "audit")
+}
+
+// RecordBatch appends entries to the audit trail in one statement.
+func (s *Store) RecordBatch(ctx context.Context, entries []*AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	for _, e := range entries {
+		if e.At.IsZero() {
+			e.At = time.Now().UTC()
+		}
+	}
+	return classify(s.db.WithContext(ctx).CreateInBatches(entries, 500).Error, "audit entries")
 }

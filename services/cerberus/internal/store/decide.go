@@ -38,7 +38,7 @@ WITH RECURSIVE chain (start, id, parent_id, depth) AS (
   UNION ALL
     SELECT chain.start, e.id, e.parent_id, chain.depth + 1
     FROM element e JOIN chain ON e.id = chain.parent_id
-    WHERE chain.depth < ` + fmt.Sprint(maxDepth) + `
+    WHERE chain.depth < ` + fmt.Sprint(MaxDepth) + `
 ),
 targets (start, id, depth) AS (
     SELECT start, id, depth FROM chain
@@ -101,11 +101,87 @@ down (id, name, effect, depth) AS (
   UNION ALL
     SELECT c.id, c.name, down.effect, down.depth + 1
     FROM element c JOIN down ON c.parent_id = down.id
-    WHERE down.depth < ` + fmt.Sprint(maxDepth) + `
+    WHERE down.depth < ` + fmt.Sprint(MaxDepth) + `
 )
 SELECT DISTINCT name, effect, CASE WHEN name = '*' THEN 1 ELSE 0 END AS root FROM down
 WHERE name = '*' OR name LIKE ? ESCAPE '!'`
 	var rows []ReachRow
 	err := s.db.WithContext(ctx).Raw(query, userID, userID, componentID, minOrdinal, likePrefix(kind+":")).Scan(&rows).Error
 	return rows, classify(err, "readable elements")
+}
+
+// Held is one grant as the decision cache keeps it: on which element, of
+// which operation, allow or deny.
+type Held struct {
+	ElementID uint64
+	Operation string
+	Ordinal   int
+	Effect    string
+}
+
+// UserGrants returns, in one query, a user's own grants and the groups they
+// belong to: what the decision cache keeps of a user.
+func (s *Store) UserGrants(ctx context.Context, userID uint64) (grants []Held, groups []uint64, err error) {
+	var rows []struct {
+		Held
+		GroupID uint64
+	}
+	err = s.db.WithContext(ctx).Raw(`
+SELECT p.element_id, o.name AS operation, o.ordinal, up.effect, 0 AS group_id
+FROM user_permission up
+JOIN permission p ON p.id = up.permission_id
+JOIN operation o ON o.id = p.operation_id
+WHERE up.user_id = ?
+UNION ALL
+SELECT 0, '', 0, '', group_id FROM user_group_member WHERE user_id = ?`, userID, userID).Scan(&rows).Error
+	for _, r := range rows {
+		if r.GroupID != 0 {
+			groups = append(groups, r.GroupID)
+		} else {
+			grants = append(grants, r.Held)
+		}
+	}
+	return grants, groups, classify(err, "user grants")
+}
+
+// GroupGrants returns, in one query, the grants of each of these groups.
+func (s *Store) GroupGrants(ctx context.Context, groupIDs []uint64) (map[uint64][]Held, error) {
+	out := make(map[uint64][]Held, len(groupIDs))
+	if len(groupIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Held
+		GroupID uint64
+	}
+	err := s.db.WithContext(ctx).Raw(`
+SELECT gp.group_id, p.element_id, o.name AS operation, o.ordinal, gp.effect
+FROM group_permission gp
+JOIN permission p ON p.id = gp.permission_id
+JOIN operation o ON o.id = p.operation_id
+WHERE gp.group_id IN ?`, groupIDs).Scan(&rows).Error
+	for _, r := range rows {
+		out[r.GroupID] = append(out[r.GroupID], r.Held)
+	}
+	return out, classify(err, "group grants")
+}
+
+// ElementChains returns, in one query, the named elements of a component
+// and all their ancestors: what the decision cache keeps of elements.
+// Names that do not exist are simply missing from the answer.
+func (s *Store) ElementChains(ctx context.Context, componentID uint64, names []string) ([]Element, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var rows []Element
+	err := s.db.WithContext(ctx).Raw(`
+WITH RECURSIVE chain (id, component_id, name, parent_id, depth) AS (
+    SELECT id, component_id, name, parent_id, 0 FROM element WHERE component_id = ? AND name IN ?
+  UNION ALL
+    SELECT e.id, e.component_id, e.name, e.parent_id, chain.depth + 1
+    FROM element e JOIN chain ON e.id = chain.parent_id
+    WHERE chain.depth < `+fmt.Sprint(MaxDepth)+`
+)
+SELECT DISTINCT id, component_id, name, parent_id FROM chain`, componentID, names).Scan(&rows).Error
+	return rows, classify(err, "element chains")
 }

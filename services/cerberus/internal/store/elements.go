@@ -16,8 +16,8 @@ import (
 // every element of the component.
 const Root = "*"
 
-// maxDepth bounds the parent chain, so a corrupt cycle cannot loop forever.
-const maxDepth = 32
+// MaxDepth bounds the parent chain, so a corrupt cycle cannot loop forever.
+const MaxDepth = 32
 
 // ElementByName finds an element of a component.
 func (s *Store) ElementByName(ctx context.Context, componentID uint64, name string) (Element, error) {
@@ -38,7 +38,7 @@ func (s *Store) RegisterElement(ctx context.Context, componentID uint64, name, p
 	if err != nil {
 		return e, err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
 		if parent != "" {
 			p, err := elementByName(tx, componentID, parent)
 			if err != nil {
@@ -49,9 +49,11 @@ func (s *Store) RegisterElement(ctx context.Context, componentID uint64, name, p
 		if err := tx.Create(&e).Error; err != nil {
 			return classify(err, fmt.Sprintf("element %q", name))
 		}
+		changes.add(ScopeElement, e.ID)
 		if creator == nil {
 			return nil
 		}
+		changes.add(ScopeUser, *creator)
 		perm, err := permissionFor(tx, componentID, e.ID, manage.ID)
 		if err != nil {
 			return err
@@ -94,15 +96,17 @@ func (s *Store) ListElements(ctx context.Context, f ElementFilter, p Page) ([]El
 
 // RenameElement renames an element, keeping its grants (a model rename keeps access).
 func (s *Store) RenameElement(ctx context.Context, componentID uint64, from, to string) error {
-	res := s.db.WithContext(ctx).Model(&Element{}).
-		Where("component_id = ? AND name = ?", componentID, from).Update("name", to)
-	if res.Error != nil {
-		return classify(res.Error, fmt.Sprintf("element %q", to))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("element %q: %w", from, apierror.ErrNotFound)
-	}
-	return nil
+	return s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
+		e, err := elementByName(tx, componentID, from)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&e).Update("name", to).Error; err != nil {
+			return classify(err, fmt.Sprintf("element %q", to))
+		}
+		changes.add(ScopeElement, e.ID)
+		return nil
+	})
 }
 
 // permissionFor finds or creates the (component, element, operation) row.
@@ -139,7 +143,7 @@ func likePrefix(prefix string) string {
 // DeleteElement removes an element and every grant on it. An element with
 // children is a conflict: its children would lose their parent's grants.
 func (s *Store) DeleteElement(ctx context.Context, componentID uint64, name string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
 		e, err := elementByName(tx, componentID, name)
 		if err != nil {
 			return err
@@ -162,6 +166,7 @@ func (s *Store) DeleteElement(ctx context.Context, componentID uint64, name stri
 		if err := tx.Where("element_id = ?", e.ID).Delete(&Permission{}).Error; err != nil {
 			return classify(err, "permissions")
 		}
+		changes.add(ScopeElement, e.ID)
 		return classify(tx.Delete(&e).Error, fmt.Sprintf("element %q", name))
 	})
 }

@@ -25,6 +25,13 @@ type Subject struct {
 	ID   uint64
 }
 
+func (s Subject) scope() string {
+	if s.Kind == SubjectGroup {
+		return ScopeGroup
+	}
+	return ScopeUser
+}
+
 // GrantSpec is one grant to create or remove. A deny is stored on the
 // element's read permission and removes every access.
 type GrantSpec struct {
@@ -55,11 +62,12 @@ func (s *Store) grantTarget(tx *gorm.DB, g GrantSpec) (Permission, error) {
 // Grant records a grant; the same grant twice is a conflict.
 func (s *Store) Grant(ctx context.Context, g GrantSpec) error {
 	what := fmt.Sprintf("%s grant of %s on %q to %s %d", g.Effect, g.Operation, g.Element, g.Subject.Kind, g.Subject.ID)
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
 		perm, err := s.grantTarget(tx, g)
 		if err != nil {
 			return err
 		}
+		changes.add(g.Subject.scope(), g.Subject.ID)
 		var row any
 		switch g.Subject.Kind {
 		case SubjectUser:
@@ -76,11 +84,12 @@ func (s *Store) Grant(ctx context.Context, g GrantSpec) error {
 // Revoke removes a grant; removing one that does not exist is not found.
 func (s *Store) Revoke(ctx context.Context, g GrantSpec) error {
 	what := fmt.Sprintf("%s grant of %s on %q", g.Effect, g.Operation, g.Element)
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
 		perm, err := s.grantTarget(tx, g)
 		if err != nil {
 			return err
 		}
+		changes.add(g.Subject.scope(), g.Subject.ID)
 		var res *gorm.DB
 		switch g.Subject.Kind {
 		case SubjectUser:

@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"gorm.io/gorm"
+
 	"github.com/ml-studio/ml-studio/pkg/apierror"
 )
 
@@ -34,16 +37,22 @@ func (s *Store) ListGroups(ctx context.Context, p Page) ([]Group, int64, error) 
 
 // AddMember puts a user in a group; twice is a conflict.
 func (s *Store) AddMember(ctx context.Context, groupID, userID uint64) error {
-	return classify(s.db.WithContext(ctx).Create(&Member{GroupID: groupID, UserID: userID}).Error, "membership")
+	return s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
+		changes.add(ScopeUser, userID)
+		return classify(tx.Create(&Member{GroupID: groupID, UserID: userID}).Error, "membership")
+	})
 }
 
 // RemoveMember takes a user out of a group.
 func (s *Store) RemoveMember(ctx context.Context, groupID, userID uint64) error {
-	res := s.db.WithContext(ctx).Where("group_id = ? AND user_id = ?", groupID, userID).Delete(&Member{})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return fmt.Errorf("membership: %w", apierror.ErrNotFound)
-	}
-	return classify(res.Error, "membership")
+	return s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
+		res := tx.Where("group_id = ? AND user_id = ?", groupID, userID).Delete(&Member{})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return fmt.Errorf("membership: %w", apierror.ErrNotFound)
+		}
+		changes.add(ScopeUser, userID)
+		return classify(res.Error, "membership")
+	})
 }
 
 // Members lists a group's users by username.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"sync/atomic"
 
@@ -24,10 +25,30 @@ var counters atomic.Uint64
 // call CountQueries and stop while the store is idle (before it serves, or
 // between the steps of a test); count may be called at any time.
 func (s *Store) CountQueries() (count func() int64, stop func()) {
+	return s.countWhere(func(*gorm.DB) bool { return true })
+}
+
+// countKey tags a context whose statements a counter counts.
+type countKey struct{}
+
+// CountQueriesOf counts only the statements sent with the returned context
+// or one derived from it: what one call costs on its own path, leaving out
+// what goroutines running meanwhile send (a cache loading in the
+// background). The same caveats as CountQueries apply.
+func (s *Store) CountQueriesOf(ctx context.Context) (tagged context.Context, count func() int64, stop func()) {
+	tag := new(byte)
+	count, stop = s.countWhere(func(tx *gorm.DB) bool {
+		got, _ := tx.Statement.Context.Value(countKey{}).(*byte)
+		return got == tag
+	})
+	return context.WithValue(ctx, countKey{}, tag), count, stop
+}
+
+func (s *Store) countWhere(match func(*gorm.DB) bool) (count func() int64, stop func()) {
 	var n atomic.Int64
 	name := fmt.Sprintf("cerberus:count_queries_%d", counters.Add(1))
 	inc := func(tx *gorm.DB) {
-		if tx.Statement.SQL.Len() > 0 && !tx.DryRun {
+		if tx.Statement.SQL.Len() > 0 && !tx.DryRun && match(tx) {
 			n.Add(1)
 		}
 	}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/accesscache"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/service"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
@@ -43,11 +45,11 @@ func TestCountQueries(t *testing.T) {
 				{"page: count and find", func() error { _, _, err := s.ListUsers(ctx, store.Page{Limit: 10}); return err }, 2},
 				{"raw scan", func() error { _, err := s.ResolveCredential(ctx, "0000", time.Now()); return ignoreNotFound(err) }, 1},
 				{"update", func() error { return s.TouchCredential(ctx, 1, time.Now()) }, 1},
-				// take, update, revoke every credential, take again: BEGIN and COMMIT are not counted.
+				// take, update, revoke every credential, take again, log the change: BEGIN and COMMIT are not counted.
 				{"transaction", func() error {
 					_, err := s.UpdateUser(ctx, u.ID, store.UserChanges{IsActive: &off})
 					return err
-				}, 4},
+				}, 5},
 				{"decision chain", func() error { _, err := s.ChainGrants(ctx, u.ID, comp, []string{"project:a", "project:b"}); return err }, 1},
 			}
 			for _, tt := range tests {
@@ -97,14 +99,15 @@ func ignoreNotFound(err error) error {
 }
 
 // TestDecisionQueryCount pins the cost of one decision through the service
-// with a session token: the token lookup and one chain query when allowed,
-// plus one audit write when denied — however large the world around it.
+// with a session token, on the database path (the cache off): the token
+// lookup and one chain query when allowed, plus one audit write when
+// denied — however large the world around it.
 func TestDecisionQueryCount(t *testing.T) {
 	for backend, open := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			s := storetest.Migrated(t, open)
 			ctx := t.Context()
-			svc := newService(t, s)
+			svc := newService(t, s, accesscache.Config{})
 			w := seedWorld(t, s, svc)
 
 			tests := []struct {
@@ -147,14 +150,124 @@ func TestDecisionQueryCount(t *testing.T) {
 	}
 }
 
-func newService(t *testing.T, s *store.Store) *service.Service {
+// TestCachedDecisionQueryCount pins the cost of a decision with the cache
+// on, as cerberus runs: at most 2 statements on the request's own path when
+// nothing is cached (the token lookup, then the chain query while the
+// user's grants load in the background), at most 1 for an element or token
+// not seen yet, and 0 once cached, denials included (their audit entries
+// are written in batches). A change empties what it touched, and the next
+// decision sees it.
+func TestCachedDecisionQueryCount(t *testing.T) {
+	for backend, open := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			s := storetest.Migrated(t, open)
+			svc := newService(t, s, accesscache.Config{Sync: 20 * time.Millisecond})
+			w := seedWorld(t, s, svc)
+
+			decide := func(t *testing.T, req service.AuthzRequest) (service.AuthzAnswer, int64) {
+				t.Helper()
+				ctx, count, stop := s.CountQueriesOf(t.Context())
+				defer stop()
+				a, err := svc.Authorize(ctx, service.Meta{RequestID: "count"}, nil, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a, count()
+			}
+			// warm waits for the background load of bob's grants: until then
+			// a decision about a loaded element still makes the chain query.
+			warm := func(t *testing.T, req service.AuthzRequest) {
+				t.Helper()
+				deadline := time.Now().Add(5 * time.Second)
+				for {
+					if _, n := decide(t, req); n == 0 {
+						return
+					}
+					if time.Now().After(deadline) {
+						t.Fatal("a repeated decision still queries the database after 5s: the cache never warmed")
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			tests := []struct {
+				name    string
+				req     service.AuthzRequest
+				allowed bool
+				// first is the most the first ask may cost (less when a
+				// previous round left the entry cached); again is exact.
+				first, again int64
+			}{
+				{"allowed through the group's grant on the parent", w.ask(w.bobToken, "experiment:1", "read"), true, 0, 0},
+				{"allowed through a direct grant: a new element's chain", w.ask(w.bobToken, "project:beta", "edit"), true, 1, 0},
+				{"denied: no grant of edit", w.ask(w.bobToken, "experiment:1", "edit"), false, 0, 0},
+				{"denied: explicit deny under an allow", w.ask(w.bobToken, "experiment:2", "read"), false, 1, 0},
+				{"denied: unknown element, remembered as unknown", w.ask(w.bobToken, "experiment:404", "read"), false, 1, 0},
+				{"admin: the token lookup once", w.ask(w.adminToken, "experiment:1", "manage"), true, 1, 0},
+				{"well-formed unknown token: a lookup each time", w.ask(fakeSession(t), "experiment:1", "read"), false, 1, 1},
+				{"malformed token: nothing", w.ask("mls_garbage", "experiment:1", "read"), false, 0, 0},
+			}
+			run := func(t *testing.T) {
+				cold := w.ask(w.bobToken, "experiment:1", "read")
+				if a, n := decide(t, cold); !a.Allowed || n > 2 {
+					t.Fatalf("cold decision: allowed %v (%s) in %d statements, want allowed in at most 2", a.Allowed, a.Reason, n)
+				}
+				warm(t, cold)
+				for _, tt := range tests {
+					t.Run(tt.name, func(t *testing.T) {
+						for i, want := range []int64{tt.first, tt.again} {
+							a, n := decide(t, tt.req)
+							if a.Allowed != tt.allowed {
+								t.Fatalf("ask %d: allowed = %v (%s), want %v", i+1, a.Allowed, a.Reason, tt.allowed)
+							}
+							if n > want || (i > 0 && n != want) {
+								t.Fatalf("ask %d: %d statements, want %d", i+1, n, want)
+							}
+						}
+					})
+				}
+			}
+			t.Run("small world", run)
+			w.grow(t, s, svc) // its grants and memberships empty bob's entries
+			t.Run("after the world grew", run)
+
+			t.Run("a revocation is seen by the next decision", func(t *testing.T) {
+				ctx := t.Context()
+				m := service.Meta{RequestID: "revoke"}
+				if a, n := decide(t, w.ask(w.bobToken, "project:beta", "edit")); !a.Allowed || n != 0 {
+					t.Fatalf("before: allowed %v in %d statements, want allowed from memory", a.Allowed, n)
+				}
+				must(t, svc.ChangeGrant(ctx, m, w.admin, service.GrantRequest{Element: "project:beta", Operation: "edit", User: "bob"}, true))
+				if a, n := decide(t, w.ask(w.bobToken, "project:beta", "edit")); a.Allowed || n > 2 {
+					t.Fatalf("after: allowed %v (%s) in %d statements, want denied in at most 2", a.Allowed, a.Reason, n)
+				}
+				must(t, svc.SetMember(ctx, m, w.admin, "team", "bob", false))
+				if a, _ := decide(t, w.ask(w.bobToken, "experiment:1", "read")); a.Allowed {
+					t.Fatalf("out of the team: %s, want denied", a.Reason)
+				}
+				off := false
+				if _, err := svc.UpdateUser(ctx, m, w.admin, "bob", service.UserUpdate{IsActive: &off}); err != nil {
+					t.Fatal(err)
+				}
+				if a, _ := decide(t, w.ask(w.bobToken, "project:alpha", "read")); a.Allowed || a.User != nil {
+					t.Fatalf("disabled: %+v, want a denial for no one (the token is revoked)", a)
+				}
+			})
+		})
+	}
+}
+
+func newService(t *testing.T, s *store.Store, cache accesscache.Config) *service.Service {
 	t.Helper()
 	pw, err := authn.NewPasswords(4, 12)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 24 * time.Hour, DefaultTokenTT: time.Hour},
+	svc := service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 24 * time.Hour, DefaultTokenTT: time.Hour, Cache: cache},
 		s, pw, authn.NewThrottle(authn.ThrottleConfig{}), zap.NewNop())
+	if cache.Sync > 0 {
+		t.Cleanup(svc.Start(context.Background()))
+	}
+	return svc
 }
 
 type world struct {

@@ -31,10 +31,11 @@ var ErrUnavailable = errors.New("database unavailable")
 
 // Store is cerberus's database.
 type Store struct {
-	db      *gorm.DB
-	sql     *sql.DB
-	dialect Dialect
-	ids     ids // set by LoadCatalogue
+	db        *gorm.DB
+	sql       *sql.DB
+	dialect   Dialect
+	ids       ids // set by LoadCatalogue
+	listeners listeners
 }
 
 // Open connects to the database. It does not migrate: call Migrate.

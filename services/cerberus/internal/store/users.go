@@ -67,7 +67,7 @@ type UserChanges struct {
 // token of theirs in the same transaction, so no credential outlives it.
 func (s *Store) UpdateUser(ctx context.Context, id uint64, c UserChanges) (User, error) {
 	var u User
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
 		if err := tx.Take(&u, id).Error; err != nil {
 			return err
 		}
@@ -95,6 +95,7 @@ func (s *Store) UpdateUser(ctx context.Context, id uint64, c UserChanges) (User,
 				return err
 			}
 		}
+		changes.add(ScopeUser, id)
 		return tx.Take(&u, id).Error
 	})
 	return u, classify(err, fmt.Sprintf("user %d", id))
@@ -165,28 +166,44 @@ func (s *Store) CredentialByID(ctx context.Context, id uint64) (Credential, erro
 
 // RevokeCredential revokes one credential; revoking twice is not an error.
 func (s *Store) RevokeCredential(ctx context.Context, id uint64, now time.Time) error {
-	err := s.db.WithContext(ctx).Model(&Credential{}).
-		Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error
-	return classify(err, fmt.Sprintf("token %d", id))
+	return s.revokeWhere(ctx, fmt.Sprintf("token %d", id), now, "id = ?", id)
 }
 
 // RevokeCredentialByHash revokes the credential with this hash (logout).
 func (s *Store) RevokeCredentialByHash(ctx context.Context, hash string, now time.Time) error {
-	err := s.db.WithContext(ctx).Model(&Credential{}).
-		Where("token_hash = ? AND revoked_at IS NULL", hash).Update("revoked_at", now).Error
-	return classify(err, "credential")
-}
-
-func revokeAll(tx *gorm.DB, userID uint64) error {
-	return tx.Model(&Credential{}).Where("user_id = ? AND revoked_at IS NULL", userID).
-		Update("revoked_at", time.Now().UTC()).Error
+	return s.revokeWhere(ctx, "credential", now, "token_hash = ?", hash)
 }
 
 // RevokeSessions revokes a user's login sessions but the one kept (0 keeps
 // none): after a password change, other sessions must sign in again.
 func (s *Store) RevokeSessions(ctx context.Context, userID, keep uint64, now time.Time) error {
-	err := s.db.WithContext(ctx).Model(&Credential{}).
-		Where("user_id = ? AND kind = ? AND id <> ? AND revoked_at IS NULL", userID, "session", keep).
-		Update("revoked_at", now).Error
-	return classify(err, "sessions")
+	return s.revokeWhere(ctx, "sessions", now, "user_id = ? AND kind = ? AND id <> ?", userID, "session", keep)
+}
+
+// revokeWhere revokes the live credentials matching the condition and
+// records a change for each owner, so no cache keeps accepting them.
+func (s *Store) revokeWhere(ctx context.Context, what string, now time.Time, cond string, args ...any) error {
+	err := s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
+		live := tx.Model(&Credential{}).Where(cond, args...).Where("revoked_at IS NULL").Session(&gorm.Session{})
+		var owners []uint64
+		if err := live.Distinct().Pluck("user_id", &owners).Error; err != nil {
+			return err
+		}
+		if len(owners) == 0 {
+			return nil
+		}
+		if err := live.Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		for _, id := range owners {
+			changes.add(ScopeUser, id)
+		}
+		return nil
+	})
+	return classify(err, what)
+}
+
+func revokeAll(tx *gorm.DB, userID uint64) error {
+	return tx.Model(&Credential{}).Where("user_id = ? AND revoked_at IS NULL", userID).
+		Update("revoked_at", time.Now().UTC()).Error
 }

@@ -15,7 +15,7 @@ import (
 var SeedTables = []string{"component", "element", "operation", "permission", "user", "user_permission"}
 
 // Tables are every table the migrations create.
-var Tables = append(slices.Clone(SeedTables), "user_group", "user_group_member", "group_permission", "credential", "audit_log")
+var Tables = append(slices.Clone(SeedTables), "user_group", "user_group_member", "group_permission", "credential", "audit_log", "access_change")
 
 // Opener opens a fresh, unmigrated store and says the database name its
 // live connection must report.

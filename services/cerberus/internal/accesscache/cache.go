@@ -1,0 +1,457 @@
+// Package accesscache answers decisions from memory. It keeps what a
+// decision reads — credentials, each user's and group's grants, element
+// chains — and forgets an entry as soon as the access change log says it
+// changed: at once for a change made through this process's store, within
+// one sync interval for one made by another replica.
+//
+// It answers exactly what the store would (the same ChainGrants rows, the
+// same credential owners) or, when it cannot vouch for an answer (not yet
+// loaded, not synced recently), asks the store: it never answers from data
+// it cannot prove current.
+package accesscache
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
+)
+
+// Config tunes the cache.
+type Config struct {
+	// Sync is how often the change log is read for other replicas'
+	// changes; 0 turns the cache off and every decision asks the database.
+	Sync time.Duration
+	// MaxStale is how long the cache keeps answering without a successful
+	// read of the change log (a database outage); after it, the database
+	// answers (and fails closed while it is down).
+	MaxStale time.Duration
+	// MaxEntries bounds each kind of entry; a full table is emptied and
+	// refills on demand, so memory stays bounded whatever callers ask.
+	MaxEntries int
+}
+
+// Defaults for a zero Config field.
+const (
+	defaultMaxStale   = 2 * time.Second
+	defaultMaxEntries = 500_000
+	// gapWait is how long an unseen change id below a seen one is awaited:
+	// a transaction took it and has not committed yet, or rolled back.
+	gapWait = 5 * time.Second
+	// retention is how long the change log is kept.
+	retention = time.Hour
+	// loadTimeout bounds a background load.
+	loadTimeout = 10 * time.Second
+)
+
+type (
+	// grantMap is a subject's grants by element id.
+	grantMap map[uint64][]store.Held
+	// userEntry is a user's own grants and their groups.
+	userEntry struct {
+		grants grantMap
+		groups []uint64
+	}
+	elemKey struct {
+		comp uint64
+		name string
+	}
+	mark struct {
+		top uint64
+		at  time.Time
+	}
+	node struct {
+		id, comp, parent uint64 // parent 0: none
+		name             string
+	}
+)
+
+// Cache is the in-memory decision state of one cerberus process.
+type Cache struct {
+	st  *store.Store
+	cfg Config
+	log *zap.Logger
+	now func() time.Time
+
+	mu     sync.RWMutex
+	gen    uint64    // bumped by every invalidation: a load begun before is not kept
+	synced time.Time // last successful read of the change log
+	tokens map[string]*store.CredentialOwner
+	byUser map[uint64][]string // token hashes per user, to forget them with the user
+	users  map[uint64]*userEntry
+	groups map[uint64]grantMap
+	names  map[elemKey]*node
+	absent map[elemKey]struct{} // names known not to exist
+	nodes  map[uint64]*node
+
+	warming singleflight.Group
+
+	// The change log reader's position, under mu: every change up to floor
+	// is applied, and those in seen above it.
+	floor uint64
+	seen  map[uint64]struct{}
+
+	// The reader's own state; syncMu serialises readers.
+	syncMu    sync.Mutex
+	started   bool
+	marks     []mark // when each highest seen id was first read
+	lastPrune time.Time
+}
+
+// New builds a cache over the store and subscribes it to the store's
+// changes. It answers nothing from memory until Run (or Sync) has read the
+// change log once.
+func New(st *store.Store, cfg Config, log *zap.Logger) *Cache {
+	if cfg.MaxStale <= 0 {
+		cfg.MaxStale = max(defaultMaxStale, 4*cfg.Sync)
+	}
+	if cfg.MaxEntries <= 0 {
+		cfg.MaxEntries = defaultMaxEntries
+	}
+	c := &Cache{st: st, cfg: cfg, log: log, now: time.Now, seen: map[uint64]struct{}{}}
+	c.clear()
+	st.OnChange(c.apply)
+	return c
+}
+
+// Enabled reports whether the cache answers at all.
+func (c *Cache) Enabled() bool { return c.cfg.Sync > 0 }
+
+// clear empties every table; the caller holds mu (or owns c).
+func (c *Cache) clear() {
+	c.gen++
+	c.tokens = map[string]*store.CredentialOwner{}
+	c.byUser = map[uint64][]string{}
+	c.users = map[uint64]*userEntry{}
+	c.groups = map[uint64]grantMap{}
+	c.names = map[elemKey]*node{}
+	c.absent = map[elemKey]struct{}{}
+	c.nodes = map[uint64]*node{}
+}
+
+// freshLocked reports whether memory may answer; the caller holds mu.
+func (c *Cache) freshLocked() bool {
+	return c.Enabled() && !c.synced.IsZero() && c.now().Sub(c.synced) <= c.cfg.MaxStale
+}
+
+func (c *Cache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+// apply forgets what the changes touched.
+func (c *Cache) apply(changes []store.Change) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.applyLocked(changes)
+}
+
+// applyLocked forgets what the changes touched and remembers their ids, so
+// reading them again from the log does not forget twice; the caller holds mu.
+func (c *Cache) applyLocked(changes []store.Change) {
+	c.gen++
+	for _, ch := range changes {
+		if ch.ID > c.floor {
+			c.seen[ch.ID] = struct{}{}
+		}
+		switch ch.Scope {
+		case store.ScopeUser:
+			delete(c.users, ch.RefID)
+			for _, h := range c.byUser[ch.RefID] {
+				delete(c.tokens, h)
+			}
+			delete(c.byUser, ch.RefID)
+		case store.ScopeGroup:
+			delete(c.groups, ch.RefID)
+		case store.ScopeElement:
+			if n := c.nodes[ch.RefID]; n != nil {
+				delete(c.names, elemKey{n.comp, n.name})
+				delete(c.nodes, n.id)
+			}
+			// A registered or renamed element may carry a name known absent.
+			c.absent = map[elemKey]struct{}{}
+		default:
+			// A scope this version does not know: forget everything.
+			c.clear()
+		}
+	}
+}
+
+var errNoCredential = fmt.Errorf("credential: %w", apierror.ErrNotFound)
+
+// ResolveCredential is store.ResolveCredential from memory when it can.
+func (c *Cache) ResolveCredential(ctx context.Context, hash string, now time.Time) (store.CredentialOwner, error) {
+	if !c.Enabled() {
+		return c.st.ResolveCredential(ctx, hash, now)
+	}
+	c.mu.RLock()
+	if c.freshLocked() {
+		if o, ok := c.tokens[hash]; ok {
+			out := *o
+			c.mu.RUnlock()
+			if !out.Credential.ExpiresAt.After(now) {
+				return store.CredentialOwner{}, errNoCredential
+			}
+			return out, nil
+		}
+	}
+	gen := c.gen
+	c.mu.RUnlock()
+
+	o, err := c.st.ResolveCredential(ctx, hash, now)
+	if err != nil {
+		return o, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		if len(c.tokens) >= c.cfg.MaxEntries {
+			c.tokens, c.byUser = map[string]*store.CredentialOwner{}, map[uint64][]string{}
+		}
+		kept := o
+		c.tokens[hash] = &kept
+		c.byUser[o.User.ID] = append(c.byUser[o.User.ID], hash)
+	}
+	return o, nil
+}
+
+// MarkUsed records in memory that a credential's use was just written, so
+// the next call does not write it again.
+func (c *Cache) MarkUsed(hash string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if o := c.tokens[hash]; o != nil {
+		o.Credential.LastUsedAt = &at
+	}
+}
+
+// ChainGrants is store.ChainGrants from memory when the user's grants and
+// the elements' chains are loaded. A user not loaded yet is answered by the
+// database while their grants load in the background; elements not loaded
+// yet are loaded first, in one query for all of them.
+func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, elements []string) ([]store.ChainGrant, error) {
+	if !c.Enabled() {
+		return c.st.ChainGrants(ctx, userID, componentID, elements)
+	}
+	elements = unique(elements)
+	c.mu.RLock()
+	ready := c.freshLocked() && c.userLoadedLocked(userID)
+	var missing []string
+	if ready {
+		for _, e := range append(elements, store.Root) {
+			if !c.chainLoadedLocked(componentID, e) {
+				missing = append(missing, e)
+			}
+		}
+	}
+	c.mu.RUnlock()
+	if !ready {
+		c.warm(userID)
+		return c.st.ChainGrants(ctx, userID, componentID, elements)
+	}
+	if len(missing) > 0 {
+		if err := c.loadElements(ctx, componentID, missing); err != nil {
+			return nil, err
+		}
+	}
+	if rows, ok := c.chainGrants(userID, componentID, elements); ok {
+		return rows, nil
+	}
+	// Something was forgotten meanwhile: the database answers this one.
+	return c.st.ChainGrants(ctx, userID, componentID, elements)
+}
+
+// userLoadedLocked reports whether a user's grants and all their groups' are in memory.
+func (c *Cache) userLoadedLocked(userID uint64) bool {
+	u := c.users[userID]
+	if u == nil {
+		return false
+	}
+	for _, g := range u.groups {
+		if _, ok := c.groups[g]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// chainLoadedLocked reports whether an element is known absent, or known
+// with every ancestor a decision walks.
+func (c *Cache) chainLoadedLocked(comp uint64, name string) bool {
+	k := elemKey{comp, name}
+	if _, ok := c.absent[k]; ok {
+		return true
+	}
+	n := c.names[k]
+	for depth := 0; n != nil; depth++ {
+		if n.parent == 0 || depth == store.MaxDepth {
+			return true
+		}
+		n = c.nodes[n.parent]
+	}
+	return false
+}
+
+// chainGrants builds the rows store.ChainGrants returns: per element, one
+// row proving it exists, then every grant of the user or their groups on
+// it (depth 0), its ancestors (1, 2, …) and the component root (-1).
+func (c *Cache) chainGrants(userID, comp uint64, elements []string) ([]store.ChainGrant, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if !c.userLoadedLocked(userID) {
+		return nil, false
+	}
+	u := c.users[userID]
+	var rows []store.ChainGrant
+	emit := func(start string, depth int, elementID uint64) {
+		for _, h := range u.grants[elementID] {
+			rows = append(rows, store.ChainGrant{Start: start, Depth: depth, Operation: h.Operation, Ordinal: h.Ordinal, Effect: h.Effect})
+		}
+		for _, g := range u.groups {
+			for _, h := range c.groups[g][elementID] {
+				rows = append(rows, store.ChainGrant{Start: start, Depth: depth, Operation: h.Operation, Ordinal: h.Ordinal, Effect: h.Effect})
+			}
+		}
+	}
+	root := c.names[elemKey{comp, store.Root}]
+	if root == nil && !c.chainLoadedLocked(comp, store.Root) {
+		return nil, false
+	}
+	for _, e := range elements {
+		if !c.chainLoadedLocked(comp, e) {
+			return nil, false
+		}
+		n := c.names[elemKey{comp, e}]
+		if n == nil {
+			continue // known absent: no rows, so the decision says unknown element
+		}
+		rows = append(rows, store.ChainGrant{Start: e})
+		for depth := 0; n != nil && depth <= store.MaxDepth; depth++ {
+			emit(e, depth, n.id)
+			n = c.nodes[n.parent]
+		}
+		if root != nil {
+			emit(e, -1, root.id)
+		}
+	}
+	return rows, true
+}
+
+// loadElements loads the chains of the named elements and remembers the
+// names that do not exist.
+func (c *Cache) loadElements(ctx context.Context, comp uint64, names []string) error {
+	gen := c.generation()
+	found, err := c.st.ElementChains(ctx, comp, names)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return nil // something changed meanwhile: the caller checks again
+	}
+	if len(c.nodes)+len(found) > c.cfg.MaxEntries || len(c.absent)+len(names) > c.cfg.MaxEntries {
+		c.names, c.nodes, c.absent = map[elemKey]*node{}, map[uint64]*node{}, map[elemKey]struct{}{}
+	}
+	for _, e := range found {
+		n := &node{id: e.ID, comp: e.ComponentID, name: e.Name}
+		if e.ParentID != nil {
+			n.parent = *e.ParentID
+		}
+		c.nodes[n.id] = n
+		c.names[elemKey{n.comp, n.name}] = n
+	}
+	for _, name := range names {
+		k := elemKey{comp, name}
+		if _, ok := c.names[k]; !ok {
+			c.absent[k] = struct{}{}
+		}
+	}
+	return nil
+}
+
+// warm loads a user's grants in the background; concurrent calls for one
+// user share one load.
+func (c *Cache) warm(userID uint64) {
+	c.warming.DoChan(strconv.FormatUint(userID, 10), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+		defer cancel()
+		// A change elsewhere during the load discards it; a few tries
+		// get through all but a storm of writes, which the database serves.
+		for range 3 {
+			kept, err := c.loadUser(ctx, userID)
+			if err != nil {
+				c.log.Debug("load a user's grants", zap.Uint64("user_id", userID), zap.Error(err))
+				return nil, err
+			}
+			if kept {
+				break
+			}
+		}
+		return nil, nil
+	})
+}
+
+// loadUser reads a user's grants and memberships and the grants of the
+// groups not in memory yet; it keeps them only if nothing changed meanwhile.
+func (c *Cache) loadUser(ctx context.Context, userID uint64) (bool, error) {
+	gen := c.generation()
+	own, groups, err := c.st.UserGrants(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	c.mu.RLock()
+	var need []uint64
+	for _, g := range groups {
+		if _, ok := c.groups[g]; !ok {
+			need = append(need, g)
+		}
+	}
+	c.mu.RUnlock()
+	groupGrants, err := c.st.GroupGrants(ctx, need)
+	if err != nil {
+		return false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return false, nil
+	}
+	if len(c.users) >= c.cfg.MaxEntries || len(c.groups)+len(need) > c.cfg.MaxEntries {
+		c.users, c.groups = map[uint64]*userEntry{}, map[uint64]grantMap{}
+		return false, nil
+	}
+	c.users[userID] = &userEntry{grants: byElement(own), groups: groups}
+	for _, g := range need {
+		c.groups[g] = byElement(groupGrants[g])
+	}
+	return true, nil
+}
+
+func byElement(held []store.Held) grantMap {
+	m := make(grantMap, len(held))
+	for _, h := range held {
+		m[h.ElementID] = append(m[h.ElementID], h)
+	}
+	return m
+}
+
+func unique(names []string) []string {
+	seen := make(map[string]struct{}, len(names))
+	out := names[:0:0]
+	for _, n := range names {
+		if _, dup := seen[n]; !dup {
+			seen[n] = struct{}{}
+			out = append(out, n)
+		}
+	}
+	return out
+}
