@@ -94,32 +94,51 @@ func pass(c *gin.Context, resp *mlflow.Response) error {
 	return nil
 }
 
-// forward sends p to MLflow: as a query for GET, as a JSON body otherwise.
+// forward sends p to MLflow (as a query for GET, as a JSON body otherwise)
+// and streams the answer through: nothing in it needs looking at, so it is
+// never held whole (a 100-run search is ~200 KB).
 func (h handlers) forward(c *gin.Context, method, path string, p params) error {
-	resp, err := h.call(c.Request.Context(), method, path, p)
+	ctx, query, body, err := h.request(c.Request.Context(), method, path, p)
 	if err != nil {
 		return err
 	}
-	return pass(c, resp)
+	resp, err := h.MLflow.Forward(ctx, method, mlflow.API+path, query, body)
+	if err != nil {
+		return err
+	}
+	return h.relay(c, resp)
 }
 
 // readOnlyPosts are MLflow POST endpoints that only read: safe to retry.
 var readOnlyPosts = map[string]bool{
 	"/experiments/search":                    true,
 	"/runs/search":                           true,
+	"/logged-models/search":                  true,
 	"/registered-models/get-latest-versions": true,
 }
 
+// call sends p as forward does and reads the answer whole, for handlers
+// that look into it.
 func (h handlers) call(ctx context.Context, method, path string, p params) (*mlflow.Response, error) {
+	ctx, query, body, err := h.request(ctx, method, path, p)
+	if err != nil {
+		return nil, err
+	}
+	return h.MLflow.Call(ctx, method, mlflow.API+path, query, body)
+}
+
+// request is how p travels to MLflow: a query for GET, a JSON body
+// otherwise; read-only POSTs are marked safe to retry.
+func (h handlers) request(ctx context.Context, method, path string, p params) (context.Context, url.Values, any, error) {
 	if readOnlyPosts[path] {
 		ctx = httpclient.MarkIdempotent(ctx)
 	}
 	if method == http.MethodGet {
 		q, err := p.query()
 		if err != nil {
-			return nil, err
+			return ctx, nil, nil, err
 		}
-		return h.MLflow.Call(ctx, method, mlflow.API+path, url.Values(q), nil)
+		return ctx, url.Values(q), nil, nil
 	}
-	return h.MLflow.Call(ctx, method, mlflow.API+path, nil, map[string]any(p))
+	return ctx, nil, map[string]any(p), nil
 }

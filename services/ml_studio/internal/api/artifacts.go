@@ -122,7 +122,7 @@ func (h handlers) downloadArtifact(c *gin.Context) error {
 		c.Header("X-Content-Type-Options", "nosniff")
 	}
 	c.Status(resp.StatusCode)
-	_, _ = io.Copy(c.Writer, resp.Body) // the client may go away mid-stream
+	h.copyBody(c, resp)
 	return nil
 }
 

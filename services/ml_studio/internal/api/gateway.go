@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path"
@@ -116,11 +117,13 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 	if len(body) > 0 {
 		reader = bytes.NewReader(body)
 	}
-	resp, err := h.MLflow.Stream(c.Request.Context(), c.Request.Method, mlflow.API+endpoint, c.Request.URL.Query(), reader, header)
+	// A JSON call: MLflow's answer streams through, under the JSON client's
+	// whole-call timeout and retries (GETs only).
+	resp, err := h.MLflow.Relay(c.Request.Context(), c.Request.Method, mlflow.API+endpoint, c.Request.URL.Query(), reader, header)
 	if err != nil {
 		return err
 	}
-	return relay(c, resp)
+	return h.relay(c, resp)
 }
 
 // gatewayParams are a call's query parameters and JSON body fields.
@@ -163,7 +166,7 @@ func (h handlers) requireRuns(c *gin.Context, p params, op string) error {
 }
 
 // relay writes an MLflow answer as it came, streaming its body.
-func relay(c *gin.Context, resp *http.Response) error {
+func (h handlers) relay(c *gin.Context, resp *http.Response) error {
 	defer resp.Body.Close()
 	for _, k := range []string{"Content-Type", "Content-Length", "Content-Disposition", "Last-Modified", "ETag"} {
 		if v := resp.Header.Get(k); v != "" {
@@ -171,8 +174,17 @@ func relay(c *gin.Context, resp *http.Response) error {
 		}
 	}
 	c.Status(resp.StatusCode)
-	_, _ = io.Copy(c.Writer, resp.Body) // the client may go away mid-stream
+	h.copyBody(c, resp)
 	return nil
+}
+
+// copyBody streams an answer's body to the caller. The status is sent by
+// then, so a failure midway can only cut the answer short (its
+// Content-Length tells the caller) and be logged.
+func (h handlers) copyBody(c *gin.Context, resp *http.Response) {
+	if _, err := h.MLflow.Copy(c.Writer, resp.Body); err != nil {
+		_ = c.Error(fmt.Errorf("stream MLflow's answer: %w", err))
+	}
 }
 
 // gatewayArtifacts serves MLflow's artifact proxy. Artifact paths start
@@ -217,7 +229,7 @@ func (h handlers) gatewayArtifacts(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return relay(c, resp)
+	return h.relay(c, resp)
 }
 
 // artifactExperiment is the experiment id an artifact path starts with.
@@ -250,7 +262,7 @@ func (h handlers) runArtifactFile(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return relay(c, resp)
+	return h.relay(c, resp)
 }
 
 // modelVersionArtifactFile is MLflow's /model-versions/get-artifact: read
@@ -267,7 +279,7 @@ func (h handlers) modelVersionArtifactFile(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return relay(c, resp)
+	return h.relay(c, resp)
 }
 
 // searchLoggedModels keeps only readable experiments, as runs/search does.

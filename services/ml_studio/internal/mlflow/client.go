@@ -29,8 +29,14 @@ type Client struct {
 	http    *httpclient.Client
 	stream  *httpclient.Client
 	runExps *expirable.LRU[string, string]
-	bufs    sync.Pool
+	bufs    sync.Pool // *bytes.Buffer: answers of unknown length read whole
+	copies  sync.Pool // *[]byte: buffers of Copy
 }
+
+// copyBuf is the size of Copy's buffers (io.Copy's own size, which it
+// would otherwise allocate for every answer: neither gin's writer nor the
+// client's body offers a shortcut).
+const copyBuf = 32 << 10
 
 // New returns a client of the MLflow server at base. hc serves JSON calls;
 // stream (no whole-call timeout) serves artifact transfers.
@@ -42,6 +48,7 @@ func New(base string, hc, stream *httpclient.Client) *Client {
 		// A run never moves to another experiment: the mapping can live long.
 		runExps: expirable.NewLRU[string, string](100_000, nil, time.Hour),
 		bufs:    sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		copies:  sync.Pool{New: func() any { b := make([]byte, copyBuf); return &b }},
 	}
 }
 
@@ -60,39 +67,38 @@ type Response struct {
 func (r *Response) OK() bool { return r.Status >= 200 && r.Status < 300 }
 
 // Call sends a JSON request (query for GET, body otherwise) and reads the
-// answer whole. MLflow being unreachable is a 502; MLflow's own errors come
-// back as a Response for the caller to pass through.
+// answer whole, for callers that look into it. MLflow being unreachable is
+// a 502 (504 when it did not answer in time); MLflow's own errors come back
+// as a Response for the caller to pass through.
 func (c *Client) Call(ctx context.Context, method, path string, query url.Values, body any) (*Response, error) {
-	var reader io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("encode MLflow request: %w", err)
-		}
-		reader = bytes.NewReader(data)
-	}
-	u := c.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, reader)
+	resp, err := c.Forward(ctx, method, path, query, body)
 	if err != nil {
-		return nil, fmt.Errorf("build MLflow request: %w", err)
+		return nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
+	defer resp.Body.Close()
+	data, err := c.readAll(resp)
 	if err != nil {
 		return nil, unreachable(err)
 	}
-	defer resp.Body.Close()
+	return &Response{Status: resp.StatusCode, Body: data}, nil
+}
+
+// readAll reads an answer in one allocation of its announced length, or
+// through a pooled buffer when MLflow sends none (chunked).
+func (c *Client) readAll(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= 64<<20 {
+		data := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
 	buf := c.bufs.Get().(*bytes.Buffer)
 	defer c.putBuf(buf)
 	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		return nil, unreachable(err)
+		return nil, err
 	}
-	return &Response{Status: resp.StatusCode, Body: bytes.Clone(buf.Bytes())}, nil
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 func (c *Client) putBuf(b *bytes.Buffer) {
@@ -103,9 +109,39 @@ func (c *Client) putBuf(b *bytes.Buffer) {
 	c.bufs.Put(b)
 }
 
-// Stream sends a request whose body (may be nil) and answer are streams;
-// the caller closes the answer's body.
+// Forward sends a JSON request as Call does (same timeout and retries) but
+// hands the answer back unread, for a caller that passes it through as it
+// comes: the caller closes its body.
+func (c *Client) Forward(ctx context.Context, method, path string, query url.Values, body any) (*http.Response, error) {
+	var (
+		reader io.Reader
+		header http.Header
+	)
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encode MLflow request: %w", err)
+		}
+		reader = bytes.NewReader(data)
+		header = http.Header{"Content-Type": {"application/json"}}
+	}
+	return c.send(ctx, c.http, method, path, query, reader, header)
+}
+
+// Relay sends a request whose body (may be nil) is already encoded, as
+// Forward does: a REST call passed through by the gateway.
+func (c *Client) Relay(ctx context.Context, method, path string, query url.Values, body io.Reader, header http.Header) (*http.Response, error) {
+	return c.send(ctx, c.http, method, path, query, body, header)
+}
+
+// Stream sends a request whose body (may be nil) and answer are streams of
+// any length (artifacts): no whole-call timeout, no retries. The caller
+// closes the answer's body.
 func (c *Client) Stream(ctx context.Context, method, path string, query url.Values, body io.Reader, header http.Header) (*http.Response, error) {
+	return c.send(ctx, c.stream, method, path, query, body, header)
+}
+
+func (c *Client) send(ctx context.Context, hc *httpclient.Client, method, path string, query url.Values, body io.Reader, header http.Header) (*http.Response, error) {
 	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -117,11 +153,18 @@ func (c *Client) Stream(ctx context.Context, method, path string, query url.Valu
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := c.stream.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, unreachable(err)
 	}
 	return resp, nil
+}
+
+// Copy copies an answer's body to w through a pooled buffer.
+func (c *Client) Copy(w io.Writer, r io.Reader) (int64, error) {
+	buf := c.copies.Get().(*[]byte)
+	defer c.copies.Put(buf)
+	return io.CopyBuffer(w, r, *buf)
 }
 
 func unreachable(err error) error {
