@@ -2,15 +2,78 @@ package store
 
 import (
 	"context"
-	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 
 	"gorm.io/gorm"
 )
 
-// counters numbers CountQueries' callbacks so that several counters can run
-// side by side and each stop removes only its own.
-var counters atomic.Uint64
+// counter counts the statements match accepts.
+type counter struct {
+	match func(*gorm.DB) bool
+	n     atomic.Int64
+}
+
+// counters are the counters running on one store. The GORM callback that
+// feeds them is registered once, at Open: adding and removing callbacks is
+// not safe while statements run, counters come and go at any time.
+type counters struct {
+	mu     sync.Mutex // serialises writers; readers load active
+	active atomic.Pointer[[]*counter]
+}
+
+func (c *counters) register(db *gorm.DB) error {
+	inc := func(tx *gorm.DB) {
+		list := c.active.Load()
+		if list == nil || tx.Statement.SQL.Len() == 0 || tx.DryRun {
+			return
+		}
+		for _, k := range *list {
+			if k.match(tx) {
+				k.n.Add(1)
+			}
+		}
+	}
+	cb := db.Callback()
+	for _, p := range []interface {
+		Register(name string, fn func(*gorm.DB)) error
+	}{cb.Query(), cb.Row(), cb.Raw(), cb.Create(), cb.Update(), cb.Delete()} {
+		if err := p.Register("cerberus:count_queries", inc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *counters) add(match func(*gorm.DB) bool) (count func() int64, stop func()) {
+	k := &counter{match: match}
+	c.update(func(list []*counter) []*counter { return append(list, k) })
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			c.update(func(list []*counter) []*counter {
+				return slices.DeleteFunc(list, func(x *counter) bool { return x == k })
+			})
+		})
+	}
+	return k.n.Load, stop
+}
+
+func (c *counters) update(fn func([]*counter) []*counter) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var list []*counter
+	if p := c.active.Load(); p != nil {
+		list = slices.Clone(*p)
+	}
+	list = fn(list)
+	if len(list) == 0 {
+		c.active.Store(nil)
+		return
+	}
+	c.active.Store(&list)
+}
 
 // CountQueries counts the SQL statements the store sends through GORM from
 // now until stop is called: every query, row scan, raw statement, insert,
@@ -19,13 +82,11 @@ var counters atomic.Uint64
 // not counted.
 //
 // It is meant for tests and diagnostics, such as pinning how many queries a
-// decision costs. It is safe in production: the callback only increments an
-// atomic counter and never sees or keeps SQL text or arguments. Adding and
-// removing GORM callbacks is not synchronised with statements in flight, so
-// call CountQueries and stop while the store is idle (before it serves, or
-// between the steps of a test); count may be called at any time.
+// decision costs. It is safe in production and at any time: the callback
+// only increments atomic counters and never sees or keeps SQL text or
+// arguments.
 func (s *Store) CountQueries() (count func() int64, stop func()) {
-	return s.countWhere(func(*gorm.DB) bool { return true })
+	return s.counters.add(func(*gorm.DB) bool { return true })
 }
 
 // countKey tags a context whose statements a counter counts.
@@ -34,42 +95,12 @@ type countKey struct{}
 // CountQueriesOf counts only the statements sent with the returned context
 // or one derived from it: what one call costs on its own path, leaving out
 // what goroutines running meanwhile send (a cache loading in the
-// background). The same caveats as CountQueries apply.
+// background).
 func (s *Store) CountQueriesOf(ctx context.Context) (tagged context.Context, count func() int64, stop func()) {
 	tag := new(byte)
-	count, stop = s.countWhere(func(tx *gorm.DB) bool {
+	count, stop = s.counters.add(func(tx *gorm.DB) bool {
 		got, _ := tx.Statement.Context.Value(countKey{}).(*byte)
 		return got == tag
 	})
 	return context.WithValue(ctx, countKey{}, tag), count, stop
-}
-
-func (s *Store) countWhere(match func(*gorm.DB) bool) (count func() int64, stop func()) {
-	var n atomic.Int64
-	name := fmt.Sprintf("cerberus:count_queries_%d", counters.Add(1))
-	inc := func(tx *gorm.DB) {
-		if tx.Statement.SQL.Len() > 0 && !tx.DryRun && match(tx) {
-			n.Add(1)
-		}
-	}
-	cb := s.db.Callback()
-	processors := []interface {
-		Register(name string, fn func(*gorm.DB)) error
-		Remove(name string) error
-	}{cb.Query(), cb.Row(), cb.Raw(), cb.Create(), cb.Update(), cb.Delete()}
-	for _, p := range processors {
-		// Registering a new, uniquely named callback only fails on a
-		// misordered chain, which appending at the end cannot cause.
-		_ = p.Register(name, inc)
-	}
-	var once atomic.Bool
-	stop = func() {
-		if once.Swap(true) {
-			return
-		}
-		for _, p := range processors {
-			_ = p.Remove(name)
-		}
-	}
-	return n.Load, stop
 }

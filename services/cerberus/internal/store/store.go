@@ -36,6 +36,7 @@ type Store struct {
 	dialect   Dialect
 	ids       ids // set by LoadCatalogue
 	listeners listeners
+	counters  counters
 }
 
 // Open connects to the database. It does not migrate: call Migrate.
@@ -74,8 +75,12 @@ func Open(dsn DSN, log *zap.Logger) (*Store, error) {
 	sqlDB.SetMaxIdleConns(32)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	st := &Store{db: db, sql: sqlDB, dialect: dsn.Dialect}
+	if err := st.counters.register(db); err != nil {
+		return nil, fmt.Errorf("query counter: %w", err)
+	}
 	log.Debug("database opened", zap.String("dialect", string(dsn.Dialect)))
-	return &Store{db: db, sql: sqlDB, dialect: dsn.Dialect}, nil
+	return st, nil
 }
 
 // Close releases the connections.

@@ -57,3 +57,29 @@ func mustOpen(t *testing.T, raw string) *store.Store {
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// Replicas open two stores on one fresh, migrated database, as two
+// cerberus replicas sharing it would.
+var Replicas = map[string]func(t *testing.T) (a, b *store.Store){
+	"sqlite": func(t *testing.T) (*store.Store, *store.Store) {
+		return twins(t, "sqlite:"+filepath.Join(t.TempDir(), "auth.db"))
+	},
+	"mysql": func(t *testing.T) (*store.Store, *store.Store) {
+		return twins(t, testenv.NewMySQLDatabase(t))
+	},
+}
+
+func twins(t *testing.T, raw string) (*store.Store, *store.Store) {
+	t.Helper()
+	a := mustOpen(t, raw)
+	if _, err := a.Migrate(t.Context()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	b := mustOpen(t, raw)
+	for _, s := range []*store.Store{a, b} {
+		if err := s.LoadCatalogue(t.Context()); err != nil {
+			t.Fatalf("catalogue: %v", err)
+		}
+	}
+	return a, b
+}

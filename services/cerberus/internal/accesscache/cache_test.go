@@ -1,0 +1,415 @@
+package accesscache
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/store/storetest"
+)
+
+const component = "ml_studio"
+
+func newCache(t *testing.T, s *store.Store, cfg Config) *Cache {
+	t.Helper()
+	if cfg.Sync == 0 {
+		cfg.Sync = time.Hour // the tests call Sync themselves
+	}
+	if cfg.MaxStale == 0 {
+		cfg.MaxStale = time.Hour
+	}
+	c := New(s, cfg, zap.NewNop())
+	if err := c.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func sortRows(rows []store.ChainGrant) []store.ChainGrant {
+	out := slices.Clone(rows)
+	slices.SortFunc(out, func(a, b store.ChainGrant) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.Depth, b.Depth), cmp.Compare(a.Operation, b.Operation),
+			cmp.Compare(a.Ordinal, b.Ordinal), cmp.Compare(a.Effect, b.Effect))
+	})
+	if out == nil {
+		out = []store.ChainGrant{}
+	}
+	return out
+}
+
+// fromMemory asks the cache until it answers without a statement (the
+// user's grants load in the background) and returns that answer: an
+// answer the database gave proves nothing about the cache.
+func fromMemory(t *testing.T, c *Cache, userID, comp uint64, elements []string) []store.ChainGrant {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ctx, count, stop := c.st.CountQueriesOf(t.Context())
+		rows, err := c.ChainGrants(ctx, userID, comp, elements)
+		stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if count() == 0 {
+			return sortRows(rows)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("user %d: the cache still asks the database after 5s", userID)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func fromStore(t *testing.T, s *store.Store, userID, comp uint64, elements []string) []store.ChainGrant {
+	t.Helper()
+	rows, err := s.ChainGrants(t.Context(), userID, comp, elements)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sortRows(rows)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMatchesTheStore builds a random world — nested elements, users in
+// several groups, allows of every operation, denies, grants on the root —
+// and checks that the cache, from memory, returns exactly the rows the
+// store's query does, for every user and for lists mixing known, unknown
+// and repeated elements.
+func TestMatchesTheStore(t *testing.T) {
+	for backend, open := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			s := storetest.Migrated(t, open)
+			ctx := t.Context()
+			comp, err := s.ComponentID(component)
+			must(t, err)
+			rng := rand.New(rand.NewPCG(7, 11))
+
+			var users, groups []uint64
+			for i := range 8 {
+				u := store.User{Username: fmt.Sprintf("user%d", i), IsActive: true}
+				must(t, s.CreateUser(ctx, &u))
+				users = append(users, u.ID)
+			}
+			for i := range 4 {
+				g := store.Group{Name: fmt.Sprintf("group%d", i)}
+				must(t, s.CreateGroup(ctx, &g))
+				groups = append(groups, g.ID)
+				for _, u := range users {
+					if rng.IntN(3) == 0 {
+						must(t, s.AddMember(ctx, g.ID, u))
+					}
+				}
+			}
+			elements := []string{store.Root, "project:default"}
+			for p := range 4 {
+				project := fmt.Sprintf("project:p%d", p)
+				_, err := s.RegisterElement(ctx, comp, project, "", nil)
+				must(t, err)
+				elements = append(elements, project)
+				for e := range 5 {
+					exp := fmt.Sprintf("experiment:%d", p*10+e)
+					_, err := s.RegisterElement(ctx, comp, exp, project, &users[rng.IntN(len(users))])
+					must(t, err)
+					model := fmt.Sprintf("registered_model:m%d", p*10+e)
+					_, err = s.RegisterElement(ctx, comp, model, exp, nil)
+					must(t, err)
+					elements = append(elements, exp, model)
+				}
+			}
+			ops := []string{"read", "edit", "manage", "create"}
+			for range 200 {
+				g := store.GrantSpec{ComponentID: comp, Element: elements[rng.IntN(len(elements))], Operation: ops[rng.IntN(len(ops))], Effect: store.Allow}
+				if rng.IntN(10) == 0 {
+					g.Effect = store.Deny
+				}
+				if rng.IntN(3) == 0 {
+					g.Subject = store.Subject{Kind: store.SubjectGroup, ID: groups[rng.IntN(len(groups))]}
+				} else {
+					g.Subject = store.Subject{Kind: store.SubjectUser, ID: users[rng.IntN(len(users))]}
+				}
+				if err := s.Grant(ctx, g); err != nil && !errors.Is(err, apierror.ErrConflict) {
+					t.Fatal(err)
+				}
+			}
+
+			c := newCache(t, s, Config{})
+			asks := [][]string{
+				elements,
+				{"experiment:3", "experiment:3", "experiment:999", store.Root},
+				{"registered_model:m12"},
+				{"project:nowhere"},
+			}
+			for _, u := range users {
+				for i, ask := range asks {
+					got := fromMemory(t, c, u, comp, ask)
+					if want := fromStore(t, s, u, comp, ask); !reflect.DeepEqual(got, want) {
+						t.Errorf("user %d, ask %d: cache\n%v\nstore\n%v", u, i, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestChangesReachEveryReplica makes each kind of change through one
+// replica's store and checks both replicas' caches: the writer's answers
+// from memory at once, the other's after its next read of the change log.
+// Every answer compared comes from memory, so a change a cache failed to
+// forget would show as a stale answer.
+func TestChangesReachEveryReplica(t *testing.T) {
+	for backend, replicas := range storetest.Replicas {
+		t.Run(backend, func(t *testing.T) {
+			a, b := replicas(t)
+			ctx := t.Context()
+			comp, err := a.ComponentID(component)
+			must(t, err)
+			ca, cb := newCache(t, a, Config{}), newCache(t, b, Config{})
+
+			user := func(name string) uint64 {
+				u := store.User{Username: name, IsActive: true}
+				must(t, a.CreateUser(ctx, &u))
+				return u.ID
+			}
+			alice, bob := user("alice"), user("bob")
+			team := store.Group{Name: "team"}
+			must(t, a.CreateGroup(ctx, &team))
+			for _, e := range [][2]string{{"project:p", ""}, {"experiment:1", "project:p"}, {"experiment:2", "project:p"}} {
+				_, err := a.RegisterElement(ctx, comp, e[0], e[1], nil)
+				must(t, err)
+			}
+			grant := func(sub store.Subject, element, op, effect string) store.GrantSpec {
+				return store.GrantSpec{Subject: sub, ComponentID: comp, Element: element, Operation: op, Effect: effect}
+			}
+			asAlice, asBob := store.Subject{Kind: store.SubjectUser, ID: alice}, store.Subject{Kind: store.SubjectUser, ID: bob}
+			asTeam := store.Subject{Kind: store.SubjectGroup, ID: team.ID}
+			elements := []string{"project:p", "experiment:1", "experiment:2", "experiment:3", "experiment:4", store.Root}
+
+			steps := []struct {
+				name   string
+				change func() error
+			}{
+				{"a user's grant", func() error { return a.Grant(ctx, grant(asAlice, "project:p", "read", store.Allow)) }},
+				{"a group's grant", func() error { return a.Grant(ctx, grant(asTeam, "experiment:1", "edit", store.Allow)) }},
+				{"a member joins", func() error { return a.AddMember(ctx, team.ID, bob) }},
+				{"a deny", func() error { return a.Grant(ctx, grant(asBob, "experiment:2", "", store.Deny)) }},
+				{"a grant on the root", func() error { return a.Grant(ctx, grant(asBob, store.Root, "read", store.Allow)) }},
+				{"a group's grant revoked", func() error { return a.Revoke(ctx, grant(asTeam, "experiment:1", "edit", store.Allow)) }},
+				{"a member leaves", func() error { return a.RemoveMember(ctx, team.ID, bob) }},
+				{"an element asked about before it existed", func() error {
+					_, err := a.RegisterElement(ctx, comp, "experiment:3", "project:p", &alice)
+					return err
+				}},
+				{"a rename", func() error { return a.RenameElement(ctx, comp, "experiment:3", "experiment:4") }},
+				{"a delete", func() error { return a.DeleteElement(ctx, comp, "experiment:4") }},
+				{"a user's grant revoked", func() error { return a.Revoke(ctx, grant(asAlice, "project:p", "read", store.Allow)) }},
+			}
+			check := func(t *testing.T, c *Cache) {
+				t.Helper()
+				for _, u := range []uint64{alice, bob} {
+					if got, want := fromMemory(t, c, u, comp, elements), fromStore(t, a, u, comp, elements); !reflect.DeepEqual(got, want) {
+						t.Errorf("user %d: cache\n%v\ndatabase\n%v", u, got, want)
+					}
+				}
+			}
+			check(t, ca)
+			check(t, cb)
+			for _, step := range steps {
+				t.Run(step.name, func(t *testing.T) {
+					must(t, step.change())
+					check(t, ca)
+					must(t, cb.Sync(ctx))
+					check(t, cb)
+				})
+			}
+
+			t.Run("revoked and disabled credentials", func(t *testing.T) {
+				now := time.Now().UTC()
+				creds := map[uint64]string{alice: "hash-alice", bob: "hash-bob"}
+				for u, h := range creds {
+					must(t, a.CreateCredential(ctx, &store.Credential{UserID: u, Kind: "session", Name: "s", TokenHash: h, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}))
+				}
+				resolve := func(c *Cache, hash string) error {
+					_, err := c.ResolveCredential(ctx, hash, time.Now().UTC())
+					return err
+				}
+				for _, c := range []*Cache{ca, cb} {
+					for _, h := range creds {
+						must(t, resolve(c, h)) // now cached
+					}
+				}
+				off := false
+				_, err := a.UpdateUser(ctx, alice, store.UserChanges{IsActive: &off})
+				must(t, err)
+				must(t, a.RevokeCredentialByHash(ctx, "hash-bob", now))
+				must(t, cb.Sync(ctx))
+				for name, c := range map[string]*Cache{"writer": ca, "other replica": cb} {
+					for _, h := range creds {
+						if err := resolve(c, h); !errors.Is(err, apierror.ErrNotFound) {
+							t.Errorf("%s: %s resolves after its revocation: %v", name, h, err)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestExpiredCredential: a cached credential stops resolving at its expiry.
+func TestExpiredCredential(t *testing.T) {
+	s := storetest.Migrated(t, storetest.SQLite)
+	ctx := t.Context()
+	u := store.User{Username: "carol", IsActive: true}
+	must(t, s.CreateUser(ctx, &u))
+	now := time.Now().UTC()
+	must(t, s.CreateCredential(ctx, &store.Credential{UserID: u.ID, Kind: "session", Name: "s", TokenHash: "h", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}))
+	c := newCache(t, s, Config{})
+	if _, err := c.ResolveCredential(ctx, "h", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ResolveCredential(ctx, "h", now.Add(2*time.Minute)); !errors.Is(err, apierror.ErrNotFound) {
+		t.Fatalf("an expired credential resolved from memory: %v", err)
+	}
+}
+
+// TestStaleCacheAsksTheDatabase: without a read of the change log for
+// MaxStale (the database away), memory answers nothing; the next read
+// brings it back, emptied.
+func TestStaleCacheAsksTheDatabase(t *testing.T) {
+	s := storetest.Migrated(t, storetest.SQLite)
+	ctx := t.Context()
+	comp, err := s.ComponentID(component)
+	must(t, err)
+	u := store.User{Username: "dave", IsActive: true}
+	must(t, s.CreateUser(ctx, &u))
+	c := newCache(t, s, Config{MaxStale: time.Second})
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	must(t, c.Sync(ctx))
+	fromMemory(t, c, u.ID, comp, []string{"project:default"})
+
+	now = now.Add(2 * time.Second)
+	qctx, count, stop := s.CountQueriesOf(ctx)
+	_, err = c.ChainGrants(qctx, u.ID, comp, []string{"project:default"})
+	stop()
+	must(t, err)
+	if count() == 0 {
+		t.Fatal("a stale cache answered from memory")
+	}
+	must(t, c.Sync(ctx))
+	c.mu.RLock()
+	users := len(c.users)
+	c.mu.RUnlock()
+	if users != 0 {
+		t.Fatalf("after a stale spell the cache kept %d users", users)
+	}
+	fromMemory(t, c, u.ID, comp, []string{"project:default"})
+}
+
+// TestBoundedEntries: with room for few entries the cache empties a full
+// table rather than grow, and still answers what the store does.
+func TestBoundedEntries(t *testing.T) {
+	s := storetest.Migrated(t, storetest.SQLite)
+	ctx := t.Context()
+	comp, err := s.ComponentID(component)
+	must(t, err)
+	u := store.User{Username: "erin", IsActive: true}
+	must(t, s.CreateUser(ctx, &u))
+	var names []string
+	for i := range 30 {
+		name := fmt.Sprintf("project:q%d", i)
+		_, err := s.RegisterElement(ctx, comp, name, "", &u.ID)
+		must(t, err)
+		names = append(names, name)
+	}
+	c := newCache(t, s, Config{MaxEntries: 8})
+	for i := range names {
+		ask := []string{names[i], fmt.Sprintf("project:absent%d", i)}
+		if got, want := fromMemory(t, c, u.ID, comp, ask), fromStore(t, s, u.ID, comp, ask); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%v: cache %v, store %v", ask, got, want)
+		}
+		c.mu.RLock()
+		n, absent := len(c.nodes), len(c.absent)
+		c.mu.RUnlock()
+		if n > 8 || absent > 8 {
+			t.Fatalf("%d elements and %d absent names cached, bound 8", n, absent)
+		}
+	}
+}
+
+// TestLogReading: the reader applies each change once, waits for an id
+// taken but not committed yet, and passes a rolled-back one after gapWait.
+func TestLogReading(t *testing.T) {
+	tests := []struct {
+		name      string
+		seen      []uint64
+		floor     uint64
+		waited    time.Duration
+		wantFloor uint64
+	}{
+		{"in order", []uint64{1, 2, 3}, 0, 0, 3},
+		{"a gap is awaited", []uint64{1, 2, 4, 5}, 0, 0, 2},
+		{"an old gap is passed", []uint64{1, 2, 4, 5}, 0, gapWait, 5},
+		{"many gaps pass together", []uint64{3, 7, 12}, 0, gapWait, 12},
+		{"nothing new", nil, 9, gapWait, 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Cache{floor: tt.floor, seen: map[uint64]struct{}{}}
+			for _, id := range tt.seen {
+				c.seen[id] = struct{}{}
+			}
+			start := time.Now()
+			c.advanceLocked(start)
+			c.advanceLocked(start.Add(tt.waited))
+			if c.floor != tt.wantFloor {
+				t.Fatalf("floor %d, want %d", c.floor, tt.wantFloor)
+			}
+			for id := range c.seen {
+				if id <= c.floor {
+					t.Errorf("id %d at or below the floor still kept", id)
+				}
+			}
+		})
+	}
+}
+
+// TestOwnChangesApplyOnce: a change made through this process's store is
+// not applied again when the log is read, so loads running meanwhile are
+// not thrown away for nothing.
+func TestOwnChangesApplyOnce(t *testing.T) {
+	s := storetest.Migrated(t, storetest.SQLite)
+	ctx := t.Context()
+	c := newCache(t, s, Config{})
+	u := store.User{Username: "frank", IsActive: true}
+	must(t, s.CreateUser(ctx, &u))
+	_, err := s.UpdateUser(ctx, u.ID, store.UserChanges{})
+	must(t, err)
+	gen := c.generation()
+	must(t, c.Sync(ctx))
+	if c.generation() != gen {
+		t.Fatal("reading the log applied this process's own change again")
+	}
+	c.mu.RLock()
+	floor := c.floor
+	c.mu.RUnlock()
+	last, err := s.LastChange(ctx)
+	must(t, err)
+	if floor != last {
+		t.Fatalf("floor %d after reading, want the last change %d", floor, last)
+	}
+}
