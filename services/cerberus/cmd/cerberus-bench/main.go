@@ -56,6 +56,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/ml-studio/ml-studio/pkg/apierror"
 	pkgconfig "github.com/ml-studio/ml-studio/pkg/config"
 	"github.com/ml-studio/ml-studio/pkg/server"
 
@@ -83,6 +84,7 @@ type options struct {
 	hit           float64
 	verify        int
 	serial        int
+	churn         int
 	seed          uint64
 	cpuProfile    string
 	logFile       string
@@ -118,6 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.hit, "hit", 0.5, "share of questions about elements the user works on; the rest are about any element")
 	fs.IntVar(&o.verify, "verify", 400, "single decisions checked against the access model before measuring")
 	fs.IntVar(&o.serial, "serial", 500, "decisions timed one at a time, over HTTP and as the store calls they make")
+	fs.IntVar(&o.churn, "churn", 100, "access changes a second (grants given and taken back) during the churn phase")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the data set and the questions")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the single-decision phase to FILE.<backend>")
 	fs.StringVar(&o.logFile, "log", "", "append the server's log to this file instead of discarding it")
@@ -149,6 +152,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-clients and -logins must be at least 1, -duration positive")
 	case o.batchSize < 1 || o.batchSize > 1000:
 		return o, fmt.Errorf("-batch-size must be from 1 to 1,000")
+	case o.churn < 1 || o.churn > 10000:
+		return o, fmt.Errorf("-churn must be from 1 to 10000")
 	case o.batchCalls < 1 || o.readableCalls < 1 || o.serial < 1 || o.verify < 0:
 		return o, fmt.Errorf("-batch-calls, -readable-calls and -serial must be at least 1")
 	case o.hit < 0 || o.hit > 1:
@@ -246,12 +251,16 @@ type result struct {
 	verified         verification
 
 	baseline, single, batch, readable *stats
-	// One decision at a time: over HTTP, and the store calls it makes.
-	serialHTTP, resolve, chain, audit *stats
-	analyzeTime                       time.Duration
-	batchAllowed                      float64 // per call
-	readableNames, readableExcept     int     // in all the timed answers
-	readableAll                       int     // answers "all but Except"
+	// Single decisions while access changes empty the cache.
+	churn       *stats
+	churnWrites int
+	// One decision at a time: over HTTP (from memory, and right after the
+	// user's entries were emptied), and the store calls it makes.
+	serialHTTP, serialCold, resolve, chain, audit *stats
+	analyzeTime                                   time.Duration
+	batchAllowed                                  float64 // per call
+	readableNames, readableExcept                 int     // in all the timed answers
+	readableAll                                   int     // answers "all but Except"
 
 	rssServing, peakRSS int64 // kB
 	peakReset           bool
@@ -386,26 +395,36 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 	if err != nil {
 		return nil, err
 	}
-	r.single = runTimed(ctx, o.clients, o.warmup, o.duration, func(i int) func() (int8, error) {
-		rng := mathrand.New(mathrand.NewPCG(o.seed, uint64(100+i)))
-		var (
-			buf  bytes.Buffer
-			body []byte
-		)
-		return func() (int8, error) {
-			q := a.draw(rng)
-			body = authorizeBody(body, q.s.token, w.names[q.elem], opNames[q.ord])
-			if err := t.do(ctx, http.MethodPost, "/api/authorize", body, &buf); err != nil {
-				return outcomeNone, err
+	decider := func(seed uint64) func(i int) func() (int8, error) {
+		return func(i int) func() (int8, error) {
+			rng := mathrand.New(mathrand.NewPCG(o.seed, seed+uint64(i)))
+			var (
+				buf  bytes.Buffer
+				body []byte
+			)
+			return func() (int8, error) {
+				q := a.draw(rng)
+				body = authorizeBody(body, q.s.token, w.names[q.elem], opNames[q.ord])
+				if err := t.do(ctx, http.MethodPost, "/api/authorize", body, &buf); err != nil {
+					return outcomeNone, err
+				}
+				if bytes.Contains(buf.Bytes(), allowedTrue) {
+					return outcomeAllowed, nil
+				}
+				return outcomeDenied, nil
 			}
-			if bytes.Contains(buf.Bytes(), allowedTrue) {
-				return outcomeAllowed, nil
-			}
-			return outcomeDenied, nil
 		}
-	})
+	}
+	r.single = runTimed(ctx, o.clients, o.warmup, o.duration, decider(100))
 	if err := stopProfile(); err != nil {
 		return nil, err
+	}
+
+	progress("%s: POST /api/authorize, %d clients, %s, with %d access changes a second", name, o.clients, o.duration, o.churn)
+	stopChurn := churn(ctx, st, a, r.seed.users, o.churn, mathrand.New(mathrand.NewPCG(o.seed, 7)))
+	r.churn = runTimed(ctx, o.clients, o.warmup, o.duration, decider(200))
+	if r.churnWrites, err = stopChurn(); err != nil {
+		return nil, fmt.Errorf("churn: %w", err)
 	}
 
 	if err := serial(ctx, o, r, t, st, a, rng, progress); err != nil {
@@ -464,7 +483,7 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 
 	_, r.peakRSS = memStatus()
 	r.serverErrors, r.serverErrorSample = errLog.snapshot()
-	for _, s := range []*stats{r.baseline, r.single} {
+	for _, s := range []*stats{r.baseline, r.single, r.churn} {
 		if s.errors > 0 {
 			return r, fmt.Errorf("%d requests failed, the first: %w", s.errors, s.firstErr)
 		}
@@ -492,6 +511,20 @@ func serial(ctx context.Context, o options, r *result, t *target, st *store.Stor
 	)
 	if r.serialHTTP, err = runSequential(ctx, o.serial, func(int) (time.Duration, error) {
 		q := a.draw(rng)
+		body = authorizeBody(body, q.s.token, w.names[q.elem], opNames[q.ord])
+		t0 := time.Now()
+		err := t.do(ctx, http.MethodPost, "/api/authorize", body, &buf)
+		return time.Since(t0), err
+	}); err != nil {
+		return err
+	}
+	// The same, with the asker's cached entries emptied first (untimed) by a
+	// change to the user: the token lookup and chain query a cold decision makes.
+	if r.serialCold, err = runSequential(ctx, o.serial, func(int) (time.Duration, error) {
+		q := a.draw(rng)
+		if _, err := st.UpdateUser(ctx, r.seed.users[q.s.user], store.UserChanges{}); err != nil {
+			return 0, err
+		}
 		body = authorizeBody(body, q.s.token, w.names[q.elem], opNames[q.ord])
 		t0 := time.Now()
 		err := t.do(ctx, http.MethodPost, "/api/authorize", body, &buf)
@@ -690,4 +723,56 @@ func heapInUse() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapInuse
+}
+
+// churn gives and takes back grants of read, perSecond changes a second,
+// each to a signed-in user on an element they may ask about: every change
+// empties that user's entries in the decision cache. stop ends it and says
+// how many changes were made.
+func churn(ctx context.Context, st *store.Store, a *asker, userIDs []uint64, perSecond int, rng *mathrand.Rand) (stop func() (int, error)) {
+	comp, err := st.ComponentID(accesssvc.Component)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	writes := 0
+	go func() {
+		defer close(done)
+		if err != nil {
+			return
+		}
+		tick := time.NewTicker(time.Second / time.Duration(perSecond))
+		defer tick.Stop()
+		var given *store.GrantSpec
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if given != nil {
+				err = st.Revoke(ctx, *given)
+				given = nil
+			} else {
+				q := a.draw(rng)
+				g := store.GrantSpec{Subject: store.Subject{Kind: store.SubjectUser, ID: userIDs[q.s.user]}, ComponentID: comp,
+					Element: a.w.names[q.elem], Operation: "read", Effect: store.Allow}
+				if err = st.Grant(ctx, g); err == nil {
+					given = &g
+				} else if errors.Is(err, apierror.ErrConflict) {
+					err = nil // held already: leave it be
+				}
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					err = nil
+				}
+				return
+			}
+			writes++
+		}
+	}()
+	return func() (int, error) {
+		cancel()
+		<-done
+		return writes, err
+	}
 }
