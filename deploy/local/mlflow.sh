@@ -45,6 +45,15 @@ requirements_hash() {
 cmd_install() {
 	ensure_dirs
 	command -v python3 >/dev/null || apt_install_missing python3
+	# One install at a time (make test and make bench both call this). fd 8,
+	# closed again before anything is started, so no daemon inherits the lock.
+	exec 8>"$RUN_DIR/mlflow-venv.lock"
+	flock -w 900 8 || die "timed out waiting for $RUN_DIR/mlflow-venv.lock"
+	install_locked
+	exec 8>&-
+}
+
+install_locked() {
 	local want
 	want="$(requirements_hash)"
 	if [[ -x "$VENV/bin/mlflow" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
@@ -55,16 +64,50 @@ cmd_install() {
 	log "installing $(grep -m1 '^mlflow==' "$REQUIREMENTS") ($(grep -c "==" "$REQUIREMENTS") exact pins in total) into $VENV (log: $LOG_DIR/mlflow-install.log)"
 	local start=$SECONDS
 	# --no-deps: the requirements file is a full lock; see its header for why
-	# mlflow 3.18.0 cannot be installed with dependency resolution.
+	# mlflow 3.18.0 cannot be installed with dependency resolution. pip moves
+	# every pinned package to its pin; what an earlier lock had and this one
+	# drops is uninstalled, so the venv ends up the same whatever it held.
 	if ! {
 		"$VENV/bin/python" -m pip install --no-input --disable-pip-version-check -q --upgrade pip &&
-			"$VENV/bin/python" -m pip install --no-input --disable-pip-version-check --no-deps -r "$REQUIREMENTS"
+			"$VENV/bin/python" -m pip install --no-input --disable-pip-version-check --no-deps -r "$REQUIREMENTS" &&
+			remove_unpinned
 	} >"$LOG_DIR/mlflow-install.log" 2>&1; then
 		show_log_tail "$LOG_DIR/mlflow-install.log" 30
 		die "pip install failed"
 	fi
 	printf '%s\n' "$want" >"$STAMP"
 	log "installed $("$VENV/bin/mlflow" --version 2>/dev/null) in $((SECONDS - start))s"
+	if pid_alive "$PID_FILE" >/dev/null; then
+		log "a running MLflow keeps the packages it loaded: restart it (mlflow.sh stop; mlflow.sh start) to use the new ones"
+	fi
+}
+
+# remove_unpinned uninstalls the venv's packages that the lock does not
+# name (pip and its own tools aside). Names compare as PEP 503 says.
+remove_unpinned() {
+	local extra
+	extra="$("$VENV/bin/python" - "$REQUIREMENTS" <<'PY'
+import re, sys
+from importlib import metadata
+
+def norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+pinned = {"pip", "setuptools", "wheel"}
+with open(sys.argv[1]) as f:
+    for line in f:
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            pinned.add(norm(line.split("==", 1)[0]))
+installed = {norm(d.metadata["Name"]) for d in metadata.distributions() if d.metadata["Name"]}
+print(" ".join(sorted(installed - pinned)))
+PY
+	)" || return 1
+	if [[ -n "$extra" ]]; then
+		echo "uninstalling packages the lock does not pin: $extra"
+		# shellcheck disable=SC2086 # one word per package
+		"$VENV/bin/python" -m pip uninstall --no-input --disable-pip-version-check -y $extra
+	fi
 }
 
 backend_uri() {

@@ -112,7 +112,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.startTimeout, "start-timeout", 180*time.Second, "time allowed for each MLflow server to become ready")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (databases, logs) for inspection")
 	fs.IntVar(&o.basicCacheTTL, "basic-auth-cache", 0, "auth_cache_ttl_seconds of the basic-auth app (0, its default, checks the password hash on every call)")
-	fs.BoolVar(&o.directExtras, "direct-auth-extras", false, "give the plain MLflow server the mlflow[auth] packages too (PYTHONPATH): its search-runs then stops retrying a failing import of mlflow.server.auth on every call")
+	fs.BoolVar(&o.directExtras, "direct-auth-extras", false, "give the plain MLflow server the mlflow[auth] packages too (PYTHONPATH): its search-runs then stops retrying a failing import of mlflow.server.auth on every call; a venv made from the current lock has them already")
 	fs.BoolVar(&o.skipBasicAuth, "skip-basic-auth", false, "do not start or measure MLflow's basic-auth app")
 	fs.BoolVar(&o.quick, "quick", false, "a short smoke run: 2 s phases after 0.5 s warm-up, 20 serial requests")
 	if err := fs.Parse(args); err != nil {

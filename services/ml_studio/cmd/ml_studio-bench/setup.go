@@ -284,13 +284,15 @@ func (b *bench) startMLflow(ctx context.Context, name string, extra []string) (*
 	return p, url, nil
 }
 
-// Packages of mlflow[auth] that the pinned venv (deploy/local/mlflow-requirements.txt)
-// leaves out: the basic-auth app refuses to start without Flask-WTF.
+// Packages of mlflow[auth]: the basic-auth app refuses to start without
+// Flask-WTF. The pinned venv (deploy/local/mlflow-requirements.txt) has them
+// since the lock pins them; these are for a venv made from an older lock.
 var basicAuthPackages = []string{"Flask-WTF==1.3.0", "WTForms==3.3.2"}
 
-// basicAuthExtras is a folder holding basicAuthPackages, installed with the
-// venv's pip on first use, given to the basic-auth server as PYTHONPATH so
-// that .venv/mlflow itself stays as mlflow.sh installed it.
+// basicAuthExtras is a folder given to the basic-auth server as PYTHONPATH.
+// When the venv already imports basicAuthPackages it stays empty; otherwise
+// they are installed there with the venv's pip on first use, so that
+// .venv/mlflow itself stays as mlflow.sh installed it.
 func (b *bench) basicAuthExtras(ctx context.Context) (string, error) {
 	dir := filepath.Join(b.o.repo, ".venv", "mlflow-basic-auth")
 	python := filepath.Join(filepath.Dir(b.o.mlflowBin), "python")
