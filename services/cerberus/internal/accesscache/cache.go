@@ -33,8 +33,9 @@ type Config struct {
 	// read of the change log (a database outage); after it, the database
 	// answers (and fails closed while it is down).
 	MaxStale time.Duration
-	// MaxEntries bounds each kind of entry; a full table is emptied and
-	// refills on demand, so memory stays bounded whatever callers ask.
+	// MaxEntries bounds each kind of entry, and 4×MaxEntries the grants
+	// held for users and groups; a full table is emptied and refills on
+	// demand, so memory stays bounded whatever callers ask.
 	MaxEntries int
 }
 
@@ -90,6 +91,13 @@ type Cache struct {
 	names  map[elemKey]*node
 	absent map[elemKey]struct{} // names known not to exist
 	nodes  map[uint64]*node
+	// held counts the grants loaded into users and groups since they were
+	// last emptied (forgetting one does not count down: an over-count only
+	// empties them a little early).
+	held int
+	// oversize are users whose grants alone exceed what the cache holds:
+	// the database answers for them, without loading them again and again.
+	oversize map[uint64]struct{}
 
 	warming singleflight.Group
 
@@ -131,6 +139,8 @@ func (c *Cache) clear() {
 	c.byUser = map[uint64][]string{}
 	c.users = map[uint64]*userEntry{}
 	c.groups = map[uint64]grantMap{}
+	c.held = 0
+	c.oversize = map[uint64]struct{}{}
 	c.names = map[elemKey]*node{}
 	c.absent = map[elemKey]struct{}{}
 	c.nodes = map[uint64]*node{}
@@ -165,6 +175,7 @@ func (c *Cache) applyLocked(changes []store.Change) {
 		switch ch.Scope {
 		case store.ScopeUser:
 			delete(c.users, ch.RefID)
+			delete(c.oversize, ch.RefID)
 			for _, h := range c.byUser[ch.RefID] {
 				delete(c.tokens, h)
 			}
@@ -243,6 +254,7 @@ func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, ele
 	}
 	elements = unique(elements)
 	c.mu.RLock()
+	_, oversize := c.oversize[userID]
 	ready := c.freshLocked() && c.userLoadedLocked(userID)
 	var missing []string
 	if ready {
@@ -254,7 +266,9 @@ func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, ele
 	}
 	c.mu.RUnlock()
 	if !ready {
-		c.warm(userID)
+		if !oversize {
+			c.warm(userID)
+		}
 		return c.st.ChainGrants(ctx, userID, componentID, elements)
 	}
 	if len(missing) > 0 {
@@ -425,10 +439,20 @@ func (c *Cache) loadUser(ctx context.Context, userID uint64) (bool, error) {
 	if c.gen != gen {
 		return false, nil
 	}
-	if len(c.users) >= c.cfg.MaxEntries || len(c.groups)+len(need) > c.cfg.MaxEntries {
-		c.users, c.groups = map[uint64]*userEntry{}, map[uint64]grantMap{}
-		return false, nil
+	loaded := len(own)
+	for _, g := range need {
+		loaded += len(groupGrants[g])
 	}
+	if loaded > 4*c.cfg.MaxEntries {
+		if len(c.oversize) < c.cfg.MaxEntries {
+			c.oversize[userID] = struct{}{}
+		}
+		return true, nil
+	}
+	if len(c.users) >= c.cfg.MaxEntries || len(c.groups)+len(need) > c.cfg.MaxEntries || c.held+loaded > 4*c.cfg.MaxEntries {
+		c.users, c.groups, c.held = map[uint64]*userEntry{}, map[uint64]grantMap{}, 0
+	}
+	c.held += loaded
 	c.users[userID] = &userEntry{grants: byElement(own), groups: groups}
 	for _, g := range need {
 		c.groups[g] = byElement(groupGrants[g])

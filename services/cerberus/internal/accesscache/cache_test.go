@@ -413,3 +413,50 @@ func TestOwnChangesApplyOnce(t *testing.T) {
 		t.Fatalf("floor %d after reading, want the last change %d", floor, last)
 	}
 }
+
+// TestOversizeUser: a user holding more grants than the cache may keep is
+// answered by the database, correctly, without being loaded on every call.
+func TestOversizeUser(t *testing.T) {
+	s := storetest.Migrated(t, storetest.SQLite)
+	ctx := t.Context()
+	comp, err := s.ComponentID(component)
+	must(t, err)
+	u := store.User{Username: "grace", IsActive: true}
+	must(t, s.CreateUser(ctx, &u))
+	for i := range 10 {
+		_, err := s.RegisterElement(ctx, comp, fmt.Sprintf("project:r%d", i), "", &u.ID)
+		must(t, err)
+	}
+	c := newCache(t, s, Config{MaxEntries: 2}) // holds 8 grants, grace has 10
+	ask := []string{"project:r3"}
+	for range 2 {
+		if _, err := c.ChainGrants(ctx, u.ID, comp, ask); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.RLock()
+		_, over := c.oversize[u.ID]
+		c.mu.RUnlock()
+		if over {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("grace was never marked too large to cache")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Every statement, the background's too: a load would show within 100ms.
+	count, stop := s.CountQueries()
+	got, err := c.ChainGrants(ctx, u.ID, comp, ask)
+	time.Sleep(100 * time.Millisecond)
+	stop()
+	must(t, err)
+	if n := count(); n != 1 {
+		t.Errorf("a decision for an oversize user made %d statements, want 1 (the chain query, no load)", n)
+	}
+	if want := fromStore(t, s, u.ID, comp, ask); !reflect.DeepEqual(sortRows(got), want) {
+		t.Errorf("cache %v, store %v", sortRows(got), want)
+	}
+}
