@@ -49,6 +49,7 @@ var mlflowCodes = map[int]string{
 	http.StatusTooManyRequests:       "REQUEST_LIMIT_EXCEEDED",
 	http.StatusBadGateway:            "TEMPORARILY_UNAVAILABLE",
 	http.StatusServiceUnavailable:    "TEMPORARILY_UNAVAILABLE",
+	http.StatusGatewayTimeout:        "DEADLINE_EXCEEDED", // MLflow's own code for 504
 }
 
 // mlflowShape is MLflow's error body: {"error_code": ..., "message": ...}.

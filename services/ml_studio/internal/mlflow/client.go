@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -167,7 +169,18 @@ func (c *Client) Copy(w io.Writer, r io.Reader) (int64, error) {
 	return io.CopyBuffer(w, r, *buf)
 }
 
+// unreachable is MLflow not answering: a 504 when it accepted the call but
+// ran out of time (the upstream timeout, or the header timeout of streams),
+// a 502 when it could not be reached or broke off.
 func unreachable(err error) error {
+	var (
+		ne net.Error
+		op *net.OpError
+	)
+	dial := errors.As(err, &op) && op.Op == "dial" // a connect time-out is unreachable too
+	if !dial && (errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())) {
+		return apierror.Wrap(http.StatusGatewayTimeout, err, "the MLflow tracking server did not answer in time")
+	}
 	return apierror.BadGateway(err, "the MLflow tracking server is unreachable")
 }
 
