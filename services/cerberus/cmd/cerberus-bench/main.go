@@ -509,27 +509,27 @@ func serial(ctx context.Context, o options, r *result, t *target, st *store.Stor
 		buf  bytes.Buffer
 		body []byte
 	)
-	if r.serialHTTP, err = runSequential(ctx, o.serial, func(int) (time.Duration, error) {
-		q := a.draw(rng)
-		body = authorizeBody(body, q.s.token, w.names[q.elem], opNames[q.ord])
-		t0 := time.Now()
-		err := t.do(ctx, http.MethodPost, "/api/authorize", body, &buf)
-		return time.Since(t0), err
-	}); err != nil {
+	// One decision over HTTP; cold first empties (untimed) the asker's
+	// cached entries by a change to the user, so the decision makes the
+	// token lookup and chain query of a cold cache.
+	decision := func(cold bool) func(int) (time.Duration, error) {
+		return func(int) (time.Duration, error) {
+			q := a.draw(rng)
+			if cold {
+				if _, err := st.UpdateUser(ctx, r.seed.users[q.s.user], store.UserChanges{}); err != nil {
+					return 0, err
+				}
+			}
+			body = authorizeBody(body, q.s.token, w.names[q.elem], opNames[q.ord])
+			t0 := time.Now()
+			err := t.do(ctx, http.MethodPost, "/api/authorize", body, &buf)
+			return time.Since(t0), err
+		}
+	}
+	if r.serialHTTP, err = runSequential(ctx, o.serial, decision(false)); err != nil {
 		return err
 	}
-	// The same, with the asker's cached entries emptied first (untimed) by a
-	// change to the user: the token lookup and chain query a cold decision makes.
-	if r.serialCold, err = runSequential(ctx, o.serial, func(int) (time.Duration, error) {
-		q := a.draw(rng)
-		if _, err := st.UpdateUser(ctx, r.seed.users[q.s.user], store.UserChanges{}); err != nil {
-			return 0, err
-		}
-		body = authorizeBody(body, q.s.token, w.names[q.elem], opNames[q.ord])
-		t0 := time.Now()
-		err := t.do(ctx, http.MethodPost, "/api/authorize", body, &buf)
-		return time.Since(t0), err
-	}); err != nil {
+	if r.serialCold, err = runSequential(ctx, o.serial, decision(true)); err != nil {
 		return err
 	}
 	hashes := make([]string, len(a.sessions))

@@ -269,6 +269,17 @@ func TestChangesReachEveryReplica(t *testing.T) {
 	}
 }
 
+// oneUser is a migrated SQLite store, its component and one active user.
+func oneUser(t *testing.T, name string) (*store.Store, uint64, store.User) {
+	t.Helper()
+	s := storetest.Migrated(t, storetest.SQLite)
+	comp, err := s.ComponentID(component)
+	must(t, err)
+	u := store.User{Username: name, IsActive: true}
+	must(t, s.CreateUser(t.Context(), &u))
+	return s, comp, u
+}
+
 // TestExpiredCredential: a cached credential stops resolving at its expiry.
 func TestExpiredCredential(t *testing.T) {
 	s := storetest.Migrated(t, storetest.SQLite)
@@ -290,12 +301,8 @@ func TestExpiredCredential(t *testing.T) {
 // MaxStale (the database away), memory answers nothing; the next read
 // brings it back, emptied.
 func TestStaleCacheAsksTheDatabase(t *testing.T) {
-	s := storetest.Migrated(t, storetest.SQLite)
+	s, comp, u := oneUser(t, "dave")
 	ctx := t.Context()
-	comp, err := s.ComponentID(component)
-	must(t, err)
-	u := store.User{Username: "dave", IsActive: true}
-	must(t, s.CreateUser(ctx, &u))
 	c := newCache(t, s, Config{MaxStale: time.Second})
 	now := time.Now()
 	c.now = func() time.Time { return now }
@@ -304,7 +311,7 @@ func TestStaleCacheAsksTheDatabase(t *testing.T) {
 
 	now = now.Add(2 * time.Second)
 	qctx, count, stop := s.CountQueriesOf(ctx)
-	_, err = c.ChainGrants(qctx, u.ID, comp, []string{"project:default"})
+	_, err := c.ChainGrants(qctx, u.ID, comp, []string{"project:default"})
 	stop()
 	must(t, err)
 	if count() == 0 {
@@ -323,12 +330,8 @@ func TestStaleCacheAsksTheDatabase(t *testing.T) {
 // TestBoundedEntries: with room for few entries the cache empties a full
 // table rather than grow, and still answers what the store does.
 func TestBoundedEntries(t *testing.T) {
-	s := storetest.Migrated(t, storetest.SQLite)
+	s, comp, u := oneUser(t, "erin")
 	ctx := t.Context()
-	comp, err := s.ComponentID(component)
-	must(t, err)
-	u := store.User{Username: "erin", IsActive: true}
-	must(t, s.CreateUser(ctx, &u))
 	var names []string
 	for i := range 30 {
 		name := fmt.Sprintf("project:q%d", i)
@@ -417,12 +420,8 @@ func TestOwnChangesApplyOnce(t *testing.T) {
 // TestOversizeUser: a user holding more grants than the cache may keep is
 // answered by the database, correctly, without being loaded on every call.
 func TestOversizeUser(t *testing.T) {
-	s := storetest.Migrated(t, storetest.SQLite)
+	s, comp, u := oneUser(t, "grace")
 	ctx := t.Context()
-	comp, err := s.ComponentID(component)
-	must(t, err)
-	u := store.User{Username: "grace", IsActive: true}
-	must(t, s.CreateUser(ctx, &u))
 	for i := range 10 {
 		_, err := s.RegisterElement(ctx, comp, fmt.Sprintf("project:r%d", i), "", &u.ID)
 		must(t, err)
