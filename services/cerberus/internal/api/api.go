@@ -39,6 +39,7 @@ func Register(r gin.IRouter, db Database, svc *service.Service) {
 	authed.POST("/auth/logout", apierror.Handler(h.logout))
 	authed.GET("/auth/me", apierror.Handler(h.me))
 
+	authed.GET("/directory/users", apierror.Handler(h.directory))
 	authed.GET("/users", apierror.Handler(h.listUsers))
 	authed.POST("/users", apierror.Handler(h.createUser))
 	authed.GET("/users/:username", apierror.Handler(h.getUser))

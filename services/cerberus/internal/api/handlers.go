@@ -82,6 +82,15 @@ func (h handlers) listUsers(c *gin.Context) error {
 	return respondList(c, p, users, total, err)
 }
 
+func (h handlers) directory(c *gin.Context) error {
+	limit, err := bind.Int(c, "limit", 10, 1, 50)
+	if err != nil {
+		return err
+	}
+	people, err := h.svc.Directory(c.Request.Context(), c.Query("q"), limit)
+	return respond(c, http.StatusOK, gin.H{"items": people}, err)
+}
+
 func (h handlers) createUser(c *gin.Context) error {
 	var in service.NewUser
 	if err := bind.JSON(c, &in); err != nil {

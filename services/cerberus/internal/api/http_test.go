@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -376,6 +378,61 @@ func TestDisableUser(t *testing.T) {
 				h.expectRefused("re-enabled user's old "+name, auth)
 			}
 			h.expectMe(bearer(h.login("alice", alicePW)), "alice")
+		})
+	}
+}
+
+// TestDirectory: any signed-in user finds active colleagues by username
+// prefix or display name, sees nothing else of them, and wildcards in the
+// query are plain characters.
+func TestDirectory(t *testing.T) {
+	for backend, open := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			h := newHarness(t, open)
+			c := h.team()
+			for _, u := range []struct{ name, display string }{{"carol", "Carol Danvers"}, {"carl", "Carl_Sagan"}, {"dora", "Dora 100%"}} {
+				h.expect(http.StatusCreated, call{method: http.MethodPost, path: "/api/users", auth: bearer(c.admin),
+					body: map[string]any{"username": u.name, "password": carolPW, "display_name": u.display, "email": u.name + "@example.com"}})
+			}
+			h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/carl", auth: bearer(c.admin), body: map[string]any{"is_active": false}})
+			type person struct {
+				Username    string `json:"username"`
+				DisplayName string `json:"display_name"`
+			}
+			tests := []struct {
+				query string
+				want  []string
+			}{
+				{"car", []string{"carol"}},                         // carl is disabled
+				{"CAR", []string{"carol"}},                         // case does not matter
+				{"danv", []string{"carol"}},                        // inside the display name
+				{"a", []string{"admin", "alice", "carol", "dora"}}, // two usernames, two display names
+				{"%", []string{"dora"}},                            // a literal percent sign, not a wildcard
+				{"_", []string{}},                                  // carl's underscore is his, and he is disabled
+				{"nobody", []string{}},
+			}
+			for _, tt := range tests {
+				t.Run(tt.query, func(t *testing.T) {
+					r := h.expect(http.StatusOK, call{method: http.MethodGet, path: "/api/directory/users?q=" + url.QueryEscape(tt.query), auth: bearer(c.bob)})
+					if body := string(r.body); strings.Contains(body, "example.com") || strings.Contains(body, "is_admin") {
+						t.Fatalf("the directory shows more than names: %s", r.body)
+					}
+					var got []string
+					for _, p := range decode[struct{ Items []person }](t, r).Items {
+						got = append(got, p.Username)
+					}
+					if !slices.Equal(got, tt.want) && len(got)+len(tt.want) > 0 {
+						t.Errorf("q=%q: %v, want %v", tt.query, got, tt.want)
+					}
+				})
+			}
+			for _, q := range []string{"", "%20%20", strings.Repeat("x", 65), "a&limit=0", "a&limit=x"} {
+				h.expect(http.StatusBadRequest, call{method: http.MethodGet, path: "/api/directory/users?q=" + q, auth: bearer(c.bob)})
+			}
+			r := h.expect(http.StatusOK, call{method: http.MethodGet, path: "/api/directory/users?q=a&limit=1", auth: bearer(c.bob)})
+			if n := len(decode[struct{ Items []person }](t, r).Items); n != 1 {
+				t.Errorf("limit=1 gave %d people", n)
+			}
 		})
 	}
 }

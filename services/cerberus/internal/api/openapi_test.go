@@ -485,6 +485,17 @@ func TestOpenAPIResponsesMatchServer(t *testing.T) {
 		{name: "admin disables self", method: "PATCH", path: "/api/users/admin", auth: "admin", body: `{"is_active":false}`, status: 400},
 		{name: "update unknown", method: "PATCH", path: "/api/users/nobody", auth: "admin", body: `{}`, status: 404},
 		{name: "me", method: "GET", path: "/api/auth/me", auth: "alice", status: 200, check: field("username", "alice")},
+		{name: "find people by username", method: "GET", path: "/api/directory/users?q=AL", auth: "alice", status: 200,
+			check: func(t *testing.T, _ *httptest.ResponseRecorder, body map[string]any) {
+				items, _ := body["items"].([]any)
+				if len(items) != 1 || items[0].(map[string]any)["username"] != "alice" {
+					t.Errorf("items %v, want alice alone", items)
+				}
+			}},
+		{name: "find people by display name", method: "GET", path: "/api/directory/users?q=ice%20a&limit=5", auth: "alice", status: 200},
+		{name: "find people without q", method: "GET", path: "/api/directory/users", auth: "alice", status: 400, invalid: true},
+		{name: "find people limit 51", method: "GET", path: "/api/directory/users?q=a&limit=51", auth: "alice", status: 400, invalid: true},
+		{name: "find people anonymously", method: "GET", path: "/api/directory/users?q=a", status: 401, invalid: true},
 
 		{name: "create token", method: "POST", path: "/api/tokens", auth: "alice", body: `{"name":"ci","expires_in_days":1}`, status: 201,
 			check: func(t *testing.T, rec *httptest.ResponseRecorder, body map[string]any) {

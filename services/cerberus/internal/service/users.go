@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
@@ -135,6 +136,32 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, page store.Page) (
 		out = append(out, viewUser(u))
 	}
 	return out, total, err
+}
+
+// Person is what any signed-in user may see of another: enough to pick
+// them when granting access, nothing more (no email, no flags).
+type Person struct {
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+}
+
+// Directory finds active users by the start of their username or a part of
+// their display name, for anyone signed in: whoever manages an element must
+// be able to find the colleague to grant it to.
+func (s *Service) Directory(ctx context.Context, query string, limit int) ([]Person, error) {
+	query = strings.TrimSpace(query)
+	switch {
+	case query == "":
+		return nil, apierror.Required("q")
+	case utf8.RuneCountInString(query) > 64:
+		return nil, invalid("q is at most 64 characters")
+	}
+	users, err := s.store.FindUsers(ctx, query, limit)
+	out := make([]Person, 0, len(users))
+	for _, u := range users {
+		out = append(out, Person{Username: u.Username, DisplayName: u.DisplayName})
+	}
+	return out, err
 }
 
 // GetUser shows a user: admins see anyone, others themselves.

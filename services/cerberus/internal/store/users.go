@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -52,6 +53,17 @@ func (s *Store) ListUsers(ctx context.Context, p Page) ([]User, int64, error) {
 	}
 	err := q.Order("username").Limit(p.Limit).Offset(p.Offset).Find(&users).Error
 	return users, total, classify(err, "users")
+}
+
+// FindUsers returns up to limit active users whose username starts with
+// prefix or whose display name contains it (ignoring ASCII case), by username.
+func (s *Store) FindUsers(ctx context.Context, prefix string, limit int) ([]User, error) {
+	var users []User
+	lower := strings.ToLower(prefix)
+	err := s.db.WithContext(ctx).
+		Where("is_active = ? AND (username LIKE ? ESCAPE '!' OR LOWER(display_name) LIKE ? ESCAPE '!')", true, likePrefix(lower), "%"+likePrefix(lower)).
+		Order("username").Limit(limit).Find(&users).Error
+	return users, classify(err, "users")
 }
 
 // UserChanges are the fields an update may set; nil leaves a field alone.
