@@ -1,19 +1,22 @@
 import { useState } from 'react';
 import type { Tag } from '../api/types';
 import { ErrorView } from './ErrorView';
+import { InlineForm } from './InlineForm';
 
-/** Key/value tags with add and remove; system tags (mlflow.*) are hidden. */
+/** Key/value tags with add and remove; system tags (mlflow.*) are hidden. `onChanged` follows each change that succeeded. */
 export function TagEditor({
   tags,
   canEdit,
   onSet,
   onDelete,
+  onChanged,
   label = 'Tags',
 }: {
   tags: Tag[];
   canEdit: boolean;
   onSet: (key: string, value: string) => Promise<unknown>;
   onDelete: (key: string) => Promise<unknown>;
+  onChanged?: () => void;
   label?: string;
 }) {
   const [key, setKey] = useState('');
@@ -26,6 +29,7 @@ export function TagEditor({
     setError(null);
     try {
       await fn();
+      onChanged?.();
       return true;
     } catch (e) {
       setError(e);
@@ -50,12 +54,15 @@ export function TagEditor({
           </li>
         ))}
       </ul>
-      {canEdit && (
-        <form
+      {canEdit ? (
+        <InlineForm
           className="tag-form"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            if (!key.trim()) return;
+          submitClassName="btn btn-small"
+          submitLabel="Add tag"
+          canSubmit={!!key.trim()}
+          busy={busy}
+          error={error}
+          onSubmit={async () => {
             if (await run(() => onSet(key.trim(), value))) {
               setKey('');
               setValue('');
@@ -64,12 +71,10 @@ export function TagEditor({
         >
           <input aria-label="Tag key" placeholder="key" value={key} onChange={(e) => setKey(e.target.value)} />
           <input aria-label="Tag value" placeholder="value" value={value} onChange={(e) => setValue(e.target.value)} />
-          <button type="submit" className="btn btn-small" disabled={busy || !key.trim()}>
-            Add tag
-          </button>
-        </form>
+        </InlineForm>
+      ) : (
+        <ErrorView error={error} compact />
       )}
-      <ErrorView error={error} compact />
     </div>
   );
 }
