@@ -1,10 +1,16 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { access, groups, type GrantBody } from '../../api/account';
 import type { Grant, Operation } from '../../api/types';
+import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
+import { Options } from '../../components/Field';
 import { fmtTime } from '../../components/format';
+import { InlineForm } from '../../components/InlineForm';
+import { Section } from '../../components/Section';
 import { useAccessList, useMyAccess } from './useMyAccess';
+
+const OPERATIONS: Operation[] = ['read', 'edit', 'manage'];
 
 function describeElement(e: string): string {
   if (e === '*') return 'everything';
@@ -34,6 +40,7 @@ export function AccessPanel({ element, title = 'Who has access' }: { element: st
   const [subject, setSubject] = useState('');
   const [operation, setOperation] = useState<Operation>('read');
   const [effect, setEffect] = useState<'allow' | 'deny'>('allow');
+  const listId = useId();
   const refresh = () => qc.invalidateQueries({ queryKey: ['access', element] });
   const groupList = useQuery({ queryKey: ['groups'], queryFn: groups.list, enabled: mine.canManage && subjectKind === 'group', retry: false });
   const grant = useMutation({
@@ -51,80 +58,60 @@ export function AccessPanel({ element, title = 'Who has access' }: { element: st
   });
   const revoke = useMutation({ mutationFn: (g: Grant) => access.revoke(bodyOf(g)), onSuccess: refresh });
 
-  const grants = list.data?.grants ?? [];
   return (
-    <section className="card" aria-labelledby="access-title">
-      <div className="card-head">
-        <h2 id="access-title">{title}</h2>
-        {!mine.loading && !mine.canManage && <span className="muted small">Only people who manage this can change access.</span>}
-      </div>
-      <ErrorView error={list.error} onRetry={() => list.refetch()} />
-      {list.isLoading && <p className="muted">Loading…</p>}
-      {list.data && (
-        <table className="table table-compact">
-          <thead>
-            <tr>
-              <th scope="col">Who</th>
-              <th scope="col">Access</th>
-              <th scope="col">Through</th>
-              <th scope="col">Since</th>
-              {mine.canManage && (
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {grants.length === 0 && (
-              <tr>
-                <td colSpan={5} className="muted">
-                  Nobody has been granted access yet (administrators always have it).
-                </td>
-              </tr>
-            )}
-            {grants.map((g, i) => {
+    <Section title={title} aside={!mine.loading && !mine.canManage && <span className="muted small">Only people who manage this can change access.</span>}>
+      <DataTable
+        compact
+        query={list}
+        rows={list.data?.grants ?? []}
+        rowKey={(g, i) => `${g.subject}-${g.element}-${g.operation}-${g.effect}-${i}`}
+        empty="Nobody has been granted access yet (administrators always have it)."
+        columns={[
+          {
+            key: 'who',
+            header: 'Who',
+            cell: (g) => {
               const [kind, ...rest] = g.subject.split(':');
               return (
-                <tr key={`${g.subject}-${g.element}-${g.operation}-${g.effect}-${i}`}>
-                  <td>
-                    <span className={`subject subject-${kind}`}>{kind === 'group' ? 'Group' : 'User'}</span> {rest.join(':')}
-                  </td>
-                  <td>
-                    {g.effect === 'deny' ? <span className="pill pill-deny">denied</span> : <span className={`pill pill-${g.operation}`}>{g.operation}</span>}
-                  </td>
-                  <td className="muted">{g.inherited ? `inherited from ${describeElement(g.element)}` : 'this item'}</td>
-                  <td className="muted">{fmtTime(g.granted_at)}</td>
-                  {mine.canManage && (
-                    <td className="actions">
-                      {!g.inherited && (
-                        <button
-                          type="button"
-                          className="btn btn-small btn-danger"
-                          aria-label={`Revoke ${g.effect === 'deny' ? 'deny' : g.operation} from ${g.subject}`}
-                          disabled={revoke.isPending}
-                          onClick={() => revoke.mutate(g)}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  )}
-                </tr>
+                <>
+                  <span className={`subject subject-${kind}`}>{kind === 'group' ? 'Group' : 'User'}</span> {rest.join(':')}
+                </>
               );
-            })}
-          </tbody>
-        </table>
-      )}
+            },
+          },
+          {
+            key: 'access',
+            header: 'Access',
+            cell: (g) => (g.effect === 'deny' ? <span className="pill pill-deny">denied</span> : <span className={`pill pill-${g.operation}`}>{g.operation}</span>),
+          },
+          { key: 'through', header: 'Through', className: 'muted', cell: (g) => (g.inherited ? `inherited from ${describeElement(g.element)}` : 'this item') },
+          { key: 'since', header: 'Since', className: 'muted', cell: (g) => fmtTime(g.granted_at) },
+          mine.canManage &&
+            actionsColumn((g: Grant) =>
+              g.inherited ? null : (
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger"
+                  aria-label={`Revoke ${g.effect === 'deny' ? 'deny' : g.operation} from ${g.subject}`}
+                  disabled={revoke.isPending}
+                  onClick={() => revoke.mutate(g)}
+                >
+                  Revoke
+                </button>
+              ),
+            ),
+        ]}
+      />
       <ErrorView error={revoke.error} compact />
       {mine.canManage && (
-        <form
+        <InlineForm
           className="grant-form"
-          aria-label="Grant access"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (subject.trim()) grant.mutate();
-          }}
+          label="Grant access"
+          submitLabel="Grant"
+          canSubmit={!!subject.trim()}
+          busy={grant.isPending}
+          error={grant.error}
+          onSubmit={() => grant.mutate()}
         >
           <select aria-label="Grant to" value={subjectKind} onChange={(e) => setSubjectKind(e.target.value as 'user' | 'group')}>
             <option value="user">User</option>
@@ -134,32 +121,22 @@ export function AccessPanel({ element, title = 'Who has access' }: { element: st
             aria-label={subjectKind === 'user' ? 'Username' : 'Group name'}
             placeholder={subjectKind === 'user' ? 'username' : 'group name'}
             value={subject}
-            list={subjectKind === 'group' ? 'access-groups' : undefined}
+            list={subjectKind === 'group' ? listId : undefined}
             onChange={(e) => setSubject(e.target.value)}
           />
-          <datalist id="access-groups">
-            {(groupList.data?.items ?? []).map((g) => (
-              <option key={g.name} value={g.name} />
-            ))}
+          <datalist id={listId}>
+            <Options options={(groupList.data?.items ?? []).map((g) => g.name)} />
           </datalist>
           <select aria-label="Effect" value={effect} onChange={(e) => setEffect(e.target.value as 'allow' | 'deny')}>
-            <option value="allow">allow</option>
-            <option value="deny">deny</option>
+            <Options options={['allow', 'deny']} />
           </select>
           {effect === 'allow' && (
             <select aria-label="Operation" value={operation} onChange={(e) => setOperation(e.target.value as Operation)}>
-              <option value="read">read</option>
-              <option value="edit">edit</option>
-              <option value="manage">manage</option>
-              {(element === '*' || element.startsWith('project:')) && <option value="create">create</option>}
+              <Options options={element === '*' || element.startsWith('project:') ? [...OPERATIONS, 'create'] : OPERATIONS} />
             </select>
           )}
-          <button type="submit" className="btn btn-primary" disabled={grant.isPending || !subject.trim()}>
-            Grant
-          </button>
-          <ErrorView error={grant.error} compact />
-        </form>
+        </InlineForm>
       )}
-    </section>
+    </Section>
   );
 }

@@ -1,9 +1,14 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { tokens } from '../../api/account';
 import type { ApiToken } from '../../api/types';
+import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
+import { SelectField, TextField } from '../../components/Field';
 import { fmtTime } from '../../components/format';
+import { InlineForm } from '../../components/InlineForm';
+import { PageHead } from '../../components/PageHead';
+import { Section } from '../../components/Section';
 import { useUser } from '../auth/AuthContext';
 
 export function trackingUri(loc: Pick<Location, 'protocol' | 'hostname'> = window.location): string {
@@ -20,6 +25,24 @@ mlflow.set_experiment("my-experiment")
 with mlflow.start_run():
     mlflow.log_param("lr", 0.01)
     mlflow.log_metric("accuracy", 0.93)`;
+}
+
+const EXPIRIES = [
+  { value: '7', label: '7 days' },
+  { value: '30', label: '30 days' },
+  { value: '90', label: '90 days' },
+  { value: '365', label: '1 year' },
+];
+
+const expired = (t: ApiToken) => new Date(t.expires_at).getTime() < Date.now();
+
+function Stat({ label, value }: { label: string; value: ReactNode }) {
+  return (
+    <div className="stat">
+      <span className="muted small">{label}</span>
+      <span className="stat-value">{value}</span>
+    </div>
+  );
 }
 
 async function copy(text: string): Promise<boolean> {
@@ -68,120 +91,67 @@ export default function AccountPage() {
   });
   const revoke = useMutation({ mutationFn: (id: number) => tokens.revoke(id), onSuccess: () => qc.invalidateQueries({ queryKey: ['tokens'] }) });
   const uri = trackingUri();
-  const items = list.data?.items ?? [];
+  const snippet = notebookSnippet(uri, fresh?.token ?? '<your API token>');
   return (
     <div className="page">
-      <div className="page-head">
-        <h1>My account</h1>
-      </div>
-      <section className="card" aria-labelledby="me-title">
-        <h2 id="me-title">Profile</h2>
+      <PageHead title="My account" />
+      <Section title="Profile">
         <div className="grid-3">
-          <div className="stat">
-            <span className="muted small">Username</span>
-            <span className="stat-value">{user?.username}</span>
-          </div>
-          <div className="stat">
-            <span className="muted small">Name</span>
-            <span className="stat-value">{user?.display_name || '—'}</span>
-          </div>
-          <div className="stat">
-            <span className="muted small">Email</span>
-            <span className="stat-value">{user?.email || '—'}</span>
-          </div>
+          <Stat label="Username" value={user?.username} />
+          <Stat label="Name" value={user?.display_name || '—'} />
+          <Stat label="Email" value={user?.email || '—'} />
         </div>
-      </section>
-      <section className="card" aria-labelledby="tokens-title">
-        <div className="card-head">
-          <h2 id="tokens-title">API tokens</h2>
-          <span className="muted small">Use a token for scripts and notebooks instead of your password.</span>
-        </div>
-        <form
-          className="form-row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (name.trim()) create.mutate();
-          }}
-        >
-          <label>
-            Token name
-            <input value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. laptop notebook" />
-          </label>
-          <label>
-            Expires in
-            <select value={days} onChange={(e) => setDays(Number(e.target.value))}>
-              <option value={7}>7 days</option>
-              <option value={30}>30 days</option>
-              <option value={90}>90 days</option>
-              <option value={365}>1 year</option>
-            </select>
-          </label>
-          <button type="submit" className="btn btn-primary" disabled={!name.trim() || create.isPending}>
-            Create token
-          </button>
-        </form>
-        <ErrorView error={create.error} compact />
+      </Section>
+      <Section title="API tokens" aside={<span className="muted small">Use a token for scripts and notebooks instead of your password.</span>}>
+        <InlineForm submitLabel="Create token" canSubmit={!!name.trim()} busy={create.isPending} error={create.error} onSubmit={() => create.mutate()}>
+          <TextField label="Token name" value={name} onChange={setName} placeholder="e.g. laptop notebook" />
+          <SelectField label="Expires in" value={String(days)} onChange={(v) => setDays(Number(v))} options={EXPIRIES} />
+        </InlineForm>
         {fresh && <NewTokenSecret token={fresh} onDone={() => setFresh(null)} />}
-        <ErrorView error={list.error} onRetry={() => list.refetch()} />
         <ErrorView error={revoke.error} compact />
-        <table className="table table-compact" aria-label="Your API tokens">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.length === 0 && !list.isLoading && (
-              <tr>
-                <td colSpan={6} className="muted">
-                  No tokens yet.
-                </td>
-              </tr>
-            )}
-            {items.map((t) => {
-              const expired = new Date(t.expires_at).getTime() < Date.now();
-              return (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>{fmtTime(t.created_at)}</td>
-                  <td>{fmtTime(t.expires_at)}</td>
-                  <td>{t.last_used_at ? fmtTime(t.last_used_at) : <span className="muted">never</span>}</td>
-                  <td>{t.revoked ? <span className="pill pill-deny">revoked</span> : expired ? <span className="pill">expired</span> : <span className="pill pill-ok">active</span>}</td>
-                  <td className="actions">
-                    {!t.revoked && !expired && (
-                      <button type="button" className="btn btn-small btn-danger" aria-label={`Revoke token ${t.name}`} onClick={() => revoke.mutate(t.id)}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </section>
-      <section className="card" aria-labelledby="snippet-title">
-        <div className="card-head">
-          <h2 id="snippet-title">Use ML Studio from a notebook</h2>
-          <button type="button" className="btn btn-small" onClick={() => copy(notebookSnippet(uri, fresh?.token ?? '<your API token>'))}>
+        <DataTable
+          compact
+          label="Your API tokens"
+          query={list}
+          rows={list.data?.items ?? []}
+          rowKey={(t) => String(t.id)}
+          empty="No tokens yet."
+          columns={[
+            { key: 'name', header: 'Name', cell: (t) => t.name, sortValue: (t) => t.name },
+            { key: 'created', header: 'Created', cell: (t) => fmtTime(t.created_at), sortValue: (t) => t.created_at },
+            { key: 'expires', header: 'Expires', cell: (t) => fmtTime(t.expires_at), sortValue: (t) => t.expires_at },
+            { key: 'used', header: 'Last used', cell: (t) => (t.last_used_at ? fmtTime(t.last_used_at) : <span className="muted">never</span>), sortValue: (t) => t.last_used_at },
+            {
+              key: 'status',
+              header: 'Status',
+              cell: (t) => (t.revoked ? <span className="pill pill-deny">revoked</span> : expired(t) ? <span className="pill">expired</span> : <span className="pill pill-ok">active</span>),
+            },
+            actionsColumn((t: ApiToken) =>
+              t.revoked || expired(t) ? null : (
+                <button type="button" className="btn btn-small btn-danger" aria-label={`Revoke token ${t.name}`} onClick={() => revoke.mutate(t.id)}>
+                  Revoke
+                </button>
+              ),
+            ),
+          ]}
+        />
+      </Section>
+      <Section
+        title="Use ML Studio from a notebook"
+        aside={
+          <button type="button" className="btn btn-small" onClick={() => copy(snippet)}>
             Copy snippet
           </button>
-        </div>
+        }
+      >
         <p className="muted">
           The MLflow client talks to ML Studio like to any tracking server. Set these two variables (the token from above) before importing mlflow:
         </p>
-        <pre className="snippet" data-testid="snippet">{notebookSnippet(uri, fresh?.token ?? '<your API token>')}</pre>
+        <pre className="snippet" data-testid="snippet">{snippet}</pre>
         <p className="muted small">
           Or in a shell: <code className="mono">export MLFLOW_TRACKING_URI={uri} MLFLOW_TRACKING_TOKEN=&lt;your API token&gt;</code>
         </p>
-      </section>
+      </Section>
     </div>
   );
 }

@@ -1,9 +1,18 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { audit, groups, users, type AuditFilter } from '../../api/account';
+import type { Group, User } from '../../api/types';
+import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
+import { CheckField, SelectField, TextField } from '../../components/Field';
 import { fmtTime } from '../../components/format';
-import { Modal } from '../../components/Modal';
+import { InlineForm } from '../../components/InlineForm';
+import { FormDialog } from '../../components/Modal';
+import { PageHead } from '../../components/PageHead';
+import { Section } from '../../components/Section';
+import { Tabs } from '../../components/Tabs';
+import { useFields } from '../../components/useFields';
+import { usePagedList } from '../../components/usePagedList';
 import { AccessPanel } from '../access/AccessPanel';
 
 /** Grants on a project (or the whole component): who may create experiments and models, and who reaches everything in it. */
@@ -13,41 +22,32 @@ function ProjectAccess() {
   const element = project === '*' ? '*' : `project:${project}`;
   return (
     <>
-      <form
-        className="form-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setProject(draft.trim() || 'default');
-        }}
+      <InlineForm
+        submitLabel="Show"
+        submitClassName="btn"
+        onSubmit={() => setProject(draft.trim() || 'default')}
+        after={<span className="muted small">Grant “create” on a project to let people create experiments and models in it; a grant on a project reaches everything inside.</span>}
       >
-        <label>
-          Project key
-          <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="default, or * for everything" />
-        </label>
-        <button type="submit" className="btn">
-          Show
-        </button>
-        <span className="muted small">Grant “create” on a project to let people create experiments and models in it; a grant on a project reaches everything inside.</span>
-      </form>
+        <TextField label="Project key" value={draft} onChange={setDraft} placeholder="default, or * for everything" />
+      </InlineForm>
       <AccessPanel key={element} element={element} title={`Access to ${element === '*' ? 'everything' : `project “${project}”`}`} />
     </>
   );
 }
 
+const TABS = [
+  { id: 'users', label: 'Users' },
+  { id: 'groups', label: 'Groups' },
+  { id: 'access', label: 'Project access' },
+  { id: 'audit', label: 'Audit log' },
+] as const;
+
 export default function AdminPage() {
-  const [tab, setTab] = useState<'users' | 'groups' | 'access' | 'audit'>('users');
+  const [tab, setTab] = useState<(typeof TABS)[number]['id']>('users');
   return (
     <div className="page">
-      <div className="page-head">
-        <h1>Administration</h1>
-      </div>
-      <div className="tabs" role="tablist" aria-label="Administration sections">
-        {(['users', 'groups', 'access', 'audit'] as const).map((t) => (
-          <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t === 'users' ? 'Users' : t === 'groups' ? 'Groups' : t === 'access' ? 'Project access' : 'Audit log'}
-          </button>
-        ))}
-      </div>
+      <PageHead title="Administration" />
+      <Tabs label="Administration sections" tabs={TABS} value={tab} onChange={setTab} />
       {tab === 'users' && <Users />}
       {tab === 'groups' && <Groups />}
       {tab === 'access' && <ProjectAccess />}
@@ -55,6 +55,8 @@ export default function AdminPage() {
     </div>
   );
 }
+
+const dash = (v: string | undefined | null) => v || <span className="muted">—</span>;
 
 function Users() {
   const qc = useQueryClient();
@@ -65,63 +67,51 @@ function Users() {
     onSuccess: () => qc.invalidateQueries({ queryKey: ['users'] }),
   });
   return (
-    <section className="card" aria-labelledby="users-title">
-      <div className="card-head">
-        <h2 id="users-title">Users {list.data && <span className="muted">({list.data.total})</span>}</h2>
+    <Section
+      title={<>Users {list.data && <span className="muted">({list.data.total})</span>}</>}
+      aside={
         <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
           New user
         </button>
-      </div>
-      <ErrorView error={list.error} onRetry={() => list.refetch()} />
+      }
+    >
       <ErrorView error={toggle.error} compact />
-      <table className="table table-compact">
-        <thead>
-          <tr>
-            <th scope="col">Username</th>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {(list.data?.items ?? []).map((u) => (
-            <tr key={u.username}>
-              <td className="mono">{u.username}</td>
-              <td>{u.display_name || <span className="muted">—</span>}</td>
-              <td>{u.email || <span className="muted">—</span>}</td>
-              <td>{u.is_admin ? <span className="pill pill-manage">admin</span> : 'member'}</td>
-              <td>{u.is_active ? <span className="pill pill-ok">active</span> : <span className="pill pill-deny">disabled</span>}</td>
-              <td>{fmtTime(u.created_at)}</td>
-              <td className="actions">
-                <button
-                  type="button"
-                  className={`btn btn-small${u.is_active ? ' btn-danger' : ''}`}
-                  aria-label={`${u.is_active ? 'Disable' : 'Enable'} ${u.username}`}
-                  onClick={() =>
-                    (!u.is_active || window.confirm(`Disable ${u.username}? Their sessions and tokens stop working at once.`)) &&
-                    toggle.mutate({ username: u.username, active: !u.is_active })
-                  }
-                >
-                  {u.is_active ? 'Disable' : 'Enable'}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        compact
+        query={list}
+        rows={list.data?.items ?? []}
+        rowKey={(u) => u.username}
+        empty="No users."
+        columns={[
+          { key: 'username', header: 'Username', className: 'mono', cell: (u) => u.username, sortValue: (u) => u.username },
+          { key: 'name', header: 'Name', cell: (u) => dash(u.display_name), sortValue: (u) => u.display_name },
+          { key: 'email', header: 'Email', cell: (u) => dash(u.email) },
+          { key: 'role', header: 'Role', cell: (u) => (u.is_admin ? <span className="pill pill-manage">admin</span> : 'member') },
+          { key: 'status', header: 'Status', cell: (u) => (u.is_active ? <span className="pill pill-ok">active</span> : <span className="pill pill-deny">disabled</span>) },
+          { key: 'created', header: 'Created', cell: (u) => fmtTime(u.created_at), sortValue: (u) => u.created_at },
+          actionsColumn((u: User) => (
+            <button
+              type="button"
+              className={`btn btn-small${u.is_active ? ' btn-danger' : ''}`}
+              aria-label={`${u.is_active ? 'Disable' : 'Enable'} ${u.username}`}
+              onClick={() =>
+                (!u.is_active || window.confirm(`Disable ${u.username}? Their sessions and tokens stop working at once.`)) &&
+                toggle.mutate({ username: u.username, active: !u.is_active })
+              }
+            >
+              {u.is_active ? 'Disable' : 'Enable'}
+            </button>
+          )),
+        ]}
+      />
       {creating && <CreateUser onClose={() => setCreating(false)} />}
-    </section>
+    </Section>
   );
 }
 
 function CreateUser({ onClose }: { onClose: () => void }) {
   const qc = useQueryClient();
-  const [f, setF] = useState({ username: '', display_name: '', email: '', password: '', is_admin: false });
+  const { values: f, set } = useFields({ username: '', display_name: '', email: '', password: '', is_admin: false });
   const create = useMutation({
     mutationFn: () => users.create({ ...f, username: f.username.trim() }),
     onSuccess: () => {
@@ -129,48 +119,23 @@ function CreateUser({ onClose }: { onClose: () => void }) {
       onClose();
     },
   });
-  const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement>) =>
-    setF((x) => ({ ...x, [k]: k === 'is_admin' ? e.target.checked : e.target.value }));
   return (
-    <Modal title="New user" onClose={onClose}>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
-        <label>
-          Username
-          <input value={f.username} onChange={set('username')} required autoComplete="off" />
-        </label>
-        <label>
-          Display name
-          <input value={f.display_name} onChange={set('display_name')} />
-        </label>
-        <label>
-          Email
-          <input type="email" value={f.email} onChange={set('email')} />
-        </label>
-        <label>
-          Initial password
-          <input type="password" value={f.password} onChange={set('password')} required minLength={12} autoComplete="new-password" />
-          <span className="hint">At least 12 characters.</span>
-        </label>
-        <label className="check">
-          <input type="checkbox" checked={f.is_admin} onChange={set('is_admin')} /> Administrator
-        </label>
-        <ErrorView error={create.error} compact />
-        <div className="form-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={create.isPending}>
-            Create user
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog title="New user" onClose={onClose} onSubmit={() => create.mutate()} submitLabel="Create user" busy={create.isPending} error={create.error}>
+      <TextField label="Username" value={f.username} onChange={set('username')} required autoComplete="off" />
+      <TextField label="Display name" value={f.display_name} onChange={set('display_name')} />
+      <TextField label="Email" type="email" value={f.email} onChange={set('email')} />
+      <TextField
+        label="Initial password"
+        type="password"
+        value={f.password}
+        onChange={set('password')}
+        required
+        minLength={12}
+        autoComplete="new-password"
+        hint="At least 12 characters."
+      />
+      <CheckField label="Administrator" checked={f.is_admin} onChange={set('is_admin')} />
+    </FormDialog>
   );
 }
 
@@ -190,61 +155,29 @@ function Groups() {
   });
   return (
     <div className="grid-2">
-      <section className="card" aria-labelledby="groups-title">
-        <h2 id="groups-title">Groups</h2>
-        <form
-          className="form-row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (name.trim()) create.mutate();
-          }}
-        >
-          <label>
-            Group name
-            <input value={name} onChange={(e) => setName(e.target.value)} />
-          </label>
-          <label>
-            Description
-            <input value={description} onChange={(e) => setDescription(e.target.value)} />
-          </label>
-          <button type="submit" className="btn btn-primary" disabled={!name.trim() || create.isPending}>
-            Create group
-          </button>
-        </form>
-        <ErrorView error={create.error} compact />
-        <ErrorView error={list.error} onRetry={() => list.refetch()} />
-        <table className="table table-compact">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Description</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(list.data?.items ?? []).length === 0 && (
-              <tr>
-                <td colSpan={3} className="muted">
-                  No groups yet.
-                </td>
-              </tr>
-            )}
-            {(list.data?.items ?? []).map((g) => (
-              <tr key={g.name} className={open === g.name ? 'selected' : undefined}>
-                <td>{g.name}</td>
-                <td className="muted">{g.description || '—'}</td>
-                <td className="actions">
-                  <button type="button" className="btn btn-small" aria-pressed={open === g.name} onClick={() => setOpen(g.name)}>
-                    Members
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <Section title="Groups">
+        <InlineForm submitLabel="Create group" canSubmit={!!name.trim()} busy={create.isPending} error={create.error} onSubmit={() => create.mutate()}>
+          <TextField label="Group name" value={name} onChange={setName} />
+          <TextField label="Description" value={description} onChange={setDescription} />
+        </InlineForm>
+        <DataTable
+          compact
+          query={list}
+          rows={list.data?.items ?? []}
+          rowKey={(g) => g.name}
+          rowClassName={(g) => (open === g.name ? 'selected' : undefined)}
+          empty="No groups yet."
+          columns={[
+            { key: 'name', header: 'Name', cell: (g) => g.name, sortValue: (g) => g.name },
+            { key: 'description', header: 'Description', className: 'muted', cell: (g) => g.description || '—' },
+            actionsColumn((g: Group) => (
+              <button type="button" className="btn btn-small" aria-pressed={open === g.name} onClick={() => setOpen(g.name)}>
+                Members
+              </button>
+            )),
+          ]}
+        />
+      </Section>
       {open ? <Members group={open} /> : <section className="card empty">Choose a group to see its members.</section>}
     </div>
   );
@@ -264,24 +197,10 @@ function Members({ group }: { group: string }) {
   });
   const remove = useMutation({ mutationFn: (u: string) => groups.removeMember(group, u), onSuccess: refresh });
   return (
-    <section className="card" aria-labelledby="members-title">
-      <h2 id="members-title">Members of {group}</h2>
-      <form
-        className="form-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (username.trim()) add.mutate();
-        }}
-      >
-        <label>
-          Username
-          <input value={username} onChange={(e) => setUsername(e.target.value)} />
-        </label>
-        <button type="submit" className="btn btn-primary" disabled={!username.trim() || add.isPending}>
-          Add member
-        </button>
-      </form>
-      <ErrorView error={add.error} compact />
+    <Section title={`Members of ${group}`}>
+      <InlineForm submitLabel="Add member" canSubmit={!!username.trim()} busy={add.isPending} error={add.error} onSubmit={() => add.mutate()}>
+        <TextField label="Username" value={username} onChange={setUsername} />
+      </InlineForm>
       <ErrorView error={remove.error} compact />
       <ErrorView error={list.error} onRetry={() => list.refetch()} />
       <ul className="member-list">
@@ -297,11 +216,13 @@ function Members({ group }: { group: string }) {
           </li>
         ))}
       </ul>
-    </section>
+    </Section>
   );
 }
 
 const ACTIONS = ['login', 'logout', 'user.create', 'user.update', 'user.bootstrap', 'token.create', 'token.revoke', 'group.create', 'group.member.add', 'group.member.remove', 'element.register', 'element.rename', 'grant.add', 'grant.revoke', 'authorize'];
+const RESULTS = ['ok', 'error', 'denied', 'throttled'];
+const ANY = { value: '', label: 'any' };
 const PAGE = 50;
 
 function toIso(local: string): string | undefined {
@@ -311,24 +232,21 @@ function toIso(local: string): string | undefined {
 }
 
 function Audit() {
-  const [draft, setDraft] = useState({ actor: '', action: '', target: '', result: '', since: '', until: '' });
+  const { values: draft, set } = useFields({ actor: '', action: '', target: '', result: '', since: '', until: '' });
   const [filter, setFilter] = useState<AuditFilter>({});
-  const [offset, setOffset] = useState(0);
-  const q = useQuery({
-    queryKey: ['audit', filter, offset],
-    queryFn: () => audit.list({ ...filter, limit: PAGE, offset }),
-    placeholderData: (p) => p,
+  // Paged by offset; new filters start again at the newest entries.
+  const { query: q, cursor, pager } = usePagedList<Awaited<ReturnType<typeof audit.list>>, number>({
+    queryKey: ['audit', filter],
+    fetchPage: (offset = 0) => audit.list({ ...filter, limit: PAGE, offset }),
+    nextCursor: (r, offset = 0) => (offset + PAGE < r.total ? offset + PAGE : undefined),
   });
-  const set = (k: keyof typeof draft) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setDraft((d) => ({ ...d, [k]: e.target.value }));
+  const offset = cursor ?? 0;
   const total = q.data?.total ?? 0;
   return (
-    <section className="card" aria-labelledby="audit-title">
-      <h2 id="audit-title">Audit log</h2>
-      <form
-        className="form-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setOffset(0);
+    <Section title="Audit log">
+      <InlineForm
+        submitLabel="Apply filters"
+        onSubmit={() =>
           setFilter({
             actor: draft.actor.trim() || undefined,
             action: draft.action || undefined,
@@ -336,95 +254,39 @@ function Audit() {
             result: draft.result || undefined,
             since: toIso(draft.since),
             until: toIso(draft.until),
-          });
-        }}
+          })
+        }
       >
-        <label>
-          Actor
-          <input value={draft.actor} onChange={set('actor')} placeholder="username" />
-        </label>
-        <label>
-          Action
-          <select value={draft.action} onChange={set('action')}>
-            <option value="">any</option>
-            {ACTIONS.map((a) => (
-              <option key={a}>{a}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Target
-          <input value={draft.target} onChange={set('target')} placeholder="e.g. user:alice" />
-        </label>
-        <label>
-          Result
-          <select value={draft.result} onChange={set('result')}>
-            <option value="">any</option>
-            <option>ok</option>
-            <option>error</option>
-            <option>denied</option>
-            <option>throttled</option>
-          </select>
-        </label>
-        <label>
-          Since
-          <input type="datetime-local" value={draft.since} onChange={set('since')} />
-        </label>
-        <label>
-          Until
-          <input type="datetime-local" value={draft.until} onChange={set('until')} />
-        </label>
-        <button type="submit" className="btn btn-primary">
-          Apply filters
-        </button>
-      </form>
-      <ErrorView error={q.error} onRetry={() => q.refetch()} />
-      <table className="table table-compact" aria-label="Audit entries">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Action</th>
-            <th scope="col">Target</th>
-            <th scope="col">Result</th>
-            <th scope="col">Detail</th>
-            <th scope="col">Address</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(q.data?.items ?? []).length === 0 && !q.isLoading && (
-            <tr>
-              <td colSpan={7} className="muted">
-                No entries match.
-              </td>
-            </tr>
-          )}
-          {(q.data?.items ?? []).map((a) => (
-            <tr key={a.id}>
-              <td style={{ whiteSpace: 'nowrap' }}>{fmtTime(a.at)}</td>
-              <td className="mono">{a.actor || <span className="muted">anonymous</span>}</td>
-              <td className="mono">{a.action}</td>
-              <td className="mono">{a.target}</td>
-              <td>
-                <span className={`pill pill-${a.result}`}>{a.result}</span>
-              </td>
-              <td className="muted small">{a.detail}</td>
-              <td className="mono muted">{a.client_ip}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className="pager">
-        <span className="muted">
-          {total === 0 ? '0' : `${offset + 1}–${Math.min(offset + PAGE, total)}`} of {total}
-        </span>
-        <button type="button" className="btn btn-small" disabled={offset === 0} onClick={() => setOffset((o) => Math.max(0, o - PAGE))}>
-          ← Newer
-        </button>
-        <button type="button" className="btn btn-small" disabled={offset + PAGE >= total} onClick={() => setOffset((o) => o + PAGE)}>
-          Older →
-        </button>
-      </div>
-    </section>
+        <TextField label="Actor" value={draft.actor} onChange={set('actor')} placeholder="username" />
+        <SelectField label="Action" value={draft.action} onChange={set('action')} options={[ANY, ...ACTIONS]} />
+        <TextField label="Target" value={draft.target} onChange={set('target')} placeholder="e.g. user:alice" />
+        <SelectField label="Result" value={draft.result} onChange={set('result')} options={[ANY, ...RESULTS]} />
+        <TextField label="Since" type="datetime-local" value={draft.since} onChange={set('since')} />
+        <TextField label="Until" type="datetime-local" value={draft.until} onChange={set('until')} />
+      </InlineForm>
+      <DataTable
+        compact
+        label="Audit entries"
+        query={q}
+        rows={q.data?.items ?? []}
+        rowKey={(a) => String(a.id)}
+        empty="No entries match."
+        pager={{
+          ...pager,
+          status: `${total === 0 ? '0' : `${offset + 1}–${Math.min(offset + PAGE, total)}`} of ${total}`,
+          prevLabel: '← Newer',
+          nextLabel: 'Older →',
+        }}
+        columns={[
+          { key: 'at', header: 'When', style: { whiteSpace: 'nowrap' }, cell: (a) => fmtTime(a.at) },
+          { key: 'actor', header: 'Actor', className: 'mono', cell: (a) => a.actor || <span className="muted">anonymous</span> },
+          { key: 'action', header: 'Action', className: 'mono', cell: (a) => a.action },
+          { key: 'target', header: 'Target', className: 'mono', cell: (a) => a.target },
+          { key: 'result', header: 'Result', cell: (a) => <span className={`pill pill-${a.result}`}>{a.result}</span> },
+          { key: 'detail', header: 'Detail', className: 'muted small', cell: (a) => a.detail },
+          { key: 'ip', header: 'Address', className: 'mono muted', cell: (a) => a.client_ip },
+        ]}
+      />
+    </Section>
   );
 }

@@ -5,6 +5,7 @@ import { runs as runsApi } from '../../api/mlflow';
 import type { Run } from '../../api/types';
 import { ErrorView } from '../../components/ErrorView';
 import { PALETTE } from '../../components/chart/MetricChart';
+import { Breadcrumbs, PageHead } from '../../components/PageHead';
 import { MetricCharts } from '../runs/MetricCharts';
 import { diffRows } from './diff';
 import { DiffTable } from './DiffTable';
@@ -28,18 +29,14 @@ export default function ComparePage() {
 
   return (
     <div className="page">
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span>
-        {expId && (
-          <>
-            <Link to={`/experiments/${expId}`}>Experiment {expId}</Link> <span aria-hidden="true">/</span>
-          </>
-        )}
-        <span>Compare</span>
-      </nav>
-      <div className="page-head">
-        <h1>Compare {ids.length} runs</h1>
-      </div>
+      <Breadcrumbs
+        trail={[
+          <Link to="/experiments">Experiments</Link>,
+          ...(expId ? [<Link to={`/experiments/${expId}`}>Experiment {expId}</Link>] : []),
+          'Compare',
+        ]}
+      />
+      <PageHead title={`Compare ${ids.length} runs`} />
       {ids.length < 2 && <div className="alert alert-warn">Choose two or more runs in an experiment's runs table to compare them.</div>}
       <ErrorView error={error} onRetry={() => qs.forEach((q) => q.refetch())} />
       {allLoaded && ids.length > 0 && (

@@ -1,12 +1,16 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { experiments } from '../../api/mlflow';
 import type { Experiment } from '../../api/types';
+import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
+import { Options, SearchInput, TextField } from '../../components/Field';
 import { fmtTime } from '../../components/format';
-import { Modal } from '../../components/Modal';
+import { FormDialog } from '../../components/Modal';
+import { PageHead } from '../../components/PageHead';
 import { useDebounced } from '../../components/useDebounced';
+import { usePagedList } from '../../components/usePagedList';
 
 const SORTS: Record<string, { label: string; order: string[] }> = {
   updated: { label: 'Last updated', order: ['last_update_time DESC'] },
@@ -28,23 +32,22 @@ export default function ExperimentsPage() {
   const sort = params.get('sort') && SORTS[params.get('sort')!] ? params.get('sort')! : 'updated';
   const [q, setQ] = useState(params.get('q') ?? '');
   const dq = useDebounced(q);
-  const [tokens, setTokens] = useState<string[]>([]); // stack of page tokens; last = current page
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<Experiment | null>(null);
   const qc = useQueryClient();
-  const pageToken = tokens[tokens.length - 1];
 
-  const list = useQuery({
-    queryKey: ['experiments', view, sort, dq, pageToken],
-    queryFn: () =>
+  // A new view, sort or search starts again on page 1.
+  const { query: list, pager } = usePagedList({
+    queryKey: ['experiments', view, sort, dq],
+    fetchPage: (page_token) =>
       experiments.search({
         filter: nameFilter(dq),
         order_by: SORTS[sort].order,
         view_type: view === 'deleted' ? 'DELETED_ONLY' : 'ACTIVE_ONLY',
         max_results: PAGE,
-        page_token: pageToken,
+        page_token,
       }),
-    placeholderData: (prev) => prev,
+    nextCursor: (r) => r.next_page_token || undefined,
   });
 
   const setParam = (k: string, v: string | null) => {
@@ -52,7 +55,6 @@ export default function ExperimentsPage() {
     if (v) n.set(k, v);
     else n.delete(k);
     setParams(n, { replace: true });
-    setTokens([]);
   };
 
   const lifecycle = useMutation({
@@ -60,15 +62,13 @@ export default function ExperimentsPage() {
     onSuccess: () => qc.invalidateQueries({ queryKey: ['experiments'] }),
   });
 
-  const rows = list.data?.experiments ?? [];
   return (
     <div className="page">
-      <div className="page-head">
-        <h1>Experiments</h1>
+      <PageHead title="Experiments">
         <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
           New experiment
         </button>
-      </div>
+      </PageHead>
       <div className="toolbar">
         <div className="segmented" role="group" aria-label="Which experiments">
           <button type="button" aria-pressed={view === 'active'} onClick={() => setParam('view', null)}>
@@ -78,115 +78,65 @@ export default function ExperimentsPage() {
             Deleted
           </button>
         </div>
-        <input
-          type="search"
-          className="search"
-          aria-label="Search experiments by name"
-          placeholder="Search by name…"
-          value={q}
-          onChange={(e) => {
-            setQ(e.target.value);
-            setTokens([]);
-          }}
-        />
+        <SearchInput label="Search experiments by name" value={q} onChange={setQ} />
         <label className="inline-label">
           Sort
           <select value={sort} onChange={(e) => setParam('sort', e.target.value)}>
-            {Object.entries(SORTS).map(([k, s]) => (
-              <option key={k} value={k}>
-                {s.label}
-              </option>
-            ))}
+            <Options options={Object.entries(SORTS).map(([value, s]) => ({ value, label: s.label }))} />
           </select>
         </label>
       </div>
-      <ErrorView error={list.error} onRetry={() => list.refetch()} />
       <ErrorView error={lifecycle.error} compact />
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">ID</th>
-            <th scope="col">Tags</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last updated</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.isLoading && (
-            <tr>
-              <td colSpan={6} className="muted">
-                Loading…
-              </td>
-            </tr>
-          )}
-          {!list.isLoading && rows.length === 0 && !list.error && (
-            <tr>
-              <td colSpan={6} className="empty">
-                {dq ? `No experiments match “${dq}”.` : view === 'deleted' ? 'No deleted experiments.' : 'No experiments yet. Create one to start tracking runs.'}
-              </td>
-            </tr>
-          )}
-          {rows.map((e) => (
-            <tr key={e.experiment_id}>
-              <td>
-                {view === 'deleted' ? e.name : <Link to={`/experiments/${e.experiment_id}`}>{e.name}</Link>}
-              </td>
-              <td className="mono muted">{e.experiment_id}</td>
-              <td>
-                <span className="tag-inline">
-                  {(e.tags ?? [])
-                    .filter((t) => !t.key.startsWith('mlflow.'))
-                    .slice(0, 4)
-                    .map((t) => (
-                      <span key={t.key} className="tag tag-small">
-                        {t.key}
-                        {t.value ? `: ${t.value}` : ''}
-                      </span>
-                    ))}
-                </span>
-              </td>
-              <td>{fmtTime(e.creation_time)}</td>
-              <td>{fmtTime(e.last_update_time)}</td>
-              <td className="actions">
-                {view === 'active' && (
-                  <button type="button" className="btn btn-small" onClick={() => setRenaming(e)} aria-label={`Rename ${e.name}`}>
-                    Rename
-                  </button>
-                )}
-                <button
-                  type="button"
-                  className={`btn btn-small${view === 'active' ? ' btn-danger' : ''}`}
-                  aria-label={`${view === 'deleted' ? 'Restore' : 'Delete'} ${e.name}`}
-                  disabled={lifecycle.isPending}
-                  onClick={() => {
-                    if (view === 'deleted' || window.confirm(`Delete experiment “${e.name}”? It can be restored from the Deleted view.`)) lifecycle.mutate(e);
-                  }}
-                >
-                  {view === 'deleted' ? 'Restore' : 'Delete'}
+      <DataTable
+        query={list}
+        rows={list.data?.experiments ?? []}
+        rowKey={(e) => e.experiment_id}
+        empty={dq ? `No experiments match “${dq}”.` : view === 'deleted' ? 'No deleted experiments.' : 'No experiments yet. Create one to start tracking runs.'}
+        pager={pager}
+        columns={[
+          { key: 'name', header: 'Name', cell: (e) => (view === 'deleted' ? e.name : <Link to={`/experiments/${e.experiment_id}`}>{e.name}</Link>) },
+          { key: 'id', header: 'ID', className: 'mono muted', cell: (e) => e.experiment_id },
+          {
+            key: 'tags',
+            header: 'Tags',
+            cell: (e) => (
+              <span className="tag-inline">
+                {(e.tags ?? [])
+                  .filter((t) => !t.key.startsWith('mlflow.'))
+                  .slice(0, 4)
+                  .map((t) => (
+                    <span key={t.key} className="tag tag-small">
+                      {t.key}
+                      {t.value ? `: ${t.value}` : ''}
+                    </span>
+                  ))}
+              </span>
+            ),
+          },
+          { key: 'created', header: 'Created', cell: (e) => fmtTime(e.creation_time) },
+          { key: 'updated', header: 'Last updated', cell: (e) => fmtTime(e.last_update_time) },
+          actionsColumn((e: Experiment) => (
+            <>
+              {view === 'active' && (
+                <button type="button" className="btn btn-small" onClick={() => setRenaming(e)} aria-label={`Rename ${e.name}`}>
+                  Rename
                 </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className="pager">
-        <button type="button" className="btn btn-small" disabled={tokens.length === 0} onClick={() => setTokens((t) => t.slice(0, -1))}>
-          ← Previous
-        </button>
-        <span className="muted">Page {tokens.length + 1}</span>
-        <button
-          type="button"
-          className="btn btn-small"
-          disabled={!list.data?.next_page_token}
-          onClick={() => setTokens((t) => [...t, list.data!.next_page_token!])}
-        >
-          Next →
-        </button>
-      </div>
+              )}
+              <button
+                type="button"
+                className={`btn btn-small${view === 'active' ? ' btn-danger' : ''}`}
+                aria-label={`${view === 'deleted' ? 'Restore' : 'Delete'} ${e.name}`}
+                disabled={lifecycle.isPending}
+                onClick={() => {
+                  if (view === 'deleted' || window.confirm(`Delete experiment “${e.name}”? It can be restored from the Deleted view.`)) lifecycle.mutate(e);
+                }}
+              >
+                {view === 'deleted' ? 'Restore' : 'Delete'}
+              </button>
+            </>
+          )),
+        ]}
+      />
       {creating && <CreateExperiment onClose={() => setCreating(false)} />}
       {renaming && <RenameExperiment experiment={renaming} onClose={() => setRenaming(null)} />}
     </div>
@@ -206,34 +156,10 @@ function CreateExperiment({ onClose }: { onClose: () => void }) {
     },
   });
   return (
-    <Modal title="New experiment" onClose={onClose}>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
-        <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} required />
-        </label>
-        <label>
-          Project
-          <input value={project} onChange={(e) => setProject(e.target.value)} />
-          <span className="hint">Access granted on the project reaches this experiment.</span>
-        </label>
-        <ErrorView error={create.error} compact />
-        <div className="form-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={create.isPending || !name.trim()}>
-            Create
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog title="New experiment" onClose={onClose} onSubmit={() => create.mutate()} submitLabel="Create" canSubmit={!!name.trim()} busy={create.isPending} error={create.error}>
+      <TextField label="Name" value={name} onChange={setName} required />
+      <TextField label="Project" value={project} onChange={setProject} hint="Access granted on the project reaches this experiment." />
+    </FormDialog>
   );
 }
 
@@ -249,28 +175,8 @@ export function RenameExperiment({ experiment, onClose }: { experiment: Experime
     },
   });
   return (
-    <Modal title="Rename experiment" onClose={onClose}>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          rename.mutate();
-        }}
-      >
-        <label>
-          New name
-          <input value={name} onChange={(e) => setName(e.target.value)} required />
-        </label>
-        <ErrorView error={rename.error} compact />
-        <div className="form-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={rename.isPending || !name.trim()}>
-            Rename
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog title="Rename experiment" onClose={onClose} onSubmit={() => rename.mutate()} submitLabel="Rename" canSubmit={!!name.trim()} busy={rename.isPending} error={rename.error}>
+      <TextField label="New name" value={name} onChange={setName} required />
+    </FormDialog>
   );
 }

@@ -3,12 +3,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { models, versions } from '../../api/mlflow';
 import type { ModelVersion } from '../../api/types';
+import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
+import { Options } from '../../components/Field';
 import { fmtTime } from '../../components/format';
 import { InlineEdit } from '../../components/InlineEdit';
+import { InlineForm } from '../../components/InlineForm';
 import { Modal } from '../../components/Modal';
+import { Breadcrumbs, PageHead } from '../../components/PageHead';
+import { Section } from '../../components/Section';
 import { TagEditor } from '../../components/Tags';
 import { AccessPanel } from '../access/AccessPanel';
+import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
 import { useMyAccess } from '../access/useMyAccess';
 
 const STAGES = ['None', 'Staging', 'Production', 'Archived'];
@@ -59,17 +65,12 @@ export default function ModelPage() {
 
   return (
     <div className="page">
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <Link to="/models">Models</Link> <span aria-hidden="true">/</span> <span>{name}</span>
-      </nav>
+      <Breadcrumbs trail={[<Link to="/models">Models</Link>, name]} />
       <ErrorView error={model.error} onRetry={() => model.refetch()} />
       {m && (
         <>
-          <div className="page-head">
-            <h1>
-              <InlineEdit value={m.name} label="model name" canEdit={canManage} onSave={(v) => rename.mutateAsync(v.trim())} />
-            </h1>
-            {!mine.loading && !mine.canEdit && <span className="badge badge-ro">Read only</span>}
+          <PageHead title={<InlineEdit value={m.name} label="model name" canEdit={canManage} onSave={(v) => rename.mutateAsync(v.trim())} />}>
+            <ReadOnlyBadge access={mine} />
             {canManage && (
               <button
                 type="button"
@@ -79,15 +80,14 @@ export default function ModelPage() {
                 Delete model
               </button>
             )}
-          </div>
+          </PageHead>
           <ErrorView error={remove.error} compact />
           <div className="meta">
             <span>Created {fmtTime(m.creation_timestamp)}</span>
             <span>Updated {fmtTime(m.last_updated_timestamp)}</span>
             <span>{vs.length === 1 ? '1 version' : `${vs.length} versions`}</span>
           </div>
-          <section className="card" aria-labelledby="desc-title">
-            <h2 id="desc-title">Description</h2>
+          <Section title="Description">
             <InlineEdit
               value={m.description ?? ''}
               label="description"
@@ -103,18 +103,12 @@ export default function ModelPage() {
               tags={m.tags ?? []}
               canEdit={canEdit}
               label="Model tags"
-              onSet={async (k, v) => {
-                await models.setTag(name, k, v);
-                refresh();
-              }}
-              onDelete={async (k) => {
-                await models.deleteTag(name, k);
-                refresh();
-              }}
+              onSet={(k, v) => models.setTag(name, k, v)}
+              onDelete={(k) => models.deleteTag(name, k)}
+              onChanged={refresh}
             />
-          </section>
-          <section className="card" aria-labelledby="alias-title">
-            <h2 id="alias-title">Aliases</h2>
+          </Section>
+          <Section title="Aliases">
             <div className="tag-inline">
               {(m.aliases ?? []).length === 0 && <span className="muted">No aliases.</span>}
               {(m.aliases ?? []).map((a) => (
@@ -129,128 +123,121 @@ export default function ModelPage() {
               ))}
             </div>
             {canEdit && (
-              <form
+              <InlineForm
                 className="tag-form"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  if (!alias.trim() || !aliasVersion) return;
+                submitClassName="btn btn-small"
+                submitLabel="Set alias"
+                canSubmit={!!alias.trim() && !!aliasVersion}
+                onSubmit={() =>
                   act(async () => {
                     await models.setAlias(name, alias.trim(), aliasVersion);
                     setAlias('');
-                  });
-                }}
+                  })
+                }
               >
                 <input aria-label="Alias" placeholder="alias, e.g. champion" value={alias} onChange={(e) => setAlias(e.target.value)} />
                 <select aria-label="Version for alias" value={aliasVersion} onChange={(e) => setAliasVersion(e.target.value)}>
-                  <option value="">version…</option>
-                  {vs.map((v) => (
-                    <option key={v.version} value={v.version}>
-                      {v.version}
-                    </option>
-                  ))}
+                  <Options options={[{ value: '', label: 'version…' }, ...vs.map((v) => v.version)]} />
                 </select>
-                <button type="submit" className="btn btn-small" disabled={!alias.trim() || !aliasVersion}>
-                  Set alias
-                </button>
-              </form>
+              </InlineForm>
             )}
-          </section>
+          </Section>
           <ErrorView error={actionError} compact />
-          <section className="card" aria-labelledby="versions-title">
-            <h2 id="versions-title">Versions</h2>
-            <ErrorView error={vers.error} onRetry={() => vers.refetch()} />
-            <table className="table table-compact">
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Stage</th>
-                  <th scope="col">Aliases</th>
-                  <th scope="col">Source run</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Description</th>
-                  {canEdit && (
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {vs.length === 0 && (
-                  <tr>
-                    <td colSpan={8} className="muted">
-                      No versions yet. Open a run and choose “Register model”.
-                    </td>
-                  </tr>
-                )}
-                {vs.map((v) => (
-                  <tr key={v.version}>
-                    <td>
-                      <button type="button" className="btn btn-link" aria-label={`Details of version ${v.version}`} onClick={() => setDetail(v.version)}>
-                        <strong>v{v.version}</strong>
-                      </button>
-                    </td>
-                    <td>
-                      {canEdit ? (
-                        <select
-                          aria-label={`Stage of version ${v.version}`}
-                          value={v.current_stage ?? 'None'}
-                          onChange={(e) => {
-                            const stage = e.target.value;
-                            const archive = stage === 'Production' || stage === 'Staging' ? window.confirm(`Archive other versions in ${stage}?`) : false;
-                            act(() => versions.transition(name, v.version, stage, archive));
-                          }}
-                        >
-                          {STAGES.map((s) => (
-                            <option key={s}>{s}</option>
-                          ))}
-                        </select>
-                      ) : (
-                        v.current_stage ?? 'None'
-                      )}
-                    </td>
-                    <td>
-                      {(m.aliases ?? [])
-                        .filter((a) => a.version === v.version)
-                        .map((a) => (
-                          <span key={a.alias} className="alias">
-                            @{a.alias}
-                          </span>
-                        ))}
-                    </td>
-                    <td>{v.run_id ? <Link to={`/runs/${v.run_id}`} className="mono">{v.run_id.slice(0, 12)}</Link> : <span className="muted">—</span>}</td>
-                    <td>{v.status?.toLowerCase()}</td>
-                    <td>{fmtTime(v.creation_timestamp)}</td>
-                    <td>
-                      <InlineEdit
-                        value={v.description ?? ''}
-                        label={`description of version ${v.version}`}
-                        canEdit={canEdit}
-                        onSave={async (d) => {
-                          await versions.update(name, v.version, d);
-                          refresh();
+          <Section title="Versions">
+            <DataTable
+              compact
+              query={vers}
+              rows={vs}
+              rowKey={(v) => v.version}
+              empty="No versions yet. Open a run and choose “Register model”."
+              defaultSort={{ key: 'version', desc: true }}
+              columns={[
+                {
+                  key: 'version',
+                  header: 'Version',
+                  sortValue: (v) => Number(v.version),
+                  cell: (v) => (
+                    <button type="button" className="btn btn-link" aria-label={`Details of version ${v.version}`} onClick={() => setDetail(v.version)}>
+                      <strong>v{v.version}</strong>
+                    </button>
+                  ),
+                },
+                {
+                  key: 'stage',
+                  header: 'Stage',
+                  sortValue: (v) => v.current_stage ?? 'None',
+                  cell: (v) =>
+                    canEdit ? (
+                      <select
+                        aria-label={`Stage of version ${v.version}`}
+                        value={v.current_stage ?? 'None'}
+                        onChange={(e) => {
+                          const stage = e.target.value;
+                          const archive = stage === 'Production' || stage === 'Staging' ? window.confirm(`Archive other versions in ${stage}?`) : false;
+                          act(() => versions.transition(name, v.version, stage, archive));
                         }}
-                        render={(d) => (d ? <span className="truncate" style={{ maxWidth: 220 }}>{d}</span> : <span className="muted">—</span>)}
-                      />
-                    </td>
-                    {canEdit && (
-                      <td className="actions">
-                        <button
-                          type="button"
-                          className="btn btn-small btn-danger"
-                          aria-label={`Delete version ${v.version}`}
-                          onClick={() => window.confirm(`Delete version ${v.version}?`) && act(() => versions.remove(name, v.version))}
-                        >
-                          Delete
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
+                      >
+                        <Options options={STAGES} />
+                      </select>
+                    ) : (
+                      v.current_stage ?? 'None'
+                    ),
+                },
+                {
+                  key: 'aliases',
+                  header: 'Aliases',
+                  cell: (v) =>
+                    (m.aliases ?? [])
+                      .filter((a) => a.version === v.version)
+                      .map((a) => (
+                        <span key={a.alias} className="alias">
+                          @{a.alias}
+                        </span>
+                      )),
+                },
+                {
+                  key: 'run',
+                  header: 'Source run',
+                  cell: (v) =>
+                    v.run_id ? (
+                      <Link to={`/runs/${v.run_id}`} className="mono">
+                        {v.run_id.slice(0, 12)}
+                      </Link>
+                    ) : (
+                      <span className="muted">—</span>
+                    ),
+                },
+                { key: 'status', header: 'Status', cell: (v) => v.status?.toLowerCase() },
+                { key: 'created', header: 'Created', cell: (v) => fmtTime(v.creation_timestamp), sortValue: (v) => v.creation_timestamp },
+                {
+                  key: 'description',
+                  header: 'Description',
+                  cell: (v) => (
+                    <InlineEdit
+                      value={v.description ?? ''}
+                      label={`description of version ${v.version}`}
+                      canEdit={canEdit}
+                      onSave={async (d) => {
+                        await versions.update(name, v.version, d);
+                        refresh();
+                      }}
+                      render={(d) => (d ? <span className="truncate" style={{ maxWidth: 220 }}>{d}</span> : <span className="muted">—</span>)}
+                    />
+                  ),
+                },
+                canEdit && actionsColumn((v: ModelVersion) => (
+                  <button
+                    type="button"
+                    className="btn btn-small btn-danger"
+                    aria-label={`Delete version ${v.version}`}
+                    onClick={() => window.confirm(`Delete version ${v.version}?`) && act(() => versions.remove(name, v.version))}
+                  >
+                    Delete
+                  </button>
+                )),
+              ]}
+            />
+          </Section>
           <AccessPanel element={`registered_model:${name}`} />
           {detail && vs.find((v) => v.version === detail) && (
             <VersionDetail version={vs.find((v) => v.version === detail)!} canEdit={canEdit} onChanged={refresh} onClose={() => setDetail(null)} />
@@ -298,14 +285,9 @@ function VersionDetail({ version: v, canEdit, onChanged, onClose }: { version: M
         tags={v.tags ?? []}
         canEdit={canEdit}
         label="Version tags"
-        onSet={async (k, val) => {
-          await versions.setTag(v.name, v.version, k, val);
-          onChanged();
-        }}
-        onDelete={async (k) => {
-          await versions.deleteTag(v.name, v.version, k);
-          onChanged();
-        }}
+        onSet={(k, val) => versions.setTag(v.name, v.version, k, val)}
+        onDelete={(k) => versions.deleteTag(v.name, v.version, k)}
+        onChanged={onChanged}
       />
     </Modal>
   );

@@ -4,8 +4,10 @@ import { experiments } from '../../api/mlflow';
 import { ErrorView } from '../../components/ErrorView';
 import { fmtTime } from '../../components/format';
 import { InlineEdit } from '../../components/InlineEdit';
+import { Breadcrumbs, PageHead } from '../../components/PageHead';
 import { TagEditor } from '../../components/Tags';
 import { AccessPanel } from '../access/AccessPanel';
+import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
 import { useMyAccess } from '../access/useMyAccess';
 import { RunsTable } from './RunsTable';
 
@@ -23,19 +25,14 @@ export default function ExperimentPage() {
   const e = exp.data?.experiment;
   return (
     <div className="page">
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span> <span>{e?.name ?? id}</span>
-      </nav>
+      <Breadcrumbs trail={[<Link to="/experiments">Experiments</Link>, e?.name ?? id]} />
       <ErrorView error={exp.error} onRetry={() => exp.refetch()} />
       {e && (
         <>
-          <div className="page-head">
-            <h1>
-              <InlineEdit value={e.name} label="experiment name" canEdit={canEdit} onSave={(v) => rename.mutateAsync(v.trim())} />
-            </h1>
-            {!mine.loading && !mine.canEdit && <span className="badge badge-ro">Read only</span>}
+          <PageHead title={<InlineEdit value={e.name} label="experiment name" canEdit={canEdit} onSave={(v) => rename.mutateAsync(v.trim())} />}>
+            <ReadOnlyBadge access={mine} />
             {e.lifecycle_stage === 'deleted' && <span className="badge badge-danger">deleted</span>}
-          </div>
+          </PageHead>
           <div className="meta">
             <span>
               ID <span className="mono">{e.experiment_id}</span>
@@ -52,14 +49,9 @@ export default function ExperimentPage() {
             tags={e.tags ?? []}
             canEdit={canEdit}
             label="Experiment tags"
-            onSet={async (k, v) => {
-              await experiments.setTag(id, k, v);
-              refresh();
-            }}
-            onDelete={async (k) => {
-              await experiments.deleteTag(id, k);
-              refresh();
-            }}
+            onSet={(k, v) => experiments.setTag(id, k, v)}
+            onDelete={(k) => experiments.deleteTag(id, k)}
+            onChanged={refresh}
           />
         </>
       )}

@@ -6,8 +6,13 @@ import { experiments, models, runs, versions } from '../../api/mlflow';
 import { ErrorView } from '../../components/ErrorView';
 import { fmtDuration, fmtNum, fmtTime } from '../../components/format';
 import { InlineEdit } from '../../components/InlineEdit';
-import { Modal } from '../../components/Modal';
+import { TextField } from '../../components/Field';
+import { FormDialog } from '../../components/Modal';
+import { Breadcrumbs, PageHead } from '../../components/PageHead';
+import { Section } from '../../components/Section';
 import { TagEditor } from '../../components/Tags';
+import { Tabs } from '../../components/Tabs';
+import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
 import { useMyAccess } from '../access/useMyAccess';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import { MetricCharts } from './MetricCharts';
@@ -59,21 +64,14 @@ export default function RunPage() {
 
   return (
     <div className="page">
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span>
-        {expId ? <Link to={`/experiments/${expId}`}>{exp.data?.experiment.name ?? expId}</Link> : <span>…</span>}
-        <span aria-hidden="true">/</span> <span>{name}</span>
-      </nav>
+      <Breadcrumbs trail={[<Link to="/experiments">Experiments</Link>, expId ? <Link to={`/experiments/${expId}`}>{exp.data?.experiment.name ?? expId}</Link> : '…', name]} />
       <ErrorView error={q.error} onRetry={() => q.refetch()} />
       {run && (
         <>
-          <div className="page-head">
-            <h1>
-              <InlineEdit value={name} label="run name" canEdit={canEdit} onSave={(v) => rename.mutateAsync(v.trim())} />
-            </h1>
+          <PageHead title={<InlineEdit value={name} label="run name" canEdit={canEdit} onSave={(v) => rename.mutateAsync(v.trim())} />}>
             <span className={`status status-${(run.info.status ?? '').toLowerCase()}`}>{(run.info.status ?? '').toLowerCase()}</span>
             {deleted && <span className="badge badge-danger">deleted</span>}
-            {!mine.loading && !mine.canEdit && <span className="badge badge-ro">Read only</span>}
+            <ReadOnlyBadge access={mine} />
             {canEdit && (
               <>
                 <button type="button" className="btn" onClick={() => setRegistering(true)}>
@@ -89,7 +87,7 @@ export default function RunPage() {
                 </button>
               </>
             )}
-          </div>
+          </PageHead>
           <ErrorView error={lifecycle.error} compact />
           <div className="meta">
             <span>
@@ -103,32 +101,28 @@ export default function RunPage() {
             tags={run.data.tags ?? []}
             canEdit={canEdit}
             label="Run tags"
-            onSet={async (k, v) => {
-              await runs.setTag(runId, k, v);
-              refresh();
-            }}
-            onDelete={async (k) => {
-              await runs.deleteTag(runId, k);
-              refresh();
-            }}
+            onSet={(k, v) => runs.setTag(runId, k, v)}
+            onDelete={(k) => runs.deleteTag(runId, k)}
+            onChanged={refresh}
           />
-          <div className="tabs" role="tablist" aria-label="Run sections">
-            {(['overview', 'charts', 'artifacts'] as const).map((t) => (
-              <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
-                {t === 'overview' ? 'Overview' : t === 'charts' ? `Charts (${metricKeys.length})` : 'Artifacts'}
-              </button>
-            ))}
-          </div>
+          <Tabs
+            label="Run sections"
+            value={tab}
+            onChange={setTab}
+            tabs={[
+              { id: 'overview', label: 'Overview' },
+              { id: 'charts', label: `Charts (${metricKeys.length})` },
+              { id: 'artifacts', label: 'Artifacts' },
+            ]}
+          />
           {tab === 'overview' && (
             <div className="grid-2">
-              <section className="card" aria-labelledby="m-title">
-                <h2 id="m-title">Metrics (latest)</h2>
+              <Section title="Metrics (latest)">
                 <KV label="Metrics" empty="No metrics." rows={metrics.map((m) => ({ key: m.key, value: `${fmtNum(m.value)}${m.step !== undefined ? `  (step ${m.step})` : ''}` }))} />
-              </section>
-              <section className="card" aria-labelledby="p-title">
-                <h2 id="p-title">Parameters</h2>
+              </Section>
+              <Section title="Parameters">
                 <KV label="Parameters" empty="No parameters." rows={params} />
-              </section>
+              </Section>
             </div>
           )}
           {tab === 'charts' && (
@@ -174,37 +168,10 @@ function RegisterModel({ runId, artifactUri, onClose }: { runId: string; artifac
     onSuccess: () => navigate(`/models/${encodeURIComponent(name.trim())}`),
   });
   return (
-    <Modal title="Register model" onClose={onClose}>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          register.mutate();
-        }}
-      >
-        <label>
-          Model name
-          <input value={name} onChange={(e) => setName(e.target.value)} required />
-          <span className="hint">A new version is added to the model; the model is created if it does not exist yet.</span>
-        </label>
-        <label>
-          Project (for a new model)
-          <input value={project} onChange={(e) => setProject(e.target.value)} />
-        </label>
-        <label>
-          Artifact path of the model in this run
-          <input value={path} onChange={(e) => setPath(e.target.value)} />
-        </label>
-        <ErrorView error={register.error} compact />
-        <div className="form-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={!name.trim() || register.isPending}>
-            Register
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog title="Register model" onClose={onClose} onSubmit={() => register.mutate()} submitLabel="Register" canSubmit={!!name.trim()} busy={register.isPending} error={register.error}>
+      <TextField label="Model name" value={name} onChange={setName} required hint="A new version is added to the model; the model is created if it does not exist yet." />
+      <TextField label="Project (for a new model)" value={project} onChange={setProject} />
+      <TextField label="Artifact path of the model in this run" value={path} onChange={setPath} />
+    </FormDialog>
   );
 }

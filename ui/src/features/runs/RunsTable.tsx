@@ -4,6 +4,8 @@ import { useNavigate } from 'react-router';
 import { isApiError } from '../../api/client';
 import { runs as runsApi } from '../../api/mlflow';
 import { ErrorView } from '../../components/ErrorView';
+import { InlineForm } from '../../components/InlineForm';
+import { Section } from '../../components/Section';
 import { ColumnPicker } from './ColumnPicker';
 import { discoverKeys, flatten, orderClause, type Column } from './columns';
 import { RunsGrid, type SortState } from './RunsGrid';
@@ -77,21 +79,37 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
     });
 
   return (
-    <section className="card" aria-labelledby="runs-title">
-      <div className="card-head">
-        <h2 id="runs-title">Runs</h2>
+    <Section
+      title="Runs"
+      aside={
         <span className="muted" data-testid="runs-count">
           {q.isLoading ? 'Loading…' : `${flat.length.toLocaleString()}${q.hasNextPage ? '+' : ''} runs`}
         </span>
-      </div>
+      }
+    >
       <div className="toolbar">
-        <form
+        <InlineForm
           className="filter-form"
-          onSubmit={(e) => {
-            e.preventDefault();
+          submitClassName="btn"
+          submitLabel="Apply"
+          onSubmit={() => {
             setFilter(draft.trim());
             setSelected(new Set());
           }}
+          after={
+            filter && (
+              <button
+                type="button"
+                className="btn btn-link"
+                onClick={() => {
+                  setDraft('');
+                  setFilter('');
+                }}
+              >
+                Clear
+              </button>
+            )
+          }
         >
           <input
             type="search"
@@ -103,22 +121,7 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
             aria-invalid={invalidFilter}
             aria-describedby={invalidFilter ? 'filter-error' : undefined}
           />
-          <button type="submit" className="btn">
-            Apply
-          </button>
-          {filter && (
-            <button
-              type="button"
-              className="btn btn-link"
-              onClick={() => {
-                setDraft('');
-                setFilter('');
-              }}
-            >
-              Clear
-            </button>
-          )}
-        </form>
+        </InlineForm>
         <ColumnPicker available={available} chosen={shown} onChange={setColumns} />
         <label className="check">
           <input type="checkbox" checked={deleted} onChange={(e) => setDeleted(e.target.checked)} />
@@ -158,6 +161,6 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
         />
       )}
       <p className="muted small">Click a column heading to sort; more runs load as you scroll.</p>
-    </section>
+    </Section>
   );
 }
