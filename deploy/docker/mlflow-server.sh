@@ -30,6 +30,15 @@ set -- \
 	--artifacts-destination "$artifacts" \
 	--allowed-hosts "${MLFLOW_SERVER_ALLOWED_HOSTS:-mlflow,mlflow:*,localhost,localhost:*,127.0.0.1,127.0.0.1:*}" \
 	"$@"
+# uvloop sets TCP_NODELAY on every connection; asyncio's loop does not on the
+# sockets uvicorn binds for several workers, and a reused connection then
+# waits ~40 ms for the client's delayed ACK (deploy/local/mlflow.sh). Named,
+# so an image without uvloop fails to start rather than --loop auto falling
+# back to asyncio.
+uvicorn_opts="${MLFLOW_UVICORN_OPTS---loop uvloop}"
+if [ -n "$uvicorn_opts" ]; then
+	set -- "$@" --uvicorn-opts "$uvicorn_opts"
+fi
 if [ -n "${MLFLOW_SERVER_CORS_ALLOWED_ORIGINS:-}" ]; then
 	set -- "$@" --cors-allowed-origins "$MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"
 fi

@@ -12,6 +12,7 @@
 #   MLFLOW_ARTIFACTS_DESTINATION  where --serve-artifacts keeps files (default /mlflow/artifacts: a volume)
 #   MLFLOW_SERVER_ALLOWED_HOSTS   Host header allow-list (default: mlflow, localhost, 127.0.0.1 on any port)
 #   MLFLOW_SERVER_CORS_ALLOWED_ORIGINS, MLFLOW_PORT (5050), MLFLOW_WORKERS (2),
+#   MLFLOW_UVICORN_OPTS (--loop uvloop: no ~40 ms on reused connections),
 #   MLFLOW_SERVER_ENABLE_JOB_EXECUTION (false)
 #
 # pkg/testenv builds this file (context: the repo root) and sets

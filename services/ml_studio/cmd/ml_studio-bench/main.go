@@ -5,8 +5,8 @@
 //     started here on a free port with the flags of deploy/local/mlflow.sh
 //     (2 workers, SQLite in a temporary folder, --serve-artifacts), called
 //     by keep-alive clients; direct-fresh: the same server called with a new
-//     connection per request, as ml_studio itself calls MLflow (MLflow's
-//     uvicorn answers a reused connection ~40 ms late);
+//     connection per request (on asyncio's loop MLflow answers a reused
+//     connection ~40 ms late; see -mlflow-uvicorn-opts);
 //   - ml_studio: the same MLflow through the real ml_studio and cerberus
 //     binaries (go build, default settings: decision cache 2 s), as a
 //     non-admin user granted edit on the experiment, with an API token;
@@ -56,6 +56,7 @@ type options struct {
 	cerberusBin   string
 	studioBin     string
 	workers       int
+	uvicornOpts   string
 	clients       int
 	duration      time.Duration
 	warmup        time.Duration
@@ -94,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cerberusBin, "cerberus-bin", "", "a cerberus binary to use instead of building ./services/cerberus/cmd/cerberus")
 	fs.StringVar(&o.studioBin, "ml_studio-bin", "", "an ml_studio binary to use instead of building ./services/ml_studio/cmd/ml_studio")
 	fs.IntVar(&o.workers, "mlflow-workers", 2, "MLflow worker processes (deploy/local/mlflow.sh: 2)")
+	fs.StringVar(&o.uvicornOpts, "mlflow-uvicorn-opts", "--loop uvloop", "MLflow's --uvicorn-opts (deploy/local/mlflow.sh: --loop uvloop); \"--loop asyncio\" for the asyncio loop, which with several workers answers a reused connection ~40 ms late")
 	fs.IntVar(&o.clients, "clients", 16, "concurrent keep-alive HTTP clients of each timed phase")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each timed phase")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each timed phase")

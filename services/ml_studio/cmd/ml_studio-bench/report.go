@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -136,13 +137,17 @@ func (b *bench) report(out io.Writer) {
 		}
 		settings = strings.Join(extra, " ")
 	}
-	fmt.Fprintf(out, "\nml_studio-bench: MLflow %s (%d uvicorn workers, SQLite, --serve-artifacts) direct; through ml_studio + cerberus (%s); %s\n",
-		b.versions["mlflow"], b.o.workers, settings, basicNote)
+	loop := "uvicorn-opts " + strconv.Quote(b.o.uvicornOpts)
+	if b.o.uvicornOpts == "" {
+		loop = "uvicorn's defaults"
+	}
+	fmt.Fprintf(out, "\nml_studio-bench: MLflow %s (%d uvicorn workers, %s, SQLite, --serve-artifacts) direct; through ml_studio + cerberus (%s); %s\n",
+		b.versions["mlflow"], b.o.workers, loop, settings, basicNote)
 	fmt.Fprintf(out, "data: experiment %s with %d runs (5 params, 5 metrics, 3 tags each); search-runs returns %d runs (%d bytes); log-batch writes %d metrics\n",
 		b.expID, b.o.runs, b.o.searchResults, b.searchBytes(), b.o.metrics)
 	fmt.Fprintf(out, "load: %d clients in this process, closed loop, %s per phase after %s warm-up, %d round(s) interleaved; before each, %d requests one at a time\n",
 		b.o.clients, b.o.duration, b.o.warmup, b.o.rounds, b.o.serial)
-	fmt.Fprintf(out, "  direct, ml_studio, basic-auth: keep-alive clients; direct-fresh: a new connection per request (MLflow answers a reused connection ~40 ms late; ml_studio's own calls to MLflow do the same)\n")
+	fmt.Fprintf(out, "  direct, ml_studio, basic-auth: keep-alive clients; direct-fresh: a new connection per request (ml_studio's own calls to MLflow: ML_STUDIO_MLFLOW_KEEP_ALIVE)\n")
 	fmt.Fprintf(out, "  ratios and added latency are against the faster direct variant of each workload (marked *)\n")
 	fmt.Fprintf(out, "machine: %d × %s, %s; %s; load average at start %s (wait for a quiet machine: %s)\n\n",
 		cores, model, mem, runtime.Version(), b.loadAtStart, b.quiet)

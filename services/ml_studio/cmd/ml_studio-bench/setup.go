@@ -23,7 +23,7 @@ import (
 // The targets, in the order of the tables.
 const (
 	direct      = "direct"       // keep-alive clients, as asked
-	directFresh = "direct-fresh" // a new connection per request, as ml_studio calls MLflow
+	directFresh = "direct-fresh" // a new connection per request
 	studio      = "ml_studio"
 	basicAuth   = "basic-auth"
 )
@@ -72,7 +72,8 @@ type bench struct {
 // seeds the experiment, then checks every timed call once.
 func (b *bench) setUp(ctx context.Context) error {
 	b.started = time.Now()
-	// Fresh connections: MLflow's keep-alive answers are slow (see diagnostics).
+	// Fresh connections: on asyncio's loop MLflow's keep-alive answers are
+	// slow (see diagnostics).
 	b.setupHTTP = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	b.versions = map[string]string{}
 	var err error
@@ -264,6 +265,9 @@ func (b *bench) startMLflow(ctx context.Context, name string, extra []string) (*
 		"--artifacts-destination", filepath.Join(b.dir, "artifacts"),
 		"--allowed-hosts", allowedHosts,
 	}, extra...)
+	if b.o.uvicornOpts != "" {
+		args = append(args, "--uvicorn-opts", b.o.uvicornOpts)
+	}
 	p, err := startProc("mlflow "+name, dir, filepath.Join(b.dir, "mlflow-"+name+".log"), env, args...)
 	if err != nil {
 		return nil, "", err

@@ -78,8 +78,9 @@ func start(tb *setupTB) *Stack {
 		adminPassword:   "admin-" + testenv.RandomSuffix(),
 		RegistrarSecret: "registrar-" + testenv.RandomSuffix() + testenv.RandomSuffix(),
 		http:            &http.Client{Timeout: 60 * time.Second},
-		// MLflow's uvicorn answers a keep-alive connection's second request
-		// ~40 ms late (Nagle against delayed ACKs); fresh connections are fast.
+		// An MLflow on asyncio's loop (one started before the lock pinned
+		// uvloop) answers a keep-alive connection's second request ~40 ms
+		// late; fresh connections are fast on any.
 		mlflowHTTP: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
 	}
 	s.cerberus = &cerberusProcess{

@@ -67,7 +67,7 @@ func (s *Stack) NewStudio(t testing.TB, o Options) *Studio {
 	cerbHTTP := httpclient.New(cfg.Upstream(), log.Named("cerberus"))
 	cerb := cerberus.New(cerbURL, cerbHTTP, s.RegistrarSecret)
 	mlf := mlflow.New(mlfURL,
-		httpclient.New(cfg.Upstream(), log.Named("mlflow")),
+		httpclient.New(cfg.MLflow(), log.Named("mlflow")),
 		httpclient.New(cfg.Streaming(), log.Named("mlflow-stream")))
 	srv := server.New(cfg.ServerConfig, log, "ml_studio",
 		server.Check{Name: "cerberus", Run: cerb.Ready},

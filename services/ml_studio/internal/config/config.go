@@ -26,7 +26,7 @@ type Config struct {
 	MlflowURL       pkgconfig.HTTPURL `split_words:"true" default:"http://127.0.0.1:5050" desc:"base URL of the MLflow tracking server"`
 	UpstreamTimeout time.Duration     `split_words:"true" default:"30s" desc:"time allowed for one call to cerberus or MLflow"`
 	UpstreamRetries int               `split_words:"true" default:"2" desc:"retries, with backoff, of calls that cannot write twice"`
-	MlflowKeepAlive bool              `split_words:"true" default:"false" desc:"reuse connections to MLflow; off because MLflow 3's uvicorn server answers a reused connection about 40 ms late (measured: 48 ms vs 8 ms a call)"`
+	MlflowKeepAlive bool              `split_words:"true" default:"true" desc:"reuse connections to MLflow. Turn off only for an MLflow whose uvicorn runs asyncio's loop with several workers, which answers a reused connection about 40 ms late (the MLflow of deploy/ runs uvloop, which does not)"`
 	UpstreamIdle    int               `split_words:"true" default:"64" desc:"idle keep-alive connections kept to each upstream"`
 	DecisionCache   time.Duration     `split_words:"true" default:"2s" desc:"how long an authorization answer is reused (0 turns the cache off); a revocation reaches each replica within this time"`
 	RegistrarSecret string            `split_words:"true" desc:"the secret cerberus expects (CERBERUS_REGISTRAR_SECRET) when ml_studio registers the experiments and models it creates"`
