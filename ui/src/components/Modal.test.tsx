@@ -103,23 +103,7 @@ describe('Modal focus trap', () => {
 });
 
 describe('FormDialog', () => {
-  it.each([
-    { canSubmit: true, busy: false, submits: true },
-    { canSubmit: false, busy: false, submits: false },
-    { canSubmit: true, busy: true, submits: false },
-  ])('canSubmit=$canSubmit busy=$busy: Enter submits: $submits', async ({ canSubmit, busy, submits }) => {
-    const user = userEvent.setup();
-    const onSubmit = vi.fn();
-    render(
-      <FormDialog title="New" onClose={() => {}} onSubmit={onSubmit} submitLabel="Create" canSubmit={canSubmit} busy={busy}>
-        <input aria-label="Name" />
-      </FormDialog>,
-    );
-    expect((screen.getByRole('button', { name: 'Create' }) as HTMLButtonElement).disabled).toBe(!submits);
-    await user.type(screen.getByLabelText('Name'), 'x{Enter}');
-    expect(onSubmit).toHaveBeenCalledTimes(submits ? 1 : 0);
-  });
-
+  // Submit gating (canSubmit, busy) is tested with InlineForm's in forms.test.tsx.
   it('shows the error of the call and closes with Cancel', async () => {
     const onClose = vi.fn();
     render(

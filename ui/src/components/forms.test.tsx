@@ -4,28 +4,44 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { CheckField, SelectField, TextField } from './Field';
 import { InlineForm } from './InlineForm';
+import { FormDialog } from './Modal';
 import { Section } from './Section';
 import { Tabs } from './Tabs';
 import { TagEditor } from './Tags';
 import { useFields } from './useFields';
 
-describe('InlineForm', () => {
+const forms = {
+  InlineForm: (p: { canSubmit: boolean; busy: boolean; onSubmit: () => void }) => (
+    <InlineForm label="Add" submitLabel="Save" {...p} after={<span>note</span>}>
+      <input aria-label="Username" />
+    </InlineForm>
+  ),
+  FormDialog: (p: { canSubmit: boolean; busy: boolean; onSubmit: () => void }) => (
+    <FormDialog title="Add" submitLabel="Save" onClose={() => {}} {...p}>
+      <input aria-label="Username" />
+    </FormDialog>
+  ),
+};
+
+describe.each(Object.entries(forms))('%s', (_name, Form) => {
   it.each([
     { canSubmit: true, busy: false, submits: true },
     { canSubmit: false, busy: false, submits: false },
     { canSubmit: true, busy: true, submits: false },
   ])('canSubmit=$canSubmit busy=$busy: Enter submits: $submits', async ({ canSubmit, busy, submits }) => {
+    const user = userEvent.setup();
     const onSubmit = vi.fn();
-    render(
-      <InlineForm label="Add" submitLabel="Add member" canSubmit={canSubmit} busy={busy} onSubmit={onSubmit} after={<span>note</span>}>
-        <input aria-label="Username" />
-      </InlineForm>,
-    );
-    const form = screen.getByRole('form', { name: 'Add' });
-    expect(form.textContent).toContain('note');
-    expect((screen.getByRole('button', { name: 'Add member' }) as HTMLButtonElement).disabled).toBe(!submits);
-    fireEvent.submit(form);
+    render(<Form canSubmit={canSubmit} busy={busy} onSubmit={onSubmit} />);
+    expect((screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(!submits);
+    await user.type(screen.getByLabelText('Username'), 'x{Enter}');
     expect(onSubmit).toHaveBeenCalledTimes(submits ? 1 : 0);
+  });
+});
+
+describe('InlineForm', () => {
+  it('is a named form with what comes after the button inside it', () => {
+    render(<forms.InlineForm canSubmit busy={false} onSubmit={() => {}} />);
+    expect(screen.getByRole('form', { name: 'Add' }).textContent).toContain('note');
   });
 
   it('shows the call’s error after the form', () => {
@@ -98,19 +114,16 @@ describe('TagEditor', () => {
   });
 });
 
+const SECTIONS = [
+  { id: 'a', label: 'First' },
+  { id: 'b', label: 'Second' },
+] as const;
+
 function TabbedPage() {
   const [tab, setTab] = useState<'a' | 'b'>('a');
   return (
     <>
-      <Tabs
-        label="Sections"
-        value={tab}
-        onChange={setTab}
-        tabs={[
-          { id: 'a', label: 'First' },
-          { id: 'b', label: 'Second' },
-        ]}
-      />
+      <Tabs label="Sections" tabs={SECTIONS} value={tab} onChange={setTab} />
       <Section title={tab === 'a' ? 'Panel A' : 'Panel B'} aside={<button type="button">Act</button>}>
         body
       </Section>
