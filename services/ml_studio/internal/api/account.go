@@ -20,6 +20,7 @@ var accountRoutes = []struct{ method, path string }{
 	{http.MethodGet, "/api/tokens"},
 	{http.MethodPost, "/api/tokens"},
 	{http.MethodDelete, "/api/tokens/:id"},
+	{http.MethodGet, "/api/directory/users"},
 	{http.MethodGet, "/api/users"},
 	{http.MethodPost, "/api/users"},
 	{http.MethodGet, "/api/users/:username"},

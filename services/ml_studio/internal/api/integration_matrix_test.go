@@ -463,7 +463,7 @@ func matrixRoutes() []routeCase {
 var accountRelays = []string{
 	"POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me",
 	"GET /api/tokens", "POST /api/tokens", "DELETE /api/tokens/:id",
-	"GET /api/users", "POST /api/users", "GET /api/users/:username", "PATCH /api/users/:username", "GET /api/users/:username/grants",
+	"GET /api/directory/users", "GET /api/users", "POST /api/users", "GET /api/users/:username", "PATCH /api/users/:username", "GET /api/users/:username/grants",
 	"GET /api/groups", "POST /api/groups", "GET /api/groups/:group/members",
 	"PUT /api/groups/:group/members/:username", "DELETE /api/groups/:group/members/:username",
 	"POST /api/grants", "POST /api/grants/revoke", "GET /api/elements/access", "GET /api/audit",
