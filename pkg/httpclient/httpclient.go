@@ -6,6 +6,7 @@ package httpclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -76,6 +77,14 @@ func New(cfg Config, log *zap.Logger) *Client {
 	// however long that is; cap it so a call's retries stay bounded.
 	rc.Backoff = func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 		return min(retryablehttp.DefaultBackoff(lo, hi, attempt, resp), hi)
+	}
+	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		// An upstream that did not answer in time is slow, not gone: asking
+		// again would multiply the caller's wait and add to its load.
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+			return false, nil
+		}
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
 	rc.Logger = zapLogger{log.Named("httpclient")}
 	// After the last attempt, hand back the upstream's own answer rather than

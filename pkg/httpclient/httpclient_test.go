@@ -323,6 +323,11 @@ func TestTimeout(t *testing.T) {
 			if !errors.As(err, &ne) || !ne.Timeout() {
 				t.Errorf("Do error = %v, want a timeout", err)
 			}
+			// A slow upstream is not asked again: a retry would multiply
+			// the caller's wait and the upstream's load.
+			if n := u.attempts.Load(); n != 1 {
+				t.Errorf("attempts = %d, want 1: a timeout is not retried", n)
+			}
 		})
 	}
 }
