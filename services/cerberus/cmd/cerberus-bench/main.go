@@ -251,6 +251,8 @@ type result struct {
 	verified         verification
 
 	baseline, single, batch, readable *stats
+	// Single decisions with the cache off: the baseline.
+	uncached *stats
 	// Single decisions while access changes empty the cache.
 	churn       *stats
 	churnWrites int
@@ -337,26 +339,21 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 		(r.seed.storeTime + r.seed.bulkTime + r.analyzeTime).Round(time.Millisecond), r.seed.storeCalls, r.seed.storeTime.Round(time.Millisecond),
 		r.seed.bulkRows, r.seed.bulkTime.Round(time.Millisecond), r.analyzeTime.Round(time.Millisecond))
 
-	srv := server.New(cfg.ServerConfig, log, "cerberus", server.Check{Name: "database", Run: st.Ping})
-	api.Register(srv.Engine(), st, svc)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	t, stopServing, err := serve(ctx, cfg, log, st, svc, o.clients)
 	if err != nil {
 		return nil, err
 	}
-	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(srvCtx, ln) }()
-	t := newTarget("http://"+ln.Addr().String(), o.clients)
-	defer func() {
-		t.close()
-		stopServer()
-		if serveErr := <-served; serveErr != nil {
-			err = errors.Join(err, serveErr)
-		}
-	}()
-	if err := waitHealthy(ctx, t); err != nil {
+	defer func() { err = errors.Join(err, stopServing()) }()
+	// The baseline: the same service with the cache off, on the same
+	// database, as cerberus answered before it had one. Its denials are
+	// audited synchronously, since it is not started.
+	uncached := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL, RegistrarSecret: cfg.RegistrarSecret},
+		st, passwords, throttle, log)
+	tUncached, stopUncached, err := serve(ctx, cfg, log, st, uncached, o.clients)
+	if err != nil {
 		return nil, err
 	}
+	defer func() { err = errors.Join(err, stopUncached()) }()
 
 	start = time.Now()
 	nLogins := min(o.logins, w.users)
@@ -395,7 +392,7 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 	if err != nil {
 		return nil, err
 	}
-	decider := func(seed uint64) func(i int) func() (int8, error) {
+	decider := func(t *target, seed uint64) func(i int) func() (int8, error) {
 		return func(i int) func() (int8, error) {
 			rng := mathrand.New(mathrand.NewPCG(o.seed, seed+uint64(i)))
 			var (
@@ -415,14 +412,17 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 			}
 		}
 	}
-	r.single = runTimed(ctx, o.clients, o.warmup, o.duration, decider(100))
+	r.single = runTimed(ctx, o.clients, o.warmup, o.duration, decider(t, 100))
 	if err := stopProfile(); err != nil {
 		return nil, err
 	}
 
+	progress("%s: POST /api/authorize, %d clients, %s, the cache off", name, o.clients, o.duration)
+	r.uncached = runTimed(ctx, o.clients, o.warmup, o.duration, decider(tUncached, 300))
+
 	progress("%s: POST /api/authorize, %d clients, %s, with %d access changes a second", name, o.clients, o.duration, o.churn)
 	stopChurn := churn(ctx, st, a, r.seed.users, o.churn, mathrand.New(mathrand.NewPCG(o.seed, 7)))
-	r.churn = runTimed(ctx, o.clients, o.warmup, o.duration, decider(200))
+	r.churn = runTimed(ctx, o.clients, o.warmup, o.duration, decider(t, 200))
 	if r.churnWrites, err = stopChurn(); err != nil {
 		return nil, fmt.Errorf("churn: %w", err)
 	}
@@ -483,7 +483,7 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 
 	_, r.peakRSS = memStatus()
 	r.serverErrors, r.serverErrorSample = errLog.snapshot()
-	for _, s := range []*stats{r.baseline, r.single, r.churn} {
+	for _, s := range []*stats{r.baseline, r.single, r.uncached, r.churn} {
 		if s.errors > 0 {
 			return r, fmt.Errorf("%d requests failed, the first: %w", s.errors, s.firstErr)
 		}
@@ -562,6 +562,30 @@ func serial(ctx context.Context, o options, r *result, t *target, st *store.Stor
 		return time.Since(t0), err
 	})
 	return err
+}
+
+// serve runs a cerberus HTTP server for svc on a free local port, wired as
+// cmd/cerberus does, and a load target for it. stop ends both.
+func serve(ctx context.Context, cfg config.Config, log *zap.Logger, st *store.Store, svc *accesssvc.Service, clients int) (*target, func() error, error) {
+	srv := server.New(cfg.ServerConfig, log, "cerberus", server.Check{Name: "database", Run: st.Ping})
+	api.Register(srv.Engine(), st, svc)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(srvCtx, ln) }()
+	t := newTarget("http://"+ln.Addr().String(), clients)
+	stop := func() error {
+		t.close()
+		stopServer()
+		return <-served
+	}
+	if err := waitHealthy(ctx, t); err != nil {
+		return nil, nil, errors.Join(err, stop())
+	}
+	return t, stop, nil
 }
 
 // openDatabase makes a fresh database: a SQLite file in a temporary folder,

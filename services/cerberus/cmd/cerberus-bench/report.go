@@ -79,6 +79,14 @@ func report(out io.Writer, o options, w *world, results []*result, worldMB float
 	})
 	row("  CPU busy: machine / this process", "", func(r *result) string { return cores(r.single.cpu) })
 	row("  CPU of this process per decision", "", func(r *result) string { return perRequest(r.single) })
+	head("POST /api/authorize, the cache off (the database path; the baseline)")
+	row("  decisions/s", "", func(r *result) string { return num(int(r.uncached.rate())) })
+	row("  p50 / p99", "", func(r *result) string { return p50p99(r.uncached) })
+	row("  cached vs cache off: rate; p50, p99", "", func(r *result) string {
+		return fmt.Sprintf("%s; %s, %s", ratio(r.single.rate(), r.uncached.rate()),
+			ratio(float64(r.single.p(0.5)), float64(r.uncached.p(0.5))), ratio(float64(r.single.p(0.99)), float64(r.uncached.p(0.99))))
+	})
+	row("  CPU busy: machine / this process", "", func(r *result) string { return cores(r.uncached.cpu) })
 	head(fmt.Sprintf("POST /api/authorize with %s access changes a second", num(o.churn)))
 	row("  decisions/s", "", func(r *result) string { return num(int(r.churn.rate())) })
 	row("  p50 / p99", "", func(r *result) string { return p50p99(r.churn) })
