@@ -1,5 +1,5 @@
 import { request } from './client';
-import type { ApiToken, AuditEntry, Grant, Group, LoginAnswer, Operation, Page, User } from './types';
+import type { ApiToken, AuditEntry, Grant, Group, LoginAnswer, Operation, Page, Person, User } from './types';
 
 export const auth = {
   login: (username: string, password: string) =>
@@ -22,6 +22,12 @@ export const users = {
   update: (username: string, patch: Partial<Pick<User, 'display_name' | 'email' | 'is_active' | 'is_admin'>> & { password?: string }) =>
     request<User>(`/api/users/${encodeURIComponent(username)}`, { method: 'PATCH', body: patch }),
   grants: (username: string) => request<{ grants: Grant[] }>(`/api/users/${encodeURIComponent(username)}/grants`),
+};
+
+/** Active users whose username starts with `q` or whose display name contains it; open to every signed-in user. */
+export const directory = {
+  users: (q: string, limit = 10, signal?: AbortSignal) =>
+    request<{ items: Person[] }>('/api/directory/users', { query: { q, limit }, signal }).then((r) => r.items ?? []),
 };
 
 export const groups = {

@@ -85,6 +85,12 @@ export interface User {
   created_at?: string;
 }
 
+/** A directory entry: what any signed-in user may see of another. */
+export interface Person {
+  username: string;
+  display_name: string;
+}
+
 export interface LoginAnswer {
   token: string;
   expires_at: string;
