@@ -1,12 +1,13 @@
-import { useId, useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { access, groups, type GrantBody } from '../../api/account';
+import { useState } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { access, type GrantBody } from '../../api/account';
 import type { Grant, Operation } from '../../api/types';
 import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
 import { Options } from '../../components/Field';
 import { fmtTime } from '../../components/format';
 import { InlineForm } from '../../components/InlineForm';
+import { SubjectPicker, type SubjectKind } from '../../components/pickers';
 import { Section } from '../../components/Section';
 import { useAccessList, useMyAccess } from './useMyAccess';
 
@@ -36,13 +37,11 @@ export function AccessPanel({ element, title = 'Who has access' }: { element: st
   const list = useAccessList(element);
   const mine = useMyAccess(element);
   const qc = useQueryClient();
-  const [subjectKind, setSubjectKind] = useState<'user' | 'group'>('user');
+  const [subjectKind, setSubjectKind] = useState<SubjectKind>('user');
   const [subject, setSubject] = useState('');
   const [operation, setOperation] = useState<Operation>('read');
   const [effect, setEffect] = useState<'allow' | 'deny'>('allow');
-  const listId = useId();
   const refresh = () => qc.invalidateQueries({ queryKey: ['access', element] });
-  const groupList = useQuery({ queryKey: ['groups'], queryFn: groups.list, enabled: mine.canManage && subjectKind === 'group', retry: false });
   const grant = useMutation({
     mutationFn: () =>
       access.grant({
@@ -113,20 +112,7 @@ export function AccessPanel({ element, title = 'Who has access' }: { element: st
           error={grant.error}
           onSubmit={() => grant.mutate()}
         >
-          <select aria-label="Grant to" value={subjectKind} onChange={(e) => setSubjectKind(e.target.value as 'user' | 'group')}>
-            <option value="user">User</option>
-            <option value="group">Group</option>
-          </select>
-          <input
-            aria-label={subjectKind === 'user' ? 'Username' : 'Group name'}
-            placeholder={subjectKind === 'user' ? 'username' : 'group name'}
-            value={subject}
-            list={subjectKind === 'group' ? listId : undefined}
-            onChange={(e) => setSubject(e.target.value)}
-          />
-          <datalist id={listId}>
-            <Options options={(groupList.data?.items ?? []).map((g) => g.name)} />
-          </datalist>
+          <SubjectPicker kind={subjectKind} onKindChange={setSubjectKind} value={subject} onChange={setSubject} />
           <select aria-label="Effect" value={effect} onChange={(e) => setEffect(e.target.value as 'allow' | 'deny')}>
             <Options options={['allow', 'deny']} />
           </select>

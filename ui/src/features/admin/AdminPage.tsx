@@ -9,6 +9,7 @@ import { fmtTime } from '../../components/format';
 import { InlineForm } from '../../components/InlineForm';
 import { FormDialog } from '../../components/Modal';
 import { PageHead } from '../../components/PageHead';
+import { PeoplePicker } from '../../components/pickers';
 import { Section } from '../../components/Section';
 import { Tabs } from '../../components/Tabs';
 import { useFields } from '../../components/useFields';
@@ -199,7 +200,7 @@ function Members({ group }: { group: string }) {
   return (
     <Section title={`Members of ${group}`}>
       <InlineForm submitLabel="Add member" canSubmit={!!username.trim()} busy={add.isPending} error={add.error} onSubmit={() => add.mutate()}>
-        <TextField label="Username" value={username} onChange={setUsername} />
+        <PeoplePicker label="Username" placeholder="name or username" value={username} onChange={setUsername} />
       </InlineForm>
       <ErrorView error={remove.error} compact />
       <ErrorView error={list.error} onRetry={() => list.refetch()} />
