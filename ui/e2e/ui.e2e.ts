@@ -124,7 +124,11 @@ describe('ML Studio in the browser, against the real stack', () => {
     await page.getByRole('cell', { name: `ds-${suffix}` }).waitFor();
     await page.getByRole('row', { name: new RegExp(`ds-${suffix}`) }).getByRole('button', { name: 'Members' }).click();
     await page.getByRole('heading', { name: `Members of ds-${suffix}` }).waitFor();
-    await page.getByLabel('Username').fill(bob);
+    // Part of the username, then a click on the suggestion.
+    const member = page.getByRole('combobox', { name: 'Username' });
+    await member.fill(bob.slice(0, 5));
+    await page.getByRole('option', { name: new RegExp(`Bob Chen.*${bob}`) }).click();
+    expect(await member.inputValue()).toBe(bob);
     await page.getByRole('button', { name: 'Add member' }).click();
     await page.getByRole('button', { name: `Remove ${bob} from ds-${suffix}` }).waitFor();
     await shot(page, '08c-admin-groups');
@@ -289,7 +293,17 @@ describe('ML Studio in the browser, against the real stack', () => {
     const a = await newPage();
     await signIn(a, alice, PW, `/experiments/${state.expId}`);
     const form = a.getByRole('form', { name: 'Grant access' });
-    await form.getByLabel('Username').fill(bob);
+    // alice is no admin: she finds bob in the directory by part of his display name and picks him with the keyboard.
+    const who = form.getByRole('combobox', { name: 'Username' });
+    await who.pressSequentially('chen', { delay: 30 });
+    await form.getByRole('option', { name: new RegExp(`Bob Chen.*${bob}`) }).waitFor();
+    expect(await who.getAttribute('aria-expanded')).toBe('true');
+    await shot(a, '10a-people-picker');
+    await who.press('ArrowDown');
+    expect(await who.getAttribute('aria-activedescendant')).toBeTruthy();
+    await who.press('Enter');
+    expect(await who.inputValue()).toBe(bob);
+    expect(await who.getAttribute('aria-expanded')).toBe('false');
     await form.getByLabel('Operation').selectOption('read');
     await form.getByRole('button', { name: 'Grant' }).click();
     await a.getByRole('button', { name: `Revoke read from user:${bob}` }).waitFor();
