@@ -44,6 +44,7 @@ type phase struct {
 
 	lat       []time.Duration // concurrent load, requests started in the window
 	roundP50  []time.Duration // the p50 of each round's window alone
+	serialP50 []time.Duration // the one-client p50 of each round alone
 	serial    []time.Duration // one client, one request at a time
 	errors    int
 	firstErr  string
@@ -166,11 +167,14 @@ func (b *bench) measure(ctx context.Context) error {
 				return err
 			}
 			done++
-			before := len(ph.lat)
+			before, beforeSerial := len(ph.lat), len(ph.serial)
 			if err := b.runPhase(ctx, ph, round); err != nil {
 				return fmt.Errorf("%s: %w", ph.label(), err)
 			}
 			ph.roundP50 = append(ph.roundP50, pct(ph.lat[before:], 0.5))
+			if len(ph.serial) > beforeSerial {
+				ph.serialP50 = append(ph.serialP50, pct(ph.serial[beforeSerial:], 0.5))
+			}
 			n := len(ph.lat)
 			b.log("[%d/%d] %-44s %7.1f req/s  p50 %s  p99 %s  errors %d  (load %s)", done, total, ph.label(),
 				float64(n)/ph.window.Seconds(), ms(pct(ph.lat, 0.5)), ms(pct(ph.lat, 0.99)), ph.errors, loadAverage())

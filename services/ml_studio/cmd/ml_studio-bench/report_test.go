@@ -42,4 +42,8 @@ func TestNoiseIsTheRoundSpreadOfDirect(t *testing.T) {
 	if got := b.noise(wlGet); got != 0 {
 		t.Errorf("noise with one round = %s, want 0", got)
 	}
+	b.phases[0].serialP50 = []time.Duration{40 * ms, 43 * ms}
+	if got := b.serialNoise(wlSearch); got != 3*ms {
+		t.Errorf("serialNoise(search) = %s, want 3ms", got)
+	}
 }
