@@ -43,6 +43,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,6 +62,8 @@ type options struct {
 	duration      time.Duration
 	warmup        time.Duration
 	rounds        int
+	backendStore  string
+	pin           bool
 	runs          int
 	searchResults int
 	metrics       int
@@ -94,6 +97,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.mlflowBin, "mlflow", "", "the mlflow executable; default <repo>/.venv/mlflow/bin/mlflow (deploy/local/mlflow.sh install)")
 	fs.StringVar(&o.cerberusBin, "cerberus-bin", "", "a cerberus binary to use instead of building ./services/cerberus/cmd/cerberus")
 	fs.StringVar(&o.studioBin, "ml_studio-bin", "", "an ml_studio binary to use instead of building ./services/ml_studio/cmd/ml_studio")
+	fs.StringVar(&o.backendStore, "mlflow-backend-store-uri", "", "MLflow's --backend-store-uri, e.g. postgresql+psycopg2://user:pw@127.0.0.1:5432/db (an empty database of its own: the program seeds it); default a fresh SQLite file")
+	fs.BoolVar(&o.pin, "pin", runtime.NumCPU() >= 2, "run the MLflow servers on CPU 0 and cerberus, ml_studio and the load generator on the other CPUs (taskset), so that what ml_studio costs does not come out of MLflow's CPU and MLflow's queue is the same for every target")
 	fs.IntVar(&o.workers, "mlflow-workers", 2, "MLflow worker processes (deploy/local/mlflow.sh: 2)")
 	fs.StringVar(&o.uvicornOpts, "mlflow-uvicorn-opts", "--loop uvloop", "MLflow's --uvicorn-opts (deploy/local/mlflow.sh: --loop uvloop); \"--loop asyncio\" for the asyncio loop, which with several workers answers a reused connection ~40 ms late")
 	fs.IntVar(&o.clients, "clients", 16, "concurrent keep-alive HTTP clients of each timed phase")
@@ -188,6 +193,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s ml_studio-bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}}
 	b.quiet = waitQuiet(ctx, o.waitLoad, o.waitMax, b.log)
+	if o.pin {
+		if err := pinSelf(); err != nil {
+			fmt.Fprintln(stderr, "ml_studio-bench:", err)
+			return 1
+		}
+	}
 	if ctx.Err() != nil {
 		return 130
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"runtime"
 	"slices"
 	"strconv"
@@ -176,8 +177,12 @@ func (b *bench) report(out io.Writer) {
 	if b.o.uvicornOpts == "" {
 		loop = "uvicorn's defaults"
 	}
-	fmt.Fprintf(out, "\nml_studio-bench: MLflow %s (%d uvicorn workers, %s, SQLite, --serve-artifacts) direct; through ml_studio + cerberus (%s); %s\n",
-		b.versions["mlflow"], b.o.workers, loop, settings, basicNote)
+	store := "SQLite"
+	if u, err := url.Parse(b.o.backendStore); err == nil && b.o.backendStore != "" {
+		store = u.Scheme // the scheme only: the URI may hold a password
+	}
+	fmt.Fprintf(out, "\nml_studio-bench: MLflow %s (%d uvicorn workers, %s, %s, --serve-artifacts) direct; through ml_studio + cerberus (%s); %s\n",
+		b.versions["mlflow"], b.o.workers, loop, store, settings, basicNote)
 	fmt.Fprintf(out, "data: experiment %s with %d runs (5 params, 5 metrics, 3 tags each); search-runs returns %d runs (%d bytes); log-batch writes %d metrics\n",
 		b.expID, b.o.runs, b.o.searchResults, b.searchBytes(), b.o.metrics)
 	fmt.Fprintf(out, "load: %d clients in this process, closed loop, %s per phase after %s warm-up, %d round(s) interleaved; before each, %d requests one at a time\n",
@@ -186,6 +191,9 @@ func (b *bench) report(out io.Writer) {
 	fmt.Fprintf(out, "  ratios and added latency are against the faster direct variant of each workload (marked *)\n")
 	fmt.Fprintf(out, "machine: %d × %s, %s; %s; load average at start %s (wait for a quiet machine: %s)\n\n",
 		cores, model, mem, runtime.Version(), b.loadAtStart, b.quiet)
+	if b.o.pin {
+		fmt.Fprintf(out, "pinned (-pin): the MLflow servers on CPU %s; cerberus, ml_studio and the load generator on CPUs %s\n\n", mlflowCPUs, otherCPUs())
+	}
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\tvia\tpath\treq/s\tp50 ms\tp99 ms\tmean ms\terrors (with warm-up)\t× direct req/s\t+p50 ms\t+p99 ms\tcerberus calls/req\tCPU ms/req: MLflow\tml_studio\tcerberus\tbench\tmachine busy (cores)\t")

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,7 +261,7 @@ func (b *bench) startMLflow(ctx context.Context, name string, extra []string) (*
 		"--host", "127.0.0.1",
 		"--port", strconv.Itoa(port),
 		"--workers", strconv.Itoa(b.o.workers),
-		"--backend-store-uri", "sqlite:///" + filepath.Join(b.dir, "mlflow.db"),
+		"--backend-store-uri", b.backendStore(),
 		"--serve-artifacts",
 		"--artifacts-destination", filepath.Join(b.dir, "artifacts"),
 		"--allowed-hosts", allowedHosts,
@@ -268,7 +269,7 @@ func (b *bench) startMLflow(ctx context.Context, name string, extra []string) (*
 	if b.o.uvicornOpts != "" {
 		args = append(args, "--uvicorn-opts", b.o.uvicornOpts)
 	}
-	p, err := startProc("mlflow "+name, dir, filepath.Join(b.dir, "mlflow-"+name+".log"), env, args...)
+	p, err := startProc("mlflow "+name, dir, filepath.Join(b.dir, "mlflow-"+name+".log"), env, b.pinned(mlflowCPUs, args)...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -330,7 +331,7 @@ func (b *bench) startStudio(ctx context.Context) error {
 		"CERBERUS_ADMIN_USERNAME=admin",
 		"CERBERUS_ADMIN_PASSWORD="+b.adminPassword,
 		"CERBERUS_REGISTRAR_SECRET="+b.registrar)
-	if b.cerberus, err = startProc("cerberus", dir, filepath.Join(b.dir, "cerberus.log"), env, b.o.cerberusBin); err != nil {
+	if b.cerberus, err = startProc("cerberus", dir, filepath.Join(b.dir, "cerberus.log"), env, b.pinned(otherCPUs(), []string{b.o.cerberusBin})...); err != nil {
 		return err
 	}
 	b.procs = append(b.procs, b.cerberus)
@@ -362,7 +363,7 @@ func (b *bench) startStudio(ctx context.Context) error {
 		b.pprofURL = "http://127.0.0.1:" + strconv.Itoa(pp)
 		env = append(env, pprofEnv+"=127.0.0.1:"+strconv.Itoa(pp))
 	}
-	if b.studio, err = startProc("ml_studio", b.dir, filepath.Join(b.dir, "ml_studio.log"), env, b.o.studioBin); err != nil {
+	if b.studio, err = startProc("ml_studio", b.dir, filepath.Join(b.dir, "ml_studio.log"), env, b.pinned(otherCPUs(), []string{b.o.studioBin})...); err != nil {
 		return err
 	}
 	b.procs = append(b.procs, b.studio)
@@ -675,4 +676,26 @@ func (b *bench) verify(ctx context.Context) error {
 	}
 	b.log("every timed call answers as expected; %s is refused experiment %s by ml_studio and basic-auth", benchUser, b.otherExpID)
 	return nil
+}
+
+// backendStore is MLflow's store: the one given, or a fresh SQLite file.
+func (b *bench) backendStore() string {
+	if b.o.backendStore != "" {
+		return b.o.backendStore
+	}
+	return "sqlite:///" + filepath.Join(b.dir, "mlflow.db")
+}
+
+// CPU sets of -pin: MLflow alone on the first CPU, the rest elsewhere.
+const mlflowCPUs = "0"
+
+func otherCPUs() string { return fmt.Sprintf("1-%d", max(1, runtime.NumCPU()-1)) }
+
+// pinned prefixes argv with taskset when -pin is on (taskset execs the
+// program, so the pid stays the server's).
+func (b *bench) pinned(cpus string, argv []string) []string {
+	if !b.o.pin {
+		return argv
+	}
+	return append([]string{"taskset", "-c", cpus}, argv...)
 }
