@@ -31,14 +31,40 @@ func (h handlers) project(p params) (string, error) {
 }
 
 // createExperiment needs create on the project; the new experiment is then
-// registered in cerberus with the caller as creator. If that fails the
-// experiment is deleted again, so nothing is left half-made.
+// registered in cerberus with the caller as creator, or deleted again.
 func (h handlers) createExperiment(c *gin.Context) error {
+	return h.createInProject(c, "/experiments/create", []string{"name", "artifact_location", "tags"},
+		func(resp *mlflow.Response, _ string) (string, func(context.Context), error) {
+			var created struct {
+				ID string `json:"experiment_id"`
+			}
+			if err := json.Unmarshal(resp.Body, &created); err != nil || created.ID == "" {
+				return "", nil, apierror.BadGateway(err, "MLflow gave an unreadable answer")
+			}
+			return access.Experiment(created.ID), func(ctx context.Context) {
+				// MLflow only marks an experiment deleted and it keeps its
+				// name, so it is renamed first: the caller may create that
+				// name again.
+				h.undo(ctx, post, "/experiments/update", params{"experiment_id": created.ID, "new_name": "ml_studio-failed-create-" + created.ID})
+				h.undo(ctx, post, "/experiments/delete", params{"experiment_id": created.ID})
+			}, nil
+		})
+}
+
+// madeFn reads what MLflow created: the element to register for it, and how
+// to take it back if cerberus refuses.
+type madeFn func(resp *mlflow.Response, name string) (element string, undo func(context.Context), err error)
+
+// createInProject is the flow of every create: create on the project, the
+// MLflow call, then registration in cerberus with the caller as creator —
+// undone in MLflow if that fails, so nothing is left half-made.
+func (h handlers) createInProject(c *gin.Context, upPath string, fields []string, made madeFn) error {
 	p, err := readParams(c)
 	if err != nil {
 		return err
 	}
-	if _, err := p.required("name"); err != nil {
+	name, err := p.required("name")
+	if err != nil {
 		return err
 	}
 	project, err := h.project(p)
@@ -49,21 +75,16 @@ func (h handlers) createExperiment(c *gin.Context) error {
 	if err := h.Access.Require(ctx, cred, project, access.Create); err != nil {
 		return err
 	}
-	resp, err := h.call(ctx, post, "/experiments/create", p.only("name", "artifact_location", "tags"))
+	resp, err := h.call(ctx, post, upPath, p.only(fields...))
 	if err != nil || !resp.OK() {
 		return respondErr(c, orUpstream(resp, err))
 	}
-	var created struct {
-		ID string `json:"experiment_id"`
+	element, undo, err := made(resp, name[0])
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(resp.Body, &created); err != nil || created.ID == "" {
-		return apierror.BadGateway(err, "MLflow gave an unreadable answer")
-	}
-	if err := h.Registry.Register(ctx, cred, access.Experiment(created.ID), project); err != nil {
-		// MLflow only marks an experiment deleted and it keeps its name, so
-		// it is renamed first: the caller may create that name again.
-		h.undo(ctx, post, "/experiments/update", params{"experiment_id": created.ID, "new_name": "ml_studio-failed-create-" + created.ID})
-		h.undo(ctx, post, "/experiments/delete", params{"experiment_id": created.ID})
+	if err := h.Registry.Register(ctx, cred, element, project); err != nil {
+		undo(ctx)
 		return err
 	}
 	return pass(c, resp)

@@ -7,36 +7,18 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
 )
 
 // createModel needs create on the project; the model is then registered in
 // cerberus with the caller as creator, or deleted again if that fails.
 func (h handlers) createModel(c *gin.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
-	v, err := p.required("name")
-	if err != nil {
-		return err
-	}
-	project, err := h.project(p)
-	if err != nil {
-		return err
-	}
-	ctx, cred := c.Request.Context(), credential(c)
-	if err := h.Access.Require(ctx, cred, project, access.Create); err != nil {
-		return err
-	}
-	resp, err := h.call(ctx, post, "/registered-models/create", p.only("name", "tags", "description"))
-	if err != nil || !resp.OK() {
-		return respondErr(c, orUpstream(resp, err))
-	}
-	if err := h.Registry.Register(ctx, cred, access.Model(v[0]), project); err != nil {
-		h.undo(ctx, del, "/registered-models/delete", params{"name": v[0]})
-		return err
-	}
-	return pass(c, resp)
+	return h.createInProject(c, "/registered-models/create", []string{"name", "tags", "description"},
+		func(_ *mlflow.Response, name string) (string, func(context.Context), error) {
+			return access.Model(name), func(ctx context.Context) {
+				h.undo(ctx, del, "/registered-models/delete", params{"name": name})
+			}, nil
+		})
 }
 
 // renameModel needs manage; cerberus renames the element too, so access
