@@ -61,7 +61,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, log *zap.Lo
 	}
 	throttle := authn.NewThrottle(authn.ThrottleConfig{MaxFailures: cfg.LoginMaxFailures, Window: cfg.LoginWindow, Lockout: cfg.LoginLockout})
 	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL, RegistrarSecret: cfg.RegistrarSecret,
-		Cache: accesscache.Config{Sync: cfg.CacheSync}}, db, passwords, throttle, log)
+		Cache: accesscache.Config{Sync: cfg.CacheSync}, AuditRetention: cfg.AuditRetention}, db, passwords, throttle, log)
 	// The background work outlives the request context: stop runs after the
 	// server has drained, and writes the audit entries still queued.
 	stop := svc.Start(context.WithoutCancel(ctx))

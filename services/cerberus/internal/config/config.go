@@ -37,6 +37,7 @@ type Config struct {
 	LoginMaxFailures  int           `split_words:"true" default:"5" desc:"failed logins per account or address before it is throttled"`
 	LoginWindow       time.Duration `split_words:"true" default:"15m" desc:"window in which failed logins are counted"`
 	LoginLockout      time.Duration `split_words:"true" default:"15m" desc:"how long a throttled account or address must wait"`
+	AuditRetention    time.Duration `split_words:"true" default:"0s" desc:"how long audit entries are kept; older ones are deleted every hour. 0 keeps them forever"`
 	CacheSync         time.Duration `split_words:"true" default:"100ms" desc:"decisions are answered from memory, forgotten at once on a change made through this process; with several replicas, one's change reaches the others within this interval (they read the access change log). 0 turns the cache off: every decision asks the database"`
 	ServerConfig
 	LoggingConfig
@@ -57,6 +58,8 @@ func (c *Config) Validate() error {
 		return &pkgconfig.Error{Key: Prefix + "_REGISTRAR_SECRET", Reason: "must be at least 16 characters"}
 	case c.LoginMaxFailures < 1:
 		return &pkgconfig.Error{Key: Prefix + "_LOGIN_MAX_FAILURES", Reason: "must be at least 1"}
+	case c.AuditRetention != 0 && c.AuditRetention < 24*time.Hour:
+		return &pkgconfig.Error{Key: Prefix + "_AUDIT_RETENTION", Reason: "must be 0 (keep forever) or at least 24h"}
 	case c.CacheSync < 0 || c.CacheSync > time.Minute:
 		return &pkgconfig.Error{Key: Prefix + "_CACHE_SYNC", Reason: "must be from 0 to 1m"}
 	case c.AdminPassword != "" && len(c.AdminPassword) < c.PasswordMinLength:

@@ -36,6 +36,8 @@ type Config struct {
 	RegistrarSecret string
 	// Cache tunes the in-memory decision cache (Sync 0 turns it off).
 	Cache accesscache.Config
+	// AuditRetention is how long audit entries are kept; 0 keeps them.
+	AuditRetention time.Duration
 }
 
 // Service is cerberus's behaviour.
@@ -70,7 +72,46 @@ func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.access.Run(ctx) })
 	wg.Go(func() { s.denials.Run(ctx) })
+	if s.cfg.AuditRetention > 0 {
+		wg.Go(func() { s.pruneAudit(ctx, time.Hour) })
+	}
 	wg.Wait()
+}
+
+// pruneAudit deletes audit entries past the retention now and every
+// interval, in slices, until ctx ends.
+func (s *Service) pruneAudit(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.PruneAudit(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("audit retention", zap.Error(err))
+		} else if n > 0 {
+			s.log.Info("audit retention: deleted old entries", zap.Int64("entries", n), zap.Duration("retention", s.cfg.AuditRetention))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// PruneAudit deletes the audit entries older than the retention, 10,000 at
+// a time, and says how many went.
+func (s *Service) PruneAudit(ctx context.Context) (int64, error) {
+	if s.cfg.AuditRetention <= 0 {
+		return 0, nil
+	}
+	before := s.now().Add(-s.cfg.AuditRetention)
+	var total int64
+	for {
+		n, err := s.store.PruneAudit(ctx, before, 10_000)
+		total += n
+		if err != nil || n < 10_000 {
+			return total, err
+		}
+	}
 }
 
 // Start reads the access change log once, so the cache answers from the

@@ -129,3 +129,16 @@ func (s *Store) RecordBatch(ctx context.Context, entries []*AuditEntry) error {
 	}
 	return classify(s.db.WithContext(ctx).CreateInBatches(entries, 500).Error, "audit entries")
 }
+
+// PruneAudit deletes audit entries older than before, at most limit of them
+// (oldest first), so one call never holds the table for long; it says how
+// many went.
+func (s *Store) PruneAudit(ctx context.Context, before time.Time, limit int) (int64, error) {
+	old := s.db.Model(&AuditEntry{}).Select("id").Where("at < ?", before).Order("id").Limit(limit)
+	if s.dialect == MySQL {
+		// MySQL refuses LIMIT in an IN subquery: wrap it in a derived table.
+		old = s.db.Table("(?) AS old", old).Select("id")
+	}
+	res := s.db.WithContext(ctx).Where("id IN (?)", old).Delete(&AuditEntry{})
+	return res.RowsAffected, classify(res.Error, "audit")
+}
