@@ -156,25 +156,6 @@ func seed(ctx context.Context, st *store.Store, svc *accesssvc.Service, dsn stor
 	return s, nil
 }
 
-// analyze brings MariaDB's statistics up to date after the bulk load, as
-// InnoDB's background recalculation would a while later: right after it,
-// the optimizer still believes the tables empty and picks plans ~50 times
-// slower. SQLite is left alone: cerberus never runs ANALYZE (or PRAGMA
-// optimize), so its planner works without statistics in production too.
-func analyze(ctx context.Context, dsn store.DSN) error {
-	if dsn.Dialect != store.MySQL {
-		return nil
-	}
-	db, err := openGORM(dsn)
-	if err != nil {
-		return err
-	}
-	if sqlDB, err := db.DB(); err == nil {
-		defer func() { _ = sqlDB.Close() }()
-	}
-	return db.WithContext(ctx).Exec("ANALYZE TABLE `user`, user_group, user_group_member, element, permission, user_permission, group_permission, credential").Error
-}
-
 func username(u int) string { return fmt.Sprintf("user%04d", u) }
 
 func (s *seeded) subject(sub subject) store.Subject {

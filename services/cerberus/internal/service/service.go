@@ -72,18 +72,19 @@ func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.access.Run(ctx) })
 	wg.Go(func() { s.denials.Run(ctx) })
-	if s.cfg.AuditRetention > 0 {
-		wg.Go(func() { s.pruneAudit(ctx, time.Hour) })
-	}
+	wg.Go(func() { s.maintain(ctx, time.Hour) })
 	wg.Wait()
 }
 
-// pruneAudit deletes audit entries past the retention now and every
-// interval, in slices, until ctx ends.
-func (s *Service) pruneAudit(ctx context.Context, interval time.Duration) {
+// maintain refreshes the planner's statistics and deletes audit entries
+// past the retention, now and every interval, until ctx ends.
+func (s *Service) maintain(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		if err := s.store.Optimize(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("refresh the database statistics", zap.Error(err))
+		}
 		if n, err := s.PruneAudit(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("audit retention", zap.Error(err))
 		} else if n > 0 {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -59,6 +60,31 @@ func TestPruneAudit(t *testing.T) {
 				if e.At.Before(cut) {
 					t.Errorf("entry %s from %s survived the cut %s", e.Target, e.At, cut)
 				}
+			}
+		})
+	}
+}
+
+// TestOptimize: refreshing the statistics works on both backends, twice,
+// and on SQLite leaves the statistics table the planner reads.
+func TestOptimize(t *testing.T) {
+	for backend, open := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			s := storetest.Migrated(t, open)
+			for range 2 {
+				if err := s.Optimize(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if s.Dialect() != store.SQLite {
+				return
+			}
+			tables, err := s.Tables(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(tables, "sqlite_stat1") {
+				t.Fatalf("no sqlite_stat1 after Optimize: %v", tables)
 			}
 		})
 	}

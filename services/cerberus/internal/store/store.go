@@ -83,6 +83,32 @@ func Open(dsn DSN, log *zap.Logger) (*Store, error) {
 	return st, nil
 }
 
+// Optimize refreshes the query planner's statistics, as after a bulk load
+// or as the data grows: SQLite keeps none of its own (without them it
+// scans every permission to list a user's readable elements), and
+// MariaDB's may lag behind a bulk load. Cerberus runs it at start and
+// every hour; with analysis_limit SQLite samples each index, so it stays
+// quick however large the tables are.
+func (s *Store) Optimize(ctx context.Context) error {
+	stmts := []string{"PRAGMA analysis_limit = 1000", "ANALYZE"}
+	if s.dialect == MySQL {
+		stmts = []string{"ANALYZE TABLE `user`, user_group, user_group_member, element, permission, user_permission, group_permission, credential"}
+	}
+	conn, err := s.sql.Conn(ctx) // the pragma holds for one connection
+	if err != nil {
+		return classify(err, "statistics")
+	}
+	defer func() { _ = conn.Close() }()
+	for _, q := range stmts {
+		// Exec, not Query: the SQLite driver steps a query only when its
+		// rows are read; MySQL's answer rows are read and dropped.
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return classify(err, "statistics")
+		}
+	}
+	return nil
+}
+
 // Close releases the connections.
 func (s *Store) Close() error { return s.sql.Close() }
 
