@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ml-studio/ml-studio/pkg/procstat"
 	accesssvc "github.com/ml-studio/ml-studio/services/cerberus/internal/service"
 )
 
@@ -289,7 +290,7 @@ func runTimed(ctx context.Context, clients int, warm, dur time.Duration, newWork
 		}
 	}
 	out.elapsed = last.Sub(from)
-	out.cpu, out.load = cpu, loadAverage()
+	out.cpu, out.load = cpu, procstat.LoadAverage()
 	out.sort()
 	return out
 }

@@ -47,7 +47,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -58,6 +57,7 @@ import (
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
 	pkgconfig "github.com/ml-studio/ml-studio/pkg/config"
+	"github.com/ml-studio/ml-studio/pkg/procstat"
 	"github.com/ml-studio/ml-studio/pkg/server"
 
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/accesscache"
@@ -183,7 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	started := time.Now()
-	o.loadAtStart = loadAverage()
+	o.loadAtStart = procstat.LoadAverage()
 	heapBefore := heapInUse()
 	w, err := newWorld(o.sizes, mathrand.New(mathrand.NewPCG(o.seed, 1)))
 	if err != nil {
@@ -380,8 +380,8 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 	// restart the peak RSS counter.
 	runtime.GC()
 	debug.FreeOSMemory()
-	r.rssServing, _ = memStatus()
-	r.peakReset = resetPeakRSS()
+	r.rssServing, _ = procstat.StatusKB(0, "VmRSS")
+	r.peakReset = procstat.ResetPeakRSS()
 
 	progress("%s: GET /healthz, %d clients, %s", name, o.clients, o.duration)
 	r.baseline = runTimed(ctx, o.clients, o.warmup, o.duration, func(int) func() (int8, error) {
@@ -483,7 +483,7 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 		return nil, err
 	}
 
-	_, r.peakRSS = memStatus()
+	r.peakRSS, _ = procstat.StatusKB(0, "VmHWM")
 	r.serverErrors, r.serverErrorSample = errLog.snapshot()
 	for _, s := range []*stats{r.baseline, r.single, r.uncached, r.churn} {
 		if s.errors > 0 {
@@ -715,33 +715,6 @@ func startProfile(file, backend string) (func() error, error) {
 		pprof.StopCPUProfile()
 		return f.Close()
 	}, nil
-}
-
-// memStatus reads the resident set size and its peak, in kB.
-func memStatus() (rss, peak int64) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, 0
-	}
-	for line := range strings.Lines(string(b)) {
-		var v int64
-		switch {
-		case strings.HasPrefix(line, "VmRSS:"):
-			if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &v); err == nil {
-				rss = v
-			}
-		case strings.HasPrefix(line, "VmHWM:"):
-			if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &v); err == nil {
-				peak = v
-			}
-		}
-	}
-	return rss, peak
-}
-
-// resetPeakRSS restarts VmHWM from the current RSS (Linux ≥ 4.0).
-func resetPeakRSS() bool {
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 }
 
 func heapInUse() uint64 {

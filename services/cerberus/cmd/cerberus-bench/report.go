@@ -3,12 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ml-studio/ml-studio/pkg/procstat"
 )
 
 // The goals of the issue.
@@ -205,26 +206,15 @@ func num(n int) string {
 	return b.String()
 }
 
-// machine describes the CPUs and memory from /proc.
+// machine describes the CPUs and memory.
 func machine() string {
-	model := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.Lines(string(b)) {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
+	m := procstat.ReadMachine()
+	model, mem := m.Model, ""
+	if model == "" {
+		model = "unknown CPU"
 	}
-	mem := ""
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for line := range strings.Lines(string(b)) {
-			var kb int64
-			if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil {
-				mem = fmt.Sprintf(", %.1f GiB RAM", float64(kb)/(1<<20))
-				break
-			}
-		}
+	if m.MemoryKB > 0 {
+		mem = fmt.Sprintf(", %.1f GiB RAM", m.MemoryGiB())
 	}
 	return fmt.Sprintf("%d CPUs (%s)%s", runtime.NumCPU(), model, mem)
 }

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ml-studio/ml-studio/pkg/procstat"
 )
 
 // The workloads.
@@ -177,7 +179,7 @@ func (b *bench) measure(ctx context.Context) error {
 			}
 			n := len(ph.lat)
 			b.log("[%d/%d] %-44s %7.1f req/s  p50 %s  p99 %s  errors %d  (load %s)", done, total, ph.label(),
-				float64(n)/ph.window.Seconds(), ms(pct(ph.lat, 0.5)), ms(pct(ph.lat, 0.99)), ph.errors, loadAverage())
+				float64(n)/ph.window.Seconds(), ms(pct(ph.lat, 0.5)), ms(pct(ph.lat, 0.99)), ph.errors, procstat.LoadAverage())
 		}
 	}
 	return nil
@@ -361,8 +363,8 @@ type sample struct {
 }
 
 func (b *bench) sample(ctx context.Context) sample {
-	s := sample{at: time.Now(), cpu: map[string]time.Duration{}, busy: machineBusy()}
-	s.cpu[cpuBench] = selfCPU()
+	s := sample{at: time.Now(), cpu: map[string]time.Duration{}, busy: busyNow()}
+	s.cpu[cpuBench] = procstat.SelfCPU()
 	for name, p := range map[string]*proc{cpuMLflow: b.mlflow, cpuBasic: b.basic, cpuStudio: b.studio, cpuCerberus: b.cerberus} {
 		if p != nil {
 			s.cpu[name] = groupCPU(p.pid())
@@ -481,10 +483,10 @@ type memory struct {
 }
 
 func (b *bench) collectMemory() {
-	b.mem.studioHWM, _ = statusKB(b.studio.pid(), "VmHWM")
-	b.mem.studioRSS, _ = statusKB(b.studio.pid(), "VmRSS")
-	b.mem.cerberusHWM, _ = statusKB(b.cerberus.pid(), "VmHWM")
-	b.mem.cerberusRSS, _ = statusKB(b.cerberus.pid(), "VmRSS")
+	b.mem.studioHWM, _ = procstat.StatusKB(b.studio.pid(), "VmHWM")
+	b.mem.studioRSS, _ = procstat.StatusKB(b.studio.pid(), "VmRSS")
+	b.mem.cerberusHWM, _ = procstat.StatusKB(b.cerberus.pid(), "VmHWM")
+	b.mem.cerberusRSS, _ = procstat.StatusKB(b.cerberus.pid(), "VmRSS")
 	b.mem.mlflowRSS = groupKB(b.mlflow.pid(), "VmRSS")
 	if b.basic != nil {
 		b.mem.basicRSS = groupKB(b.basic.pid(), "VmRSS")
@@ -501,4 +503,10 @@ func mean(d []time.Duration) time.Duration {
 		sum += v
 	}
 	return sum / time.Duration(len(d))
+}
+
+// busyNow is the machine's busy CPU time so far, 0 when unknown.
+func busyNow() time.Duration {
+	d, _ := procstat.MachineBusy()
+	return d
 }

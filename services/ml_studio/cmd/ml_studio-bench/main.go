@@ -48,6 +48,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ml-studio/ml-studio/pkg/procstat"
 )
 
 // options are the command line.
@@ -202,7 +204,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if ctx.Err() != nil {
 		return 130
 	}
-	b.loadAtStart = loadAverage()
+	b.loadAtStart = procstat.LoadAverage()
 	defer b.cleanup()
 	if err := b.setUp(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -301,7 +303,7 @@ func waitQuiet(ctx context.Context, limit float64, max time.Duration, log func(s
 
 // load1 is the 1-minute load average, -1 when unknown.
 func load1() float64 {
-	f := strings.Fields(loadAverage())
+	f := strings.Fields(procstat.LoadAverage())
 	if len(f) == 0 {
 		return -1
 	}
@@ -310,17 +312,4 @@ func load1() float64 {
 		return -1
 	}
 	return v
-}
-
-// loadAverage is the first three fields of /proc/loadavg.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }

@@ -1,18 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ml-studio/ml-studio/pkg/procstat"
 )
 
 // proc is a server this program started, in a process group of its own
@@ -180,94 +180,13 @@ func groupCPU(pgid int) time.Duration {
 	return total
 }
 
-// statusKB reads a "Vm...:  N kB" line of /proc/<pid>/status.
-func statusKB(pid int, field string) (int64, bool) {
-	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != field {
-			continue
-		}
-		v, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		return v, err == nil
-	}
-	return 0, false
-}
-
 // groupKB sums a status field over a process group.
 func groupKB(pgid int, field string) int64 {
 	var total int64
 	for _, pid := range groupPIDs(pgid) {
-		if v, ok := statusKB(pid, field); ok {
+		if v, ok := procstat.StatusKB(pid, field); ok {
 			total += v
 		}
 	}
 	return total
-}
-
-// machineBusy is the CPU time all cores spent busy so far (/proc/stat).
-func machineBusy() time.Duration {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	f := strings.Fields(line)
-	if len(f) < 9 || f[0] != "cpu" {
-		return 0
-	}
-	// user nice system idle iowait irq softirq steal: all but idle and iowait.
-	var busy int64
-	for i, s := range f[1:9] {
-		if i == 3 || i == 4 {
-			continue
-		}
-		v, _ := strconv.ParseInt(s, 10, 64)
-		busy += v
-	}
-	return time.Duration(busy) * time.Second / clockTicks
-}
-
-// selfCPU is this process's CPU time so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// machine describes the CPU and memory.
-func machine() (cores int, model, memory string) {
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			k, v, ok := strings.Cut(line, ":")
-			if !ok {
-				continue
-			}
-			switch strings.TrimSpace(k) {
-			case "processor":
-				cores++
-			case "model name":
-				if model == "" {
-					model = strings.TrimSpace(v)
-				}
-			}
-		}
-	}
-	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
-		line, _, _ := strings.Cut(string(data), "\n")
-		f := strings.Fields(line)
-		if len(f) >= 2 {
-			if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil {
-				memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-			}
-		}
-	}
-	return cores, model, memory
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ml-studio/ml-studio/pkg/procstat"
 )
 
 // The goals.
@@ -155,7 +157,11 @@ func latMS(ph *phase, q float64) string {
 }
 
 func (b *bench) report(out io.Writer) {
-	cores, model, mem := machine()
+	m := procstat.ReadMachine()
+	cores, model, mem := m.Processors, m.Model, ""
+	if m.MemoryKB > 0 {
+		mem = fmt.Sprintf("%.1f GiB", m.MemoryGiB())
+	}
 	basicNote := "MLflow's basic-auth app (default settings: credential cache off, a password hash check on every call)"
 	if b.o.basicCacheTTL > 0 {
 		basicNote = fmt.Sprintf("MLflow's basic-auth app with auth_cache_ttl_seconds = %d", b.o.basicCacheTTL)
@@ -309,7 +315,7 @@ func (b *bench) report(out io.Writer) {
 	fmt.Fprintf(tw, "peak RSS < 100 MB\t(all)\t%.1f MB\t\t%s\t\n", mb(b.mem.studioHWM), mark(b.mem.studioHWM > 0 && b.mem.studioHWM*1024 < goalRSSBytes))
 	fmt.Fprintf(tw, "(cerberus peak RSS)\t(all)\t%.1f MB\t\t\t\n", mb(b.mem.cerberusHWM))
 	_ = tw.Flush()
-	fmt.Fprintf(out, "\ntotal time %s; load average at the end %s\n", time.Since(b.started).Round(time.Second), loadAverage())
+	fmt.Fprintf(out, "\ntotal time %s; load average at the end %s\n", time.Since(b.started).Round(time.Second), procstat.LoadAverage())
 }
 
 func (b *bench) searchBytes() int {
