@@ -253,33 +253,21 @@ func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, ele
 		return c.st.ChainGrants(ctx, userID, componentID, elements)
 	}
 	elements = unique(elements)
-	c.mu.RLock()
-	_, oversize := c.oversize[userID]
-	ready := c.freshLocked() && c.userLoadedLocked(userID)
-	var missing []string
-	if ready {
-		for _, e := range append(elements, store.Root) {
-			if !c.chainLoadedLocked(componentID, e) {
-				missing = append(missing, e)
-			}
-		}
-	}
-	c.mu.RUnlock()
-	if !ready {
-		if !oversize {
-			c.warm(userID)
-		}
-		return c.st.ChainGrants(ctx, userID, componentID, elements)
-	}
-	if len(missing) > 0 {
+	rows, missing, ready := c.chainGrants(userID, componentID, elements)
+	switch {
+	case !ready:
+		c.warm(userID)
+	case len(missing) == 0:
+		return rows, nil
+	default:
 		if err := c.loadElements(ctx, componentID, missing); err != nil {
 			return nil, err
 		}
+		if rows, missing, ready = c.chainGrants(userID, componentID, elements); ready && len(missing) == 0 {
+			return rows, nil
+		}
+		// Something was forgotten meanwhile: the database answers this one.
 	}
-	if rows, ok := c.chainGrants(userID, componentID, elements); ok {
-		return rows, nil
-	}
-	// Something was forgotten meanwhile: the database answers this one.
 	return c.st.ChainGrants(ctx, userID, componentID, elements)
 }
 
@@ -316,15 +304,18 @@ func (c *Cache) chainLoadedLocked(comp uint64, name string) bool {
 
 // chainGrants builds the rows store.ChainGrants returns: per element, one
 // row proving it exists, then every grant of the user or their groups on
-// it (depth 0), its ancestors (1, 2, …) and the component root (-1).
-func (c *Cache) chainGrants(userID, comp uint64, elements []string) ([]store.ChainGrant, bool) {
+// it (depth 0), its ancestors (1, 2, …) and the component root (-1). It
+// is not ready when memory may not answer for the user (not synced
+// recently, or the user's grants not loaded); missing lists the elements,
+// the root among them, whose chains are not loaded yet (rows are then
+// incomplete).
+func (c *Cache) chainGrants(userID, comp uint64, elements []string) (rows []store.ChainGrant, missing []string, ready bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if !c.userLoadedLocked(userID) {
-		return nil, false
+	if !c.freshLocked() || !c.userLoadedLocked(userID) {
+		return nil, nil, false
 	}
 	u := c.users[userID]
-	var rows []store.ChainGrant
 	emit := func(start string, depth int, elementID uint64) {
 		for _, h := range u.grants[elementID] {
 			rows = append(rows, store.ChainGrant{Start: start, Depth: depth, Operation: h.Operation, Ordinal: h.Ordinal, Effect: h.Effect})
@@ -335,13 +326,14 @@ func (c *Cache) chainGrants(userID, comp uint64, elements []string) ([]store.Cha
 			}
 		}
 	}
-	root := c.names[elemKey{comp, store.Root}]
-	if root == nil && !c.chainLoadedLocked(comp, store.Root) {
-		return nil, false
+	if !c.chainLoadedLocked(comp, store.Root) {
+		missing = append(missing, store.Root)
 	}
+	root := c.names[elemKey{comp, store.Root}]
 	for _, e := range elements {
 		if !c.chainLoadedLocked(comp, e) {
-			return nil, false
+			missing = append(missing, e)
+			continue
 		}
 		n := c.names[elemKey{comp, e}]
 		if n == nil {
@@ -356,7 +348,7 @@ func (c *Cache) chainGrants(userID, comp uint64, elements []string) ([]store.Cha
 			emit(e, -1, root.id)
 		}
 	}
-	return rows, true
+	return rows, missing, true
 }
 
 // loadElements loads the chains of the named elements and remembers the
@@ -395,6 +387,12 @@ func (c *Cache) loadElements(ctx context.Context, comp uint64, names []string) e
 // warm loads a user's grants in the background; concurrent calls for one
 // user share one load.
 func (c *Cache) warm(userID uint64) {
+	c.mu.RLock()
+	_, oversize := c.oversize[userID]
+	c.mu.RUnlock()
+	if oversize {
+		return // the database answers for this user: loading would not fit
+	}
 	c.warming.DoChan(strconv.FormatUint(userID, 10), func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
