@@ -110,6 +110,7 @@ type call struct {
 	ip           string // the client's address; defIP when empty
 	rid          string // X-Request-ID
 	header       http.Header
+	ctx          context.Context // the request's context; nil: the default
 }
 
 type reply struct {
@@ -146,6 +147,9 @@ func (h *harness) do(c call) reply {
 		body = bytes.NewReader(raw)
 	}
 	req := httptest.NewRequest(c.method, c.path, body)
+	if c.ctx != nil {
+		req = req.WithContext(c.ctx)
+	}
 	if c.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
