@@ -32,6 +32,23 @@ type Rule struct {
 	Op     string
 }
 
+// Ref is one parameter naming something the caller must be able to read:
+// Field, or when Item is set, Item of each element of the message list Field.
+type Ref struct {
+	Field, Item string
+	Target      Target // ByRun or ByLoggedModel
+}
+
+// Reads are the other things an endpoint's call names, which the caller
+// must be able to read besides passing its rule: a run's model inputs and
+// outputs, a logged model's source run. Without them anyone could link
+// another user's objects into false lineage.
+var Reads = map[string][]Ref{
+	"POST /runs/log-inputs": {{Field: "models", Item: "model_id", Target: ByLoggedModel}},
+	"POST /runs/outputs":    {{Field: "models", Item: "model_id", Target: ByLoggedModel}},
+	"POST /logged-models":   {{Field: "source_run_id", Target: ByRun}},
+}
+
 // Rules is the one table of MLflow's REST endpoints (relative to
 // /api/2.0/mlflow, the same for the /ajax-api twins) and the check each
 // needs; both the seed's /api routes and the MLflow-compatible gateway
@@ -86,7 +103,7 @@ var Rules = map[string]Rule{
 	"GET /registered-models/search":               {Special, Read},
 	"POST /registered-models/rename":              {Special, Manage},
 	"PATCH /registered-models/update":             {ByModel, Edit},
-	"DELETE /registered-models/delete":            {ByModel, Manage},
+	"DELETE /registered-models/delete":            {Special, Manage}, // its element goes too
 	"POST /registered-models/set-tag":             {ByModel, Edit},
 	"DELETE /registered-models/delete-tag":        {ByModel, Edit},
 	"POST /registered-models/alias":               {ByModel, Edit},

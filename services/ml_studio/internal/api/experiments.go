@@ -32,8 +32,19 @@ func (h handlers) project(p params) (string, error) {
 
 // createExperiment needs create on the project; the new experiment is then
 // registered in cerberus with the caller as creator, or deleted again.
+//
+// A caller-chosen artifact_location is refused: it could point inside
+// another experiment's artifacts, where the caller's runs would then write.
+// MLflow places each experiment's artifacts under its own id.
 func (h handlers) createExperiment(c *gin.Context) error {
-	return h.createInProject(c, "/experiments/create", []string{"name", "artifact_location", "tags"},
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	if loc, err := p.str("artifact_location"); err != nil || loc != "" {
+		return badParam("artifact_location", "left out: ML Studio keeps each experiment's artifacts in its own place")
+	}
+	return h.createInProject(c, "/experiments/create", []string{"name", "tags"},
 		func(resp *mlflow.Response, _ string) (string, func(context.Context), error) {
 			var created struct {
 				ID string `json:"experiment_id"`
@@ -214,6 +225,12 @@ func stringList(p params, name string) ([]string, error) {
 		}
 	case []string:
 		out = v
+	case json.RawMessage: // a body field of the MLflow surface
+		var list []any
+		if err := json.Unmarshal(v, &list); err != nil {
+			return nil, badParam(name, "a list of ids")
+		}
+		return stringList(params{name: list}, name)
 	case []any:
 		for _, item := range v {
 			s, err := params{name: item}.str(name)

@@ -1,11 +1,11 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 
@@ -14,6 +14,7 @@ import (
 	"github.com/ml-studio/ml-studio/pkg/apierror"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflowapi"
 )
 
 // The gateway serves MLflow's own REST surface, so the stock mlflow client
@@ -80,73 +81,89 @@ func (h handlers) specials() map[string]func(*gin.Context) error {
 	}
 }
 
-// gatewayREST authorizes one MLflow REST call by its rule and forwards it
-// as it came.
+// gatewayREST parses one MLflow REST call once, the way MLflow will read
+// it (mlflowapi.Parse), authorizes those parameters by the endpoint's rule,
+// and forwards a request rebuilt from exactly them: what is checked is what
+// MLflow acts on.
 func (h handlers) gatewayREST(c *gin.Context) error {
 	endpoint := c.Param("endpoint")
-	rule, ids := access.Lookup(c.Request.Method, endpoint)
-	switch rule.Target {
-	case access.Refused:
+	method := c.Request.Method
+	key := method + " " + endpoint
+	rule, _ := access.Lookup(method, endpoint)
+	if rule.Target == access.Refused {
 		return errRefused
-	case access.Special:
-		handle, ok := h.specials()[c.Request.Method+" "+endpoint]
-		if !ok {
-			return errRefused
-		}
-		return handle(c)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxGatewayBody))
 	if err != nil {
 		return apierror.New(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", maxGatewayBody)
 	}
-	p, err := gatewayParams(c, body)
+	req, err := mlflowapi.Pinned().Parse(method, mlflow.API+endpoint, c.Request.URL.RawQuery, body)
+	if errors.Is(err, mlflowapi.ErrNoEndpoint) {
+		return errRefused
+	}
 	if err != nil {
 		return err
+	}
+	p := params(req.Params)
+	c.Set(parsedParams, p)
+	if rule.Target == access.Special {
+		handle, ok := h.specials()[key]
+		if !ok {
+			return errRefused
+		}
+		return handle(c)
 	}
 	if rule.Target == access.ByRunList {
 		if err := h.requireRuns(c, p, rule.Op); err != nil {
 			return respondErr(c, err)
 		}
-	} else if err := h.authorize(c, p, rule.Target, rule.Op, ids...); err != nil {
+	} else if err := h.authorize(c, p, rule.Target, rule.Op, req.PathParams["model_id"]); err != nil {
 		return respondErr(c, err)
 	}
-	header := http.Header{}
-	if ct := c.GetHeader("Content-Type"); ct != "" {
-		header.Set("Content-Type", ct)
+	if err := h.requireReads(c, req, access.Reads[key]); err != nil {
+		return respondErr(c, err)
 	}
-	var reader io.Reader
-	if len(body) > 0 {
-		reader = bytes.NewReader(body)
-	}
-	// A JSON call: MLflow's answer streams through, under the JSON client's
-	// whole-call timeout and retries (GETs only).
-	resp, err := h.MLflow.Relay(c.Request.Context(), c.Request.Method, mlflow.API+endpoint, c.Request.URL.Query(), reader, header)
-	if err != nil {
-		return err
-	}
-	return h.relay(c, resp)
+	// MLflow's answer streams through, under the JSON client's whole-call
+	// timeout and retries (GETs only).
+	return h.forward(c, method, strings.TrimPrefix(req.Path(), mlflow.API), p)
 }
 
-// gatewayParams are a call's query parameters and JSON body fields.
-func gatewayParams(c *gin.Context, body []byte) (params, error) {
-	p := params{}
-	for k, v := range c.Request.URL.Query() {
-		if len(v) == 1 {
-			p[k] = v[0]
+// parsedParams is the gin context key of a gateway call's parsed
+// parameters, which the handlers shared with the seed routes read.
+const parsedParams = "ml_studio.mlflow-params"
+
+// requireReads checks the other things a call names (access.Reads).
+func (h handlers) requireReads(c *gin.Context, req *mlflowapi.Request, refs []access.Ref) error {
+	for _, ref := range refs {
+		var ids []string
+		if ref.Item == "" {
+			if id, _ := mlflowapi.Text(req.Params[ref.Field]); id != "" {
+				ids = append(ids, id)
+			}
 		} else {
-			p[k] = v
+			items, err := mlflowapi.Pinned().Items(req, ref.Field)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				id, ok := mlflowapi.Text(it[ref.Item])
+				if !ok || id == "" {
+					return apierror.BadRequest("each of '%s' needs its '%s'", ref.Field, ref.Item)
+				}
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) > 100 {
+			return badParam(ref.Field, "at most 100 items")
+		}
+		for _, id := range ids {
+			p := params{"run_id": id}
+			if err := h.authorize(c, p, ref.Target, access.Read, id); err != nil {
+				return err
+			}
 		}
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		var fields map[string]any
-		if err := json.Unmarshal(body, &fields); err != nil {
-			return nil, apierror.BadRequest("the body is not a JSON object")
-		}
-		for k, v := range fields {
-			p[k] = v
-		}
-	}
-	return p, nil
+	return nil
 }
 
 // requireRuns checks every run of a run_ids list (bulk metric history).
@@ -174,6 +191,8 @@ func (h handlers) relay(c *gin.Context, resp *http.Response) error {
 			c.Header(k, v)
 		}
 	}
+	// MLflow's own nosniff must survive: an uploaded x.html is not a page of ours.
+	c.Header("X-Content-Type-Options", "nosniff")
 	c.Status(resp.StatusCode)
 	h.copyBody(c, resp)
 	return nil
@@ -198,9 +217,16 @@ func (h handlers) gatewayArtifacts(c *gin.Context) error {
 		artifact string
 		op       string
 	)
+	query := params{}
 	switch kind, rest, _ := strings.Cut(endpoint, "/"); {
 	case endpoint == "artifacts" && method == http.MethodGet: // a listing: ?path=
-		artifact, op = c.Query("path"), access.Read
+		p, err := queryOnce(c, "path")
+		if err != nil {
+			return err
+		}
+		query = p
+		artifact, _ = p.str("path")
+		op = access.Read
 	case kind == "artifacts" && method == http.MethodGet:
 		artifact, op = rest, access.Read
 	case kind == "artifacts" && (method == http.MethodPut || method == http.MethodDelete):
@@ -226,7 +252,13 @@ func (h handlers) gatewayArtifacts(c *gin.Context) error {
 	if method == http.MethodPut || method == http.MethodPost {
 		body = c.Request.Body
 	}
-	resp, err := h.MLflow.Stream(c.Request.Context(), method, "/api/2.0/mlflow-artifacts/"+escapePath(endpoint), c.Request.URL.Query(), body, header)
+	q, err := query.query()
+	if err != nil {
+		return err
+	}
+	// Only a listing's path travels as a query: the other handlers read
+	// none, and presigned URLs would bypass ml_studio altogether.
+	resp, err := h.MLflow.Stream(c.Request.Context(), method, "/api/2.0/mlflow-artifacts/"+escapePath(endpoint), q, body, header)
 	if err != nil {
 		return err
 	}
@@ -249,34 +281,73 @@ func artifactExperiment(p string) (string, error) {
 	return exp, nil
 }
 
+// queryOnce reads the named query parameters of a route MLflow serves
+// from request.args itself, each given at most once; the request forwarded
+// carries only these.
+func queryOnce(c *gin.Context, names ...string) (params, error) {
+	q, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		return nil, apierror.BadRequest("the query string is malformed: %v", err)
+	}
+	p := params{}
+	for _, n := range names {
+		switch v := q[n]; len(v) {
+		case 0:
+		case 1:
+			p[n] = v[0]
+		default:
+			return nil, apierror.BadRequest("'%s' is given more than once", n)
+		}
+	}
+	return p, nil
+}
+
 // runArtifactFile is MLflow's /get-artifact: one file of a run; read on
-// its experiment.
+// its experiment. MLflow reads "run_id or run_uuid".
 func (h handlers) runArtifactFile(c *gin.Context) error {
-	p := params{"run_id": c.Query("run_id"), "path": c.Query("path")}
+	p, err := queryOnce(c, "run_id", "run_uuid", "path")
+	if err != nil {
+		return err
+	}
+	id, _ := p.str("run_id")
+	if uuid, _ := p.str("run_uuid"); id == "" {
+		p["run_id"] = uuid
+	} else if uuid != "" && uuid != id {
+		return apierror.BadRequest("'run_id' and 'run_uuid' name different runs")
+	}
+	delete(p, "run_uuid")
 	if _, err := artifactPath(p, true); err != nil {
 		return err
 	}
 	if err := h.authorize(c, p, access.ByRun, access.Read); err != nil {
 		return respondErr(c, err)
 	}
-	resp, err := h.MLflow.Stream(c.Request.Context(), http.MethodGet, "/get-artifact", c.Request.URL.Query(), nil, nil)
-	if err != nil {
-		return err
-	}
-	return h.relay(c, resp)
+	return h.streamQuery(c, "/get-artifact", p)
 }
 
 // modelVersionArtifactFile is MLflow's /model-versions/get-artifact: read
 // on the model.
 func (h handlers) modelVersionArtifactFile(c *gin.Context) error {
-	p := params{"name": c.Query("name"), "path": c.Query("path")}
+	p, err := queryOnce(c, "name", "version", "path")
+	if err != nil {
+		return err
+	}
 	if _, err := artifactPath(p, true); err != nil {
 		return err
 	}
 	if err := h.authorize(c, p, access.ByModel, access.Read); err != nil {
 		return err
 	}
-	resp, err := h.MLflow.Stream(c.Request.Context(), http.MethodGet, "/model-versions/get-artifact", c.Request.URL.Query(), nil, nil)
+	return h.streamQuery(c, "/model-versions/get-artifact", p)
+}
+
+// streamQuery streams the answer of a GET with exactly p as its query.
+func (h handlers) streamQuery(c *gin.Context, path string, p params) error {
+	q, err := p.query()
+	if err != nil {
+		return err
+	}
+	resp, err := h.MLflow.Stream(c.Request.Context(), http.MethodGet, path, q, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflowapi"
 )
 
 // createModel needs create on the project; the model is then registered in
@@ -98,34 +99,87 @@ func modelOf(item json.RawMessage) string {
 	return access.Model(m.Name)
 }
 
-// createVersion needs edit on the model and, when it comes from a run or a
-// logged model, read on that one's experiment.
+// createVersion needs edit on the model and read on everything the new
+// version takes its artifacts and lineage from: the run (run_id, runs:/),
+// the logged model (model_id, models:/<id>) and the registered model of a
+// models:/<name>/<version> or models:/<name>@<alias> source, whose version
+// MLflow copies. Any other source must lie inside the run's or logged
+// model's own artifacts; what ml_studio cannot resolve is refused.
 func (h handlers) createVersion(c *gin.Context) error {
 	p, err := readParams(c)
 	if err != nil {
 		return err
 	}
-	if _, err := p.required("name", "source"); err != nil {
+	v, err := p.required("name", "source")
+	if err != nil {
 		return err
 	}
 	if err := h.authorize(c, p, access.ByModel, access.Edit); err != nil {
 		return err
 	}
-	if runID, err := p.str("run_id"); err != nil {
+	runID, err := p.str("run_id")
+	if err != nil {
 		return err
-	} else if runID != "" {
+	}
+	modelID, err := p.str("model_id")
+	if err != nil {
+		return err
+	}
+	if runID != "" {
 		if err := h.authorize(c, p, access.ByRun, access.Read); err != nil {
 			return respondErr(c, err)
 		}
 	}
-	if modelID, err := p.str("model_id"); err != nil {
-		return err
-	} else if modelID != "" { // MLflow 3 registers a logged model: read on its experiment
+	if modelID != "" {
 		if err := h.authorize(c, p, access.ByLoggedModel, access.Read, modelID); err != nil {
 			return respondErr(c, err)
 		}
 	}
+	if err := h.authorizeSource(c, v[1], runID, modelID); err != nil {
+		return respondErr(c, err)
+	}
 	return h.forward(c, post, "/model-versions/create", p.only("name", "source", "run_id", "model_id", "tags", "run_link", "description"))
+}
+
+// authorizeSource requires read on what a version's source names (see
+// createVersion); runID and modelID are already checked.
+func (h handlers) authorizeSource(c *gin.Context, source, runID, modelID string) error {
+	src, err := mlflowapi.ParseSource(source)
+	if err != nil {
+		return err
+	}
+	switch src.Kind {
+	case mlflowapi.SourcePlaceholder:
+		return nil
+	case mlflowapi.SourceRegisteredModel:
+		return h.Access.Require(c.Request.Context(), credential(c), access.Model(src.Name), access.Read)
+	case mlflowapi.SourceLoggedModel:
+		return h.authorize(c, nil, access.ByLoggedModel, access.Read, src.Name)
+	case mlflowapi.SourceRun:
+		return h.authorize(c, params{"run_id": src.Name}, access.ByRun, access.Read)
+	}
+	ctx := c.Request.Context()
+	roots := make([]string, 0, 2)
+	if runID != "" {
+		run, resp, err := h.MLflow.GetRun(ctx, runID)
+		if err != nil || !resp.OK() {
+			return orUpstream(resp, err)
+		}
+		roots = append(roots, run.ArtifactURI)
+	}
+	if modelID != "" {
+		m, resp, err := h.MLflow.GetLoggedModel(ctx, modelID)
+		if err != nil || !resp.OK() {
+			return orUpstream(resp, err)
+		}
+		roots = append(roots, m.ArtifactLocation)
+	}
+	for _, root := range roots {
+		if mlflowapi.WithinRoot(source, root) {
+			return nil
+		}
+	}
+	return badParam("source", "models:/…, runs:/… or a location inside the artifacts of the run_id or model_id given")
 }
 
 // transition moves a version to a stage; archive_existing_versions defaults to false.

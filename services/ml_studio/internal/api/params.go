@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"maps"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,11 +14,26 @@ import (
 	"github.com/ml-studio/ml-studio/pkg/bind"
 )
 
-// params are a call's parameters, from the query string and a JSON body
-// alike (the body wins): the seed's clients send either.
+// params are a call's parameters. On the MLflow surface they are what
+// mlflowapi.Parse read, as MLflow reads them. On the seed's routes they come
+// from the query string or a JSON body (the seed's clients send either);
+// a parameter in both is refused, so no two readers can differ on it.
+// Either way, what reaches MLflow is rebuilt from them.
 type params map[string]any
 
 func readParams(c *gin.Context) (params, error) {
+	if v, ok := c.Get(parsedParams); ok {
+		return maps.Clone(v.(params)), nil // handlers may add to their copy
+	}
+	p, err := readSeedParams(c)
+	if err != nil {
+		return nil, err
+	}
+	c.Set(parsedParams, p) // the body is read once
+	return maps.Clone(p), nil
+}
+
+func readSeedParams(c *gin.Context) (params, error) {
 	p := params{}
 	for k, v := range c.Request.URL.Query() {
 		if len(v) == 1 {
@@ -35,6 +52,9 @@ func readParams(c *gin.Context) (params, error) {
 		return nil, err
 	}
 	for k, v := range body {
+		if _, twice := p[k]; twice {
+			return nil, apierror.BadRequest("'%s' is given both in the query string and in the body", k)
+		}
 		p[k] = v
 	}
 	return p, nil
@@ -56,6 +76,14 @@ func (p params) str(name string) (string, error) {
 		return v.String(), nil
 	case bool:
 		return strconv.FormatBool(v), nil
+	case json.RawMessage: // a body field of the MLflow surface
+		var decoded any
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		if err := dec.Decode(&decoded); err != nil {
+			return "", apierror.BadRequest("'%s' is not valid JSON", name)
+		}
+		return params{name: decoded}.str(name)
 	default:
 		return "", apierror.BadRequest("'%s' must be a string", name)
 	}

@@ -38,7 +38,7 @@ func (h handlers) element(c *gin.Context, rule access.Rule, p params, ids []stri
 		}
 		return access.Model(v[0]), nil
 	case access.ByLoggedModel:
-		if len(ids) == 0 {
+		if len(ids) == 0 || ids[0] == "" {
 			return "", apierror.Required("model_id")
 		}
 		return h.experimentOf(h.MLflow.LoggedModelExperiment(ctx, ids[0]))

@@ -225,20 +225,32 @@ func (c *Client) LoggedModelExperiment(ctx context.Context, modelID string) (str
 	if exp, ok := c.runExps.Get(key); ok {
 		return exp, nil, nil
 	}
+	m, resp, err := c.GetLoggedModel(ctx, modelID)
+	return m.ExperimentID, resp, err
+}
+
+// LoggedModel is the part of a logged model authorization needs.
+type LoggedModel struct {
+	ID               string `json:"model_id"`
+	ExperimentID     string `json:"experiment_id"`
+	ArtifactLocation string `json:"artifact_location"`
+}
+
+// GetLoggedModel reads a logged model's info. A missing one is MLflow's
+// own 404 answer.
+func (c *Client) GetLoggedModel(ctx context.Context, modelID string) (LoggedModel, *Response, error) {
 	resp, err := c.Call(ctx, http.MethodGet, API+"/logged-models/"+url.PathEscape(modelID), nil, nil)
 	if err != nil || !resp.OK() {
-		return "", resp, err
+		return LoggedModel{}, resp, err
 	}
 	var out struct {
 		Model struct {
-			Info struct {
-				ExperimentID string `json:"experiment_id"`
-			} `json:"info"`
+			Info LoggedModel `json:"info"`
 		} `json:"model"`
 	}
 	if err := json.Unmarshal(resp.Body, &out); err != nil || out.Model.Info.ExperimentID == "" {
-		return "", resp, apierror.BadGateway(err, "MLflow gave an unreadable logged model")
+		return LoggedModel{}, resp, apierror.BadGateway(err, "MLflow gave an unreadable logged model")
 	}
-	c.runExps.Add(key, out.Model.Info.ExperimentID)
-	return out.Model.Info.ExperimentID, nil, nil
+	c.runExps.Add("logged-model:"+modelID, out.Model.Info.ExperimentID)
+	return out.Model.Info, resp, nil
 }

@@ -1,0 +1,328 @@
+package mlflowapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
+)
+
+// Request is a call as MLflow will read it.
+type Request struct {
+	Endpoint *Endpoint
+	// PathParams are the values of the path's <name> segments.
+	PathParams map[string]string
+	// Params are the parameters MLflow reads, by proto name: from a query
+	// string a string, or a []string for a repeated field; from a JSON body
+	// the field's JSON text (json.RawMessage). Nothing else is forwarded.
+	Params map[string]any
+}
+
+// rawArgs are query parameters a handler reads from request.args itself,
+// beside (or instead of) its request message, by handler name.
+var rawArgs = map[string][]string{
+	"_get_logged_model":         {"allow_deleted"},
+	"_delete_workspace_handler": {"mode"},
+	"_list_supported_models":    {"provider"},
+	"_get_provider_config":      {"provider"},
+}
+
+// ErrNoEndpoint is a (method, path) the pinned server does not serve.
+var ErrNoEndpoint = errors.New("MLflow serves no such endpoint")
+
+// Parse reads a call to path (as MLflow routes it, e.g.
+// /api/2.0/mlflow/runs/get) the way the pinned MLflow does: a GET's
+// parameters from its query string only, any other method's from its JSON
+// body only, by proto name or camelCase alias. Whatever MLflow could read
+// differently from this is refused with a 400: a GET with a body, a POST
+// with a query string, a parameter given twice (twice in a query, twice in
+// a body, under both its names, or in the body against the path), a string
+// field that is not a JSON string, a body that is not one JSON object.
+// Parameters MLflow ignores are dropped.
+func (s *Spec) Parse(method, path, rawQuery string, body []byte) (*Request, error) {
+	e, vars, ok := s.Lookup(method, path)
+	if !ok {
+		return nil, ErrNoEndpoint
+	}
+	fields := s.Fields(e.Message)
+	r := &Request{Endpoint: e, PathParams: vars, Params: map[string]any{}}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, apierror.BadRequest("the query string is malformed: %v", err)
+	}
+	extras := rawArgs[e.Handler]
+	if method == http.MethodGet {
+		if len(bytes.TrimSpace(body)) > 0 {
+			return nil, apierror.BadRequest("a GET request takes its parameters in the query string, not in a body")
+		}
+	} else {
+		for k := range query {
+			if !slices.Contains(extras, k) {
+				return nil, apierror.BadRequest("a %s request takes its parameters in a JSON body, not in the query string ('%s')", method, k)
+			}
+		}
+	}
+	for k, vs := range query {
+		f, isField := fieldByName(fields, k)
+		if method != http.MethodGet {
+			isField = false // a body's field: only the handler's own arguments come from the query
+		}
+		if !isField && !slices.Contains(extras, k) {
+			continue // MLflow does not read it
+		}
+		if isField && f.Repeated {
+			r.Params[k] = vs
+			continue
+		}
+		if len(vs) > 1 {
+			return nil, apierror.BadRequest("'%s' is given more than once", k)
+		}
+		r.Params[k] = vs[0]
+	}
+	if method != http.MethodGet {
+		members, err := object(body)
+		if err != nil {
+			return nil, err
+		}
+		if err := readMembers(fields, members, r.Params); err != nil {
+			return nil, err
+		}
+	}
+	// MLflow's handlers act on the path's value; a body naming another is refused.
+	for name, v := range vars {
+		if given, ok := r.Params[name]; ok {
+			if s, isText := Text(given); !isText || s != v {
+				return nil, apierror.BadRequest("'%s' in the body differs from the one in the path", name)
+			}
+		}
+	}
+	if err := r.oneRunID(fields); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// oneRunID folds run_uuid, run_id's older name, into run_id: MLflow's
+// handlers read "run_id or run_uuid", so both given and different is
+// refused, and only run_id travels on.
+func (r *Request) oneRunID(fields []Field) error {
+	if _, ok := fieldByName(fields, "run_uuid"); !ok {
+		return nil
+	}
+	uuid, hasUUID := r.Params["run_uuid"]
+	if !hasUUID {
+		return nil
+	}
+	delete(r.Params, "run_uuid")
+	u, _ := Text(uuid)
+	id, _ := Text(r.Params["run_id"])
+	switch {
+	case u == "":
+	case id == "":
+		r.Params["run_id"] = uuid
+	case id != u:
+		return apierror.BadRequest("'run_id' and 'run_uuid' name different runs")
+	}
+	return nil
+}
+
+// Text is a parameter's value as text: a query value, or a JSON string.
+// Anything else (a number, a list, null) is not text.
+func Text(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case json.RawMessage:
+		var s string
+		if len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &s) == nil {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// readMembers puts a JSON object's members into params by proto name.
+func readMembers(fields []Field, members []member, params map[string]any) error {
+	for _, m := range members {
+		f, ok := fieldByKey(fields, m.key)
+		if !ok {
+			continue // MLflow ignores unknown fields
+		}
+		if _, dup := params[f.Name]; dup {
+			return apierror.BadRequest("'%s' is given twice (as '%s' and '%s')", f.Name, f.Name, f.JSON)
+		}
+		if err := checkKind(f, m.raw); err != nil {
+			return err
+		}
+		params[f.Name] = m.raw
+	}
+	return nil
+}
+
+// Items reads a message field of a parsed body (one object, or a list of
+// them) as Parse reads the body: each item's fields by proto name or
+// alias, each given once. An absent field has no items.
+func (s *Spec) Items(r *Request, field string) ([]map[string]any, error) {
+	f, ok := fieldByName(s.Fields(r.Endpoint.Message), field)
+	if !ok || f.Kind != "message" {
+		return nil, fmt.Errorf("%s has no message field %q", r.Endpoint.Message, field)
+	}
+	raw, ok := r.Params[field].(json.RawMessage)
+	if !ok || string(raw) == "null" {
+		return nil, nil
+	}
+	list := []json.RawMessage{raw}
+	if f.Repeated {
+		list = nil
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, apierror.BadRequest("'%s' must be a list", field)
+		}
+	}
+	nested := s.Fields(f.Message)
+	out := make([]map[string]any, 0, len(list))
+	for _, item := range list {
+		members, err := objectMembers(item)
+		if err == errNotObject {
+			return nil, apierror.BadRequest("each of '%s' must be a JSON object", field)
+		} else if err != nil {
+			return nil, err
+		}
+		p := map[string]any{}
+		if err := readMembers(nested, members, p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func fieldByName(fields []Field, name string) (Field, bool) {
+	for _, f := range fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// fieldByKey finds a body key as protobuf's JSON parser does: the proto
+// name or the JSON name.
+func fieldByKey(fields []Field, key string) (Field, bool) {
+	for _, f := range fields {
+		if f.Name == key || f.JSON == key {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// checkKind refuses a string field that is not a JSON string (or a list of
+// them): protobuf would fail to parse it and MLflow go on with what it had
+// read so far.
+func checkKind(f Field, raw json.RawMessage) error {
+	if f.Kind != "string" || string(raw) == "null" {
+		return nil
+	}
+	if f.Repeated {
+		var list []string
+		if json.Unmarshal(raw, &list) != nil {
+			return apierror.BadRequest("'%s' must be a list of strings", f.Name)
+		}
+		return nil
+	}
+	if raw[0] != '"' {
+		return apierror.BadRequest("'%s' must be a string", f.Name)
+	}
+	return nil
+}
+
+// member is one key of a JSON object, in the order given.
+type member struct {
+	key string
+	raw json.RawMessage
+}
+
+var errNotObject = apierror.BadRequest("the body must be one JSON object")
+
+// object reads a body as one JSON object, refusing a key given twice. An
+// empty body is an empty object; a JSON string holding an object is read
+// as MLflow reads older clients' double-encoded bodies.
+func object(body []byte) ([]member, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, nil
+	}
+	if body[0] == '"' {
+		var inner string
+		if err := json.Unmarshal(body, &inner); err != nil {
+			return nil, errNotObject
+		}
+		body = bytes.TrimSpace([]byte(inner))
+		if len(body) == 0 || body[0] != '{' {
+			return nil, errNotObject
+		}
+	}
+	return objectMembers(body)
+}
+
+// objectMembers reads one JSON object's members, refusing a key given twice and
+// anything after the object.
+func objectMembers(data []byte) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errNotObject
+	}
+	var (
+		out  []member
+		seen = map[string]bool{}
+	)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, errNotObject
+		}
+		key := tok.(string) // inside an object the decoder yields keys as strings
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, errNotObject
+		}
+		if seen[key] {
+			return nil, apierror.BadRequest("'%s' is given more than once", key)
+		}
+		seen[key] = true
+		out = append(out, member{key: key, raw: raw})
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, errNotObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errNotObject
+	}
+	return out, nil
+}
+
+// Path is the request's path with its parameters filled in, each segment
+// escaped: the path forwarded is the one parsed.
+func (r *Request) Path() string {
+	segs := strings.Split(r.Endpoint.Path, "/")
+	for i, seg := range segs {
+		name, ok := pathParam(seg)
+		if !ok {
+			continue
+		}
+		name = strings.TrimPrefix(name, "path:")
+		parts := strings.Split(r.PathParams[name], "/")
+		for j, p := range parts {
+			parts[j] = url.PathEscape(p)
+		}
+		segs[i] = strings.Join(parts, "/")
+	}
+	return strings.Join(segs, "/")
+}
