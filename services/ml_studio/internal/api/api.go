@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 
@@ -90,6 +91,9 @@ type route struct {
 
 // pass writes MLflow's answer as it came.
 func pass(c *gin.Context, resp *mlflow.Response) error {
+	if resp.Status >= 500 && !json.Valid(resp.Body) {
+		return errMLflowCrashed
+	}
 	c.Data(resp.Status, "application/json", resp.Body)
 	return nil
 }

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -123,6 +125,9 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 	if err := h.requireReads(c, req, access.Reads[key]); err != nil {
 		return respondErr(c, err)
 	}
+	if err := jsonObjectFields(key, p); err != nil {
+		return err
+	}
 	// MLflow's answer streams through, under the JSON client's whole-call
 	// timeout and retries (GETs only).
 	return h.forward(c, method, strings.TrimPrefix(req.Path(), mlflow.API), p)
@@ -186,6 +191,9 @@ func (h handlers) requireRuns(c *gin.Context, p params, op string) error {
 // relay writes an MLflow answer as it came, streaming its body.
 func (h handlers) relay(c *gin.Context, resp *http.Response) error {
 	defer resp.Body.Close()
+	if crashed(resp.StatusCode, resp.Header.Get("Content-Type")) {
+		return errMLflowCrashed
+	}
 	for _, k := range []string{"Content-Type", "Content-Length", "Content-Disposition", "Last-Modified", "ETag"} {
 		if v := resp.Header.Get(k); v != "" {
 			c.Header(k, v)
@@ -354,8 +362,72 @@ func (h handlers) streamQuery(c *gin.Context, path string, p params) error {
 	return h.relay(c, resp)
 }
 
+// objectInString are fields holding a JSON object as a string, which MLflow
+// 3.18 reads without checking it is one (anything else is a 500 there).
+var objectInString = map[string]string{
+	"POST /runs/log-model": "model_json",
+}
+
+func jsonObjectFields(key string, p params) error {
+	field, ok := objectInString[key]
+	if !ok {
+		return nil
+	}
+	s, err := p.str(field)
+	if err != nil || s == "" {
+		return err
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal([]byte(s), &obj) != nil {
+		return badParam(field, "a JSON object")
+	}
+	return nil
+}
+
+// crashed reports an MLflow answer that is its web server's error page
+// rather than an MLflow error: an exception MLflow did not handle.
+func crashed(status int, contentType string) bool {
+	return status >= 500 && !strings.HasPrefix(contentType, "application/json")
+}
+
+// errMLflowCrashed stands for MLflow's error page, whose HTML says nothing
+// useful to a client.
+var errMLflowCrashed = apierror.New(http.StatusBadGateway, "the MLflow tracking server failed on this request")
+
 // searchLoggedModels keeps only readable experiments, as runs/search does.
 func (h handlers) searchLoggedModels(c *gin.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	if err := loggedModelsPageToken(p); err != nil {
+		return err
+	}
 	return h.searchInReadableExperiments(c, "/logged-models/search", "models",
 		"filter", "datasets", "max_results", "order_by", "page_token")
+}
+
+// loggedModelsPageToken refuses a page token MLflow 3.18 would fail on
+// with an unhandled exception (a 500): it must be base64 of a JSON object
+// of the fields MLflow's SearchLoggedModelsPaginationToken reads.
+func loggedModelsPageToken(p params) error {
+	token, err := p.str("page_token")
+	if err != nil || token == "" {
+		return err
+	}
+	bad := badParam("page_token", "a page token from a previous answer")
+	data, err := base64.StdEncoding.DecodeString(token)
+	if err != nil {
+		return bad
+	}
+	var t struct {
+		ExperimentIDs []string         `json:"experiment_ids"`
+		Filter        *string          `json:"filter_string"`
+		OrderBy       []map[string]any `json:"order_by"`
+		Offset        *uint32          `json:"offset"`
+	}
+	if json.Unmarshal(data, &t) != nil {
+		return bad
+	}
+	return nil
 }

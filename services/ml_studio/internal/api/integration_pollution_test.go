@@ -136,20 +136,7 @@ func TestGatewayLineageNeedsRead(t *testing.T) {
 	bob := newMember(t, c)
 	fx := newFixture(t, c)
 	const api = "/api/2.0/mlflow"
-	alice := c.user(creator)
-	var lm struct {
-		Model struct {
-			Info struct {
-				ModelID string `json:"model_id"`
-			} `json:"info"`
-		} `json:"model"`
-	}
-	r := gatewayCall{"", post, api + "/logged-models", map[string]any{"experiment_id": fx.ExpID, "name": "alice-lm"}}.send(t, c, alice)
-	if r.Status != http.StatusOK {
-		t.Fatalf("alice's logged model: %s", r)
-	}
-	r.Decode(t, &lm)
-	aliceModel := lm.Model.Info.ModelID
+	aliceModel := loggedModel(t, c, fx.ExpID, c.user(creator))
 	for _, call := range []gatewayCall{
 		{"log-inputs: her logged model", post, api + "/runs/log-inputs", map[string]any{"run_id": bob.runID, "models": []map[string]any{{"model_id": aliceModel}}}},
 		{"log-inputs: her logged model, camelCase", post, api + "/runs/log-inputs", map[string]any{"run_id": bob.runID, "models": []map[string]any{{"modelId": aliceModel}}}},
@@ -165,8 +152,7 @@ func TestGatewayLineageNeedsRead(t *testing.T) {
 		if r.Status != http.StatusOK {
 			t.Fatalf("%s", r)
 		}
-		r.Decode(t, &lm)
-		in := gatewayCall{"", post, api + "/runs/log-inputs", map[string]any{"run_id": bob.runID, "models": []map[string]any{{"model_id": lm.Model.Info.ModelID}}}}
+		in := gatewayCall{"", post, api + "/runs/log-inputs", map[string]any{"run_id": bob.runID, "models": []map[string]any{{"model_id": loggedModel(t, c, bob.expID, bob.user)}}}}
 		if r := in.send(t, c, bob.user); r.Status != http.StatusOK {
 			t.Fatalf("%s", r)
 		}

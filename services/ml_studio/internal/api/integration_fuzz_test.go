@@ -1,0 +1,286 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/apitest"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflowapi"
+)
+
+// TestGatewayFuzzNoLeak sends random mixes of query and body parameters,
+// camelCase aliases, run_uuid, duplicates and conflicting values to every
+// endpoint of the access table, as bob (a member with objects of his own,
+// no grant on alice's), against the real MLflow. Values are drawn from
+// alice's and bob's ids. No answer may show anything of alice's that bob
+// could not have sent himself, none may be a 5xx, and alice's objects must
+// be unchanged afterwards. ML_STUDIO_FUZZ_CALLS sets the calls per
+// endpoint (default 12), ML_STUDIO_FUZZ_SEED replays a run.
+func TestGatewayFuzzNoLeak(t *testing.T) {
+	c := getCast(t)
+	bob := newMember(t, c)
+	fx := newFixture(t, c)
+	aliceLM := loggedModel(t, c, fx.ExpID, c.user(creator))
+	bobLM := loggedModel(t, c, bob.expID, bob.user)
+	perEndpoint := envInt(t, "ML_STUDIO_FUZZ_CALLS", 12)
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("ML_STUDIO_FUZZ_SEED"); s != "" {
+		seed = uint64(envInt(t, "ML_STUDIO_FUZZ_SEED", 0))
+	}
+	t.Logf("seed %d (ML_STUDIO_FUZZ_SEED=%d replays it), %d calls per endpoint", seed, seed, perEndpoint)
+
+	g := fuzzer{
+		spec: mlflowapi.Pinned(),
+		pools: map[string][]string{
+			"experiment": {fx.ExpID, bob.expID},
+			"run":        {fx.RunID, bob.runID},
+			"name":       {fx.Model, bob.model},
+			"model":      {aliceLM, bobLM},
+		},
+	}
+	keys := make([]string, 0, len(access.Rules))
+	for k := range access.Rules {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	before := snapshot(t, c.st, fx)
+	var (
+		mu       sync.Mutex
+		statuses = map[int]int{}
+	)
+	calls := make([]fuzzCall, 0, len(keys)*perEndpoint)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	for _, k := range keys {
+		for range perEndpoint {
+			calls = append(calls, g.call(rng, k))
+		}
+	}
+	parallel(4, calls, func(_ int, fc fuzzCall) {
+		r, err := sendRaw(c, bob, fc)
+		if err != nil {
+			t.Errorf("%s: %v", fc, err)
+			return
+		}
+		mu.Lock()
+		statuses[r.status]++
+		mu.Unlock()
+		if r.status >= 500 {
+			t.Errorf("%s: %d %s", fc, r.status, r.body)
+		}
+		for _, s := range fx.secrets {
+			if strings.Contains(r.body, s) {
+				t.Errorf("%s: %d shows alice's %q: %.300s", fc, r.status, s, r.body)
+			}
+		}
+	})
+	t.Logf("%d calls, statuses %v", len(calls), statuses)
+	if after := snapshot(t, c.st, fx); after != before {
+		t.Errorf("bob changed alice's objects:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// fuzzer draws random calls of the MLflow surface.
+type fuzzer struct {
+	spec  *mlflowapi.Spec
+	pools map[string][]string // values by what a parameter names: alice's, then bob's
+}
+
+// fuzzCall is one request with a query and a raw body that may repeat keys.
+type fuzzCall struct {
+	method, path string
+	query        []string // k=v pairs, repeats allowed
+	body         string
+}
+
+func (f fuzzCall) String() string {
+	return fmt.Sprintf("%s %s?%s body %s", f.method, f.path, strings.Join(f.query, "&"), f.body)
+}
+
+func (g fuzzer) pick(rng *rand.Rand, pool string) string {
+	p := g.pools[pool]
+	return p[rng.IntN(len(p))]
+}
+
+// poolOf is what kind of value a parameter takes, by its name; "" for a
+// parameter that names nothing of anyone's.
+func poolOf(name string) string {
+	switch {
+	case strings.Contains(name, "experiment"):
+		return "experiment"
+	case strings.Contains(name, "run_id"), name == "run_uuid", name == "run_ids":
+		return "run"
+	case name == "model_id" || strings.HasSuffix(name, "model_ids"):
+		return "model"
+	case name == "name":
+		return "name"
+	}
+	return ""
+}
+
+// plain are values for parameters that name nothing, so that calls get
+// past MLflow's own checks.
+var plain = map[string]string{"metric_key": metricKey, "alias": aliasName, "version": "1", "key": fixtureTag, "value": "v"}
+
+// The ways a call may spell a parameter naming someone's object. Each
+// pollution pairs bob's value (which a careless gateway would check) with
+// alice's (which MLflow would then act on), in both orders.
+const (
+	spellClean      = iota // once, where MLflow reads it, proto name or alias
+	spellQueryBody         // in the query and in the body
+	spellBothNames         // proto name and camelCase alias in one body
+	spellTwiceQuery        // the query names it twice
+	spellTwiceBody         // the body has the key twice
+	spellRunUUID           // run_id and run_uuid
+	spellWrongPlace        // only where MLflow does not read it
+	spellCount
+)
+
+func (g fuzzer) call(rng *rand.Rand, key string) fuzzCall {
+	method, path, _ := strings.Cut(key, " ")
+	for strings.Contains(path, "{id}") {
+		path = strings.Replace(path, "{id}", g.pick(rng, "model"), 1)
+	}
+	prefix := "/api/2.0/mlflow"
+	if rng.IntN(3) == 0 {
+		prefix = "/ajax-api/2.0/mlflow"
+	}
+	fc := fuzzCall{method: method, path: prefix + path}
+	e, _, ok := g.spec.Lookup(method, "/api/2.0/mlflow"+path)
+	var fields []mlflowapi.Field
+	if ok {
+		fields = g.spec.Fields(e.Message)
+	}
+	isGet := method == http.MethodGet
+	var members []string
+	put := func(inQuery bool, name, value string, list bool) {
+		if inQuery {
+			fc.query = append(fc.query, url.QueryEscape(name)+"="+url.QueryEscape(value))
+		} else {
+			members = append(members, jsonMember(name, value, list))
+		}
+	}
+	for _, f := range fields {
+		if f.Kind == "message" || f.Kind == "map" || rng.IntN(8) == 0 {
+			continue
+		}
+		pool := poolOf(f.Name)
+		if pool == "" {
+			if v, ok := plain[f.Name]; ok || rng.IntN(2) == 0 {
+				put(isGet, f.Name, v, f.Repeated)
+			}
+			continue
+		}
+		name := f.Name
+		if !isGet && rng.IntN(2) == 0 {
+			name = f.JSON
+		}
+		first, second := g.pools[pool][1], g.pools[pool][0] // bob's, then alice's
+		if rng.IntN(2) == 0 {
+			first, second = second, first
+		}
+		switch rng.IntN(spellCount) {
+		case spellClean:
+			put(isGet, name, g.pick(rng, pool), f.Repeated)
+		case spellQueryBody:
+			put(true, f.Name, first, f.Repeated)
+			put(false, name, second, f.Repeated)
+		case spellBothNames:
+			put(false, f.Name, first, f.Repeated)
+			put(false, f.JSON, second, f.Repeated)
+		case spellTwiceQuery:
+			put(true, f.Name, first, f.Repeated)
+			put(true, f.Name, second, f.Repeated)
+		case spellTwiceBody:
+			put(false, name, first, f.Repeated)
+			put(false, name, second, f.Repeated)
+		case spellRunUUID:
+			put(isGet, name, first, f.Repeated)
+			put(isGet, "run_uuid", second, false)
+		case spellWrongPlace:
+			put(!isGet, name, g.pick(rng, pool), f.Repeated)
+		}
+	}
+	if len(members) > 0 || (!isGet && rng.IntN(2) == 0) {
+		fc.body = "{" + strings.Join(members, ",") + "}"
+	}
+	return fc
+}
+
+func jsonMember(name, value string, list bool) string {
+	k, _ := json.Marshal(name)
+	v, _ := json.Marshal(value)
+	if list {
+		return string(k) + ":[" + string(v) + "]"
+	}
+	return string(k) + ":" + string(v)
+}
+
+type rawAnswer struct {
+	status int
+	body   string
+}
+
+func sendRaw(c *cast, m *member, fc fuzzCall) (rawAnswer, error) {
+	target := c.studio.URL + fc.path
+	if len(fc.query) > 0 {
+		target += "?" + strings.Join(fc.query, "&")
+	}
+	req, err := http.NewRequest(fc.method, target, bytes.NewReader([]byte(fc.body)))
+	if err != nil {
+		return rawAnswer{}, err
+	}
+	req.Header.Set("Authorization", m.user.Authorization())
+	if fc.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return rawAnswer{}, err
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, err = buf.ReadFrom(resp.Body)
+	return rawAnswer{status: resp.StatusCode, body: buf.String()}, err
+}
+
+// loggedModel creates a logged model in an experiment through ml_studio.
+func loggedModel(t *testing.T, c *cast, expID string, u *apitest.User) string {
+	t.Helper()
+	r := gatewayCall{"", post, "/api/2.0/mlflow/logged-models", map[string]any{"experiment_id": expID}}.send(t, c, u)
+	var out struct {
+		Model struct {
+			Info struct {
+				ModelID string `json:"model_id"`
+			} `json:"info"`
+		} `json:"model"`
+	}
+	if r.Status != http.StatusOK || json.Unmarshal(r.Body, &out) != nil || out.Model.Info.ModelID == "" {
+		t.Fatalf("create a logged model in experiment %s: %s", expID, r)
+	}
+	return out.Model.Info.ModelID
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", name, s, err)
+	}
+	return n
+}
