@@ -19,7 +19,11 @@ export const users = {
   list: (limit = 200, offset = 0) => request<Page<User>>('/api/users', { query: { limit, offset } }),
   create: (u: { username: string; password: string; display_name?: string; email?: string; is_admin?: boolean }) =>
     request<User>('/api/users', { method: 'POST', body: u }),
-  update: (username: string, patch: Partial<Pick<User, 'display_name' | 'email' | 'is_active' | 'is_admin'>> & { password?: string }) =>
+  /** Changing one's own password needs `current_password` and a session (an API token gets 403); an admin's reset of someone else's takes none. */
+  update: (
+    username: string,
+    patch: Partial<Pick<User, 'display_name' | 'email' | 'is_active' | 'is_admin'>> & { password?: string; current_password?: string },
+  ) =>
     request<User>(`/api/users/${encodeURIComponent(username)}`, { method: 'PATCH', body: patch }),
   grants: (username: string) => request<{ grants: Grant[] }>(`/api/users/${encodeURIComponent(username)}/grants`),
 };
@@ -33,7 +37,8 @@ export const directory = {
 export const groups = {
   list: () => request<Page<Group>>('/api/groups', { query: { limit: 200 } }),
   create: (name: string, description: string) => request<Group>('/api/groups', { method: 'POST', body: { name, description } }),
-  members: (group: string) => request<{ members: User[] }>(`/api/groups/${encodeURIComponent(group)}/members`),
+  /** Admins get full accounts; a group's own members get names only. */
+  members: (group: string) => request<{ members: Array<User | Person> }>(`/api/groups/${encodeURIComponent(group)}/members`),
   addMember: (group: string, username: string) =>
     request(`/api/groups/${encodeURIComponent(group)}/members/${encodeURIComponent(username)}`, { method: 'PUT' }),
   removeMember: (group: string, username: string) =>

@@ -65,7 +65,14 @@ func (h handlers) login(c *gin.Context) error {
 }
 
 func (h handlers) logout(c *gin.Context) error {
-	return respond(c, http.StatusNoContent, nil, h.svc.Logout(c.Request.Context(), meta(c), principal(c)))
+	switch c.Query("everywhere") {
+	case "", "false":
+		return respond(c, http.StatusNoContent, nil, h.svc.Logout(c.Request.Context(), meta(c), principal(c)))
+	case "true":
+		return respond(c, http.StatusNoContent, nil, h.svc.SignOutEverywhere(c.Request.Context(), meta(c), principal(c)))
+	default: // a typo must not pass for a plain logout
+		return apierror.BadRequest("'everywhere' must be true or false")
+	}
 }
 
 func (h handlers) me(c *gin.Context) error {

@@ -20,7 +20,7 @@ func TestReviewFixes(t *testing.T) {
 			t.Run("a new password signs every other session out", func(t *testing.T) {
 				other := h.login("alice", alicePW)
 				h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/alice", auth: bearer(c.alice),
-					body: map[string]string{"password": "alice-Pa55word-new"}})
+					body: map[string]string{"password": "alice-Pa55word-new", "current_password": alicePW}})
 				h.expect(http.StatusUnauthorized, call{method: http.MethodGet, path: "/api/auth/me", auth: bearer(other)})
 				h.expect(http.StatusOK, call{method: http.MethodGet, path: "/api/auth/me", auth: bearer(c.alice)})
 			})

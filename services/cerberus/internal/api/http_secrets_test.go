@@ -31,7 +31,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			h.secret("new password", newPW)
 
 			// Passwords on every path.
-			h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/alice", auth: bearer(c.alice), body: map[string]any{"password": newPW}})
+			h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/alice", auth: bearer(c.alice), body: map[string]any{"password": newPW, "current_password": alicePW}})
 			for _, pw := range []string{alicePW, bobPW} { // the old one, someone else's
 				h.expect(http.StatusUnauthorized, call{method: http.MethodPost, path: "/api/auth/login", ip: "203.0.113.9", body: map[string]string{"username": "alice", "password": pw}})
 			}

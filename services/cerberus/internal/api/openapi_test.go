@@ -515,6 +515,12 @@ func TestOpenAPIResponsesMatchServer(t *testing.T) {
 		{name: "list all tokens not admin", method: "GET", path: "/api/tokens?all=true", auth: "alice", status: 403},
 		{name: "list tokens of unknown", method: "GET", path: "/api/tokens?user=nobody", auth: "admin", status: 404},
 		{name: "basic with an API token", method: "GET", path: "/api/auth/me", auth: "alice-token", status: 200},
+		{name: "create token with an API token", method: "POST", path: "/api/tokens", auth: "alice-token", body: `{"name":"more"}`, status: 403},
+		{name: "change password with an API token", method: "PATCH", path: "/api/users/alice", auth: "alice-token", body: `{"password":"alice-password-2","current_password":"alice-password-1"}`, status: 403},
+		{name: "change password without current_password", method: "PATCH", path: "/api/users/alice", auth: "alice", body: `{"password":"alice-password-2"}`, status: 400},
+		{name: "change password with a wrong current_password", method: "PATCH", path: "/api/users/alice", auth: "alice", body: `{"password":"alice-password-2","current_password":"not-the-password"}`, status: 403},
+		{name: "change own password", method: "PATCH", path: "/api/users/alice", auth: "alice", body: `{"password":"alice-password-2","current_password":"alice-password-1"}`, status: 200},
+		{name: "the API token outlives its owner's own change", method: "GET", path: "/api/auth/me", auth: "alice-token", status: 200},
 
 		{name: "create group", method: "POST", path: "/api/groups", auth: "admin", body: `{"name":"ml","description":"ML team"}`, status: 201},
 		{name: "create group not admin", method: "POST", path: "/api/groups", auth: "alice", body: `{"name":"x"}`, status: 403},
@@ -523,7 +529,18 @@ func TestOpenAPIResponsesMatchServer(t *testing.T) {
 		{name: "add member", method: "PUT", path: "/api/groups/ml/members/alice", auth: "admin", status: 204},
 		{name: "add member twice", method: "PUT", path: "/api/groups/ml/members/alice", auth: "admin", status: 409},
 		{name: "add member not admin", method: "PUT", path: "/api/groups/ml/members/alice", auth: "alice", status: 403},
-		{name: "members", method: "GET", path: "/api/groups/ml/members", auth: "alice", status: 200},
+		{name: "members", method: "GET", path: "/api/groups/ml/members", auth: "alice", status: 200,
+			check: func(t *testing.T, _ *httptest.ResponseRecorder, body map[string]any) {
+				if m, _ := body["members"].([]any); len(m) != 1 || len(m[0].(map[string]any)) != 2 {
+					t.Errorf("members %v, want alice's username and display name alone", body["members"])
+				}
+			}},
+		{name: "members as admin", method: "GET", path: "/api/groups/ml/members", auth: "admin", status: 200,
+			check: func(t *testing.T, _ *httptest.ResponseRecorder, body map[string]any) {
+				if m, _ := body["members"].([]any); len(m) != 1 || m[0].(map[string]any)["email"] != "alice@example.com" {
+					t.Errorf("members %v, want alice's full account", body["members"])
+				}
+			}},
 		{name: "members of unknown", method: "GET", path: "/api/groups/nope/members", auth: "alice", status: 404},
 
 		{name: "register project", method: "POST", path: "/api/elements", auth: "admin", body: `{"name":"project:churn"}`, status: 201},
@@ -586,6 +603,14 @@ func TestOpenAPIResponsesMatchServer(t *testing.T) {
 		{name: "audit not admin", method: "GET", path: "/api/audit", auth: "alice", status: 403},
 		{name: "logout", method: "POST", path: "/api/auth/logout", auth: "alice", status: 204},
 		{name: "logged out", method: "GET", path: "/api/auth/me", auth: "alice", status: 401},
+		{name: "alice logs in again", method: "POST", path: "/api/auth/login", body: `{"username":"alice","password":"alice-password-2"}`, status: 200, check: save("alice", "token")},
+		{name: "alice's new token", method: "POST", path: "/api/tokens", auth: "alice", body: `{"name":"ci2","expires_in_days":1}`, status: 201, check: save("alice_api", "token")},
+		{name: "logout everywhere with an API token", method: "POST", path: "/api/auth/logout?everywhere=true", auth: "alice-token", status: 403},
+		{name: "logout everywhere not a boolean", method: "POST", path: "/api/auth/logout?everywhere=yes", auth: "alice", status: 400, invalid: true},
+		{name: "logout everywhere", method: "POST", path: "/api/auth/logout?everywhere=true", auth: "alice", status: 204},
+		{name: "signed out everywhere", method: "GET", path: "/api/auth/me", auth: "alice-token", status: 401},
+		{name: "admin resets a password", method: "PATCH", path: "/api/users/alice", auth: "admin", body: `{"password":"alice-password-3"}`, status: 200},
+		{name: "a reset takes no current_password", method: "PATCH", path: "/api/users/alice", auth: "admin", body: `{"password":"alice-password-4","current_password":"alice-password-3"}`, status: 400},
 		{name: "body over 1 MiB", method: "POST", path: "/api/groups", auth: "admin", body: `{"name":"` + strings.Repeat("g", 1<<20) + `"}`, status: 413},
 	}
 	// Five failed logins from one address lock it: the sixth is throttled.

@@ -68,8 +68,11 @@ func (s *Service) checkPassword(ctx context.Context, m Meta, username, password 
 		return store.User{}, errBadLogin
 	}
 	if !u.IsActive {
+		// Answered and counted as a wrong password: otherwise a disabled
+		// account would confirm a guessed password.
+		s.throttle.Fail(keys...)
 		s.audit(ctx, m, actor, "login", "user:"+username, "denied", "user disabled")
-		return store.User{}, fmt.Errorf("this account is disabled: %w", apierror.ErrUnauthorized)
+		return store.User{}, errBadLogin
 	}
 	s.throttle.Reset(keys[0])
 	return u, nil

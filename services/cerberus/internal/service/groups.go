@@ -52,21 +52,34 @@ func (s *Service) ListGroups(ctx context.Context, page store.Page) ([]GroupView,
 	return out, total, err
 }
 
-// Members lists a group's users: to admins and to the group's own members.
-func (s *Service) Members(ctx context.Context, p Principal, group string) ([]UserView, error) {
+// Members lists a group's users, to admins and to the group's own members.
+// Admins see full accounts; members see names only, as the directory shows
+// them: sharing a team is no reason to learn each other's email or flags.
+// The answer is a []UserView or a []Person.
+func (s *Service) Members(ctx context.Context, p Principal, group string) (any, error) {
 	g, err := s.store.GroupByName(ctx, group)
 	if err != nil {
 		return nil, err
 	}
 	users, err := s.store.Members(ctx, g.ID)
-	if err == nil && !p.IsAdmin && !slices.ContainsFunc(users, func(u store.User) bool { return u.ID == p.ID }) {
+	if err != nil {
+		return nil, err
+	}
+	if p.IsAdmin {
+		out := make([]UserView, 0, len(users))
+		for _, u := range users {
+			out = append(out, viewUser(u))
+		}
+		return out, nil
+	}
+	if !slices.ContainsFunc(users, func(u store.User) bool { return u.ID == p.ID }) {
 		return nil, fmt.Errorf("only admins and members may see who is in group %q: %w", group, apierror.ErrForbidden)
 	}
-	out := make([]UserView, 0, len(users))
+	out := make([]Person, 0, len(users))
 	for _, u := range users {
-		out = append(out, viewUser(u))
+		out = append(out, Person{Username: u.Username, DisplayName: u.DisplayName})
 	}
-	return out, err
+	return out, nil
 }
 
 // SetMember adds (in) or removes a user from a group (admins only).

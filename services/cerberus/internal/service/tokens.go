@@ -39,7 +39,12 @@ func viewToken(c store.Credential) TokenView {
 }
 
 // CreateToken makes an API token for the caller; the secret is returned once.
+// The caller must have signed in: a token minting tokens would let a leaked
+// one outlive its own revocation and expiry.
 func (s *Service) CreateToken(ctx context.Context, m Meta, p Principal, name string, ttl time.Duration) (NewToken, error) {
+	if err := s.needsSignIn(ctx, m, p, "token.create", "user:"+p.Username, "create API tokens"); err != nil {
+		return NewToken{}, err
+	}
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -108,5 +113,18 @@ func (s *Service) RevokeToken(ctx context.Context, m Meta, p Principal, id uint6
 	}
 	err = s.store.RevokeCredential(ctx, id, s.now())
 	s.audit(ctx, m, &p, "token.revoke", fmt.Sprintf("token:%d", id), resultOf(err), c.Name)
+	return err
+}
+
+// SignOutEverywhere revokes every session and API token of the caller's,
+// the one used included: the remedy when any of them may have leaked. Like
+// a password change it needs a session or the password, so a leaked token
+// cannot sign its owner out.
+func (s *Service) SignOutEverywhere(ctx context.Context, m Meta, p Principal) error {
+	if err := s.needsSignIn(ctx, m, p, "logout", "user:"+p.Username, "sign out everywhere"); err != nil {
+		return err
+	}
+	err := s.store.RevokeUserCredentials(ctx, p.ID, s.now())
+	s.audit(ctx, m, &p, "logout", "user:"+p.Username, resultOf(err), "everywhere")
 	return err
 }

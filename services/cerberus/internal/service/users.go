@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"net/http"
 	"net/mail"
 	"strings"
 	"time"
@@ -178,13 +180,22 @@ type UserUpdate struct {
 	DisplayName *string `json:"display_name"`
 	Email       *string `json:"email"`
 	Password    *string `json:"password"`
-	IsActive    *bool   `json:"is_active"`
-	IsAdmin     *bool   `json:"is_admin"`
+	// CurrentPassword proves a change of one's own password; an admin's
+	// reset of someone else's takes none.
+	CurrentPassword *string `json:"current_password"`
+	IsActive        *bool   `json:"is_active"`
+	IsAdmin         *bool   `json:"is_admin"`
 }
 
 // UpdateUser lets users edit their own profile and password, and admins
-// anything. Disabling revokes all the user's sessions and tokens at once; a
-// new password signs out every other session.
+// anything. Disabling revokes all the user's sessions and tokens at once.
+//
+// A new password revokes credentials in the same transaction. An admin's
+// reset of someone else's is the remedy for a taken-over account, so every
+// session and API token of theirs goes. Changing one's own signs the other
+// sessions out but keeps the API tokens: scripts and notebooks keep running,
+// and a token can neither change the password nor mint tokens; "sign out
+// everywhere" (SignOutEverywhere) revokes them too.
 func (s *Service) UpdateUser(ctx context.Context, m Meta, p Principal, username string, up UserUpdate) (UserView, error) {
 	self := p.Username == username
 	if !p.IsAdmin && (!self || up.IsActive != nil || up.IsAdmin != nil) {
@@ -192,6 +203,9 @@ func (s *Service) UpdateUser(ctx context.Context, m Meta, p Principal, username 
 	}
 	if p.IsAdmin && self && ((up.IsActive != nil && !*up.IsActive) || (up.IsAdmin != nil && !*up.IsAdmin)) {
 		return UserView{}, invalid("an admin cannot disable or demote their own account")
+	}
+	if up.CurrentPassword != nil && (!self || up.Password == nil) {
+		return UserView{}, invalid("current_password goes only with a new password for your own account")
 	}
 	u, err := s.store.UserByName(ctx, username)
 	if err != nil {
@@ -207,22 +221,62 @@ func (s *Service) UpdateUser(ctx context.Context, m Meta, p Principal, username 
 		return UserView{}, invalid("display_name must be at most 128 characters")
 	}
 	if up.Password != nil {
+		if self {
+			if err := s.needsSignIn(ctx, m, p, "user.update", "user:"+username, "change your password"); err != nil {
+				return UserView{}, err
+			}
+			if up.CurrentPassword == nil || *up.CurrentPassword == "" {
+				return UserView{}, apierror.Required("current_password")
+			}
+		}
 		hash, err := s.hashPassword(*up.Password)
 		if err != nil {
 			return UserView{}, err
 		}
+		if self {
+			if err := s.confirmPassword(ctx, m, p, u, *up.CurrentPassword); err != nil {
+				return UserView{}, err
+			}
+		}
 		ch.PasswordHash = &hash
+		ch.SignOut = &store.SignOut{Tokens: !self}
+		if self {
+			ch.SignOut.Keep = p.CredentialID // the session changing the password stays signed in
+		}
 	}
 	u, err = s.store.UpdateUser(ctx, u.ID, ch)
-	if err == nil && ch.PasswordHash != nil {
-		keep := uint64(0)
-		if self {
-			keep = p.CredentialID // the session changing the password stays signed in
-		}
-		err = s.store.RevokeSessions(ctx, u.ID, keep, s.now())
-	}
 	s.audit(ctx, m, &p, "user.update", "user:"+username, resultOf(err), changedFields(up))
 	return viewUser(u), err
+}
+
+// needsSignIn refuses an API token where the account itself is at stake
+// (its password, its tokens): a token is a script's credential, and a leaked
+// one must not become the account. A session or the password over basic
+// authentication is needed.
+func (s *Service) needsSignIn(ctx context.Context, m Meta, p Principal, action, target, what string) error {
+	if p.Kind != authn.APIToken {
+		return nil
+	}
+	s.audit(ctx, m, &p, action, target, "denied", "an API token may not "+what)
+	return fmt.Errorf("an API token may not %s: sign in, or use basic authentication with your password: %w", what, apierror.ErrForbidden)
+}
+
+// confirmPassword checks the current password of the caller's own account,
+// throttled per account like a login: a stolen session must not be a way to
+// guess the password.
+func (s *Service) confirmPassword(ctx context.Context, m Meta, p Principal, u store.User, current string) error {
+	key := "user:" + u.Username // the login throttle's key for the account
+	if wait, blocked := s.throttle.Check(key); blocked {
+		s.audit(ctx, m, &p, "user.update", "user:"+u.Username, "throttled", "current password")
+		return &apierror.Error{Status: http.StatusTooManyRequests, Message: "too many failed password checks; try again later", RetryAfter: int(math.Ceil(wait.Seconds()))}
+	}
+	if !s.passwords.Verify(u.PasswordHash, current) {
+		s.throttle.Fail(key)
+		s.audit(ctx, m, &p, "user.update", "user:"+u.Username, "denied", "wrong current password")
+		return fmt.Errorf("current_password is not your current password: %w", apierror.ErrForbidden)
+	}
+	s.throttle.Reset(key)
+	return nil
 }
 
 func changedFields(up UserUpdate) string {

@@ -73,6 +73,15 @@ type UserChanges struct {
 	PasswordHash *string
 	IsActive     *bool
 	IsAdmin      *bool
+	// SignOut revokes credentials of the user along with the changes (a new
+	// password), in the same transaction: none outlives the old password.
+	SignOut *SignOut
+}
+
+// SignOut says which of a user's credentials an update revokes.
+type SignOut struct {
+	Keep   uint64 // a credential spared (the session that made the change); 0 spares none
+	Tokens bool   // API tokens too, not only sessions
 }
 
 // UpdateUser applies changes. Disabling a user revokes every session and
@@ -102,11 +111,22 @@ func (s *Store) UpdateUser(ctx context.Context, id uint64, c UserChanges) (User,
 		if err := tx.Model(&u).Updates(set).Error; err != nil {
 			return err
 		}
-		if c.IsActive != nil && !*c.IsActive {
+		switch {
+		case c.IsActive != nil && !*c.IsActive:
 			if err := revokeAll(tx, id); err != nil {
 				return err
 			}
+		case c.SignOut != nil:
+			q := tx.Model(&Credential{}).Where("user_id = ? AND revoked_at IS NULL AND id <> ?", id, c.SignOut.Keep)
+			if !c.SignOut.Tokens {
+				q = q.Where("kind = ?", "session")
+			}
+			if err := q.Update("revoked_at", time.Now().UTC()).Error; err != nil {
+				return err
+			}
 		}
+		// One change for the user makes every decision cache forget their
+		// credentials with their flags: a revoked token is refused at once.
 		changes.add(ScopeUser, id)
 		return tx.Take(&u, id).Error
 	})
@@ -186,10 +206,10 @@ func (s *Store) RevokeCredentialByHash(ctx context.Context, hash string, now tim
 	return s.revokeWhere(ctx, "credential", now, "token_hash = ?", hash)
 }
 
-// RevokeSessions revokes a user's login sessions but the one kept (0 keeps
-// none): after a password change, other sessions must sign in again.
-func (s *Store) RevokeSessions(ctx context.Context, userID, keep uint64, now time.Time) error {
-	return s.revokeWhere(ctx, "sessions", now, "user_id = ? AND kind = ? AND id <> ?", userID, "session", keep)
+// RevokeUserCredentials revokes every session and API token of a user
+// ("sign out everywhere").
+func (s *Store) RevokeUserCredentials(ctx context.Context, userID uint64, now time.Time) error {
+	return s.revokeWhere(ctx, "credentials", now, "user_id = ?", userID)
 }
 
 // revokeWhere revokes the live credentials matching the condition and
