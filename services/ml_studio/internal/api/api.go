@@ -144,5 +144,6 @@ func (h handlers) request(ctx context.Context, method, path string, p params) (c
 		}
 		return ctx, url.Values(q), nil, nil
 	}
-	return ctx, nil, map[string]any(p), nil
+	body, err := p.jsonBody()
+	return ctx, nil, body, err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -142,6 +143,39 @@ func (p params) query() (map[string][]string, error) {
 		}
 	}
 	return q, nil
+}
+
+// jsonBody encodes p as a JSON object. Values read from a JSON body
+// (json.RawMessage) are copied as they are: they were validated when read,
+// and re-encoding a 1,000-metric log-batch would cost a second pass.
+func (p params) jsonBody() ([]byte, error) {
+	keys := slices.Sorted(maps.Keys(p))
+	size := 2
+	for _, k := range keys {
+		if raw, ok := p[k].(json.RawMessage); ok {
+			size += len(k) + len(raw) + 4
+		}
+	}
+	buf := make([]byte, 0, size+64)
+	buf = append(buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		name, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(append(buf, name...), ':')
+		raw, ok := p[k].(json.RawMessage)
+		if !ok {
+			if raw, err = json.Marshal(p[k]); err != nil {
+				return nil, fmt.Errorf("encode '%s': %w", k, err)
+			}
+		}
+		buf = append(buf, raw...)
+	}
+	return append(buf, '}'), nil
 }
 
 // intParam reads an optional positive integer.

@@ -113,16 +113,19 @@ func (c *Client) putBuf(b *bytes.Buffer) {
 
 // Forward sends a JSON request as Call does (same timeout and retries) but
 // hands the answer back unread, for a caller that passes it through as it
-// comes: the caller closes its body.
+// comes: the caller closes its body. A []byte body is JSON already encoded.
 func (c *Client) Forward(ctx context.Context, method, path string, query url.Values, body any) (*http.Response, error) {
 	var (
 		reader io.Reader
 		header http.Header
 	)
 	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("encode MLflow request: %w", err)
+		data, encoded := body.([]byte)
+		if !encoded {
+			var err error
+			if data, err = json.Marshal(body); err != nil {
+				return nil, fmt.Errorf("encode MLflow request: %w", err)
+			}
 		}
 		reader = bytes.NewReader(data)
 		header = http.Header{"Content-Type": {"application/json"}}
