@@ -86,7 +86,8 @@ func must(t *testing.T, err error) {
 }
 
 // TestMatchesTheStore builds a random world — nested elements, users in
-// several groups, allows of every operation, denies, grants on the root —
+// several groups, allows of every operation, denies (some beside allows on
+// the same element), grants on the root —
 // and checks that the cache, from memory, returns exactly the rows the
 // store's query does, for every user and for lists mixing known, unknown
 // and repeated elements.
@@ -147,12 +148,30 @@ func TestMatchesTheStore(t *testing.T) {
 				}
 			}
 
+			// An allow and a deny of one subject on one element are two rows:
+			// on elements no random grant touched, every user and group holds
+			// read, manage and a deny side by side.
+			var sideBySide []string
+			for i := range 2 {
+				name := fmt.Sprintf("experiment:side%d", i)
+				_, err := s.RegisterElement(ctx, comp, name, fmt.Sprintf("project:p%d", i), nil)
+				must(t, err)
+				sideBySide = append(sideBySide, name)
+				for _, sub := range []store.Subject{{Kind: store.SubjectUser, ID: users[i]}, {Kind: store.SubjectGroup, ID: groups[i]}} {
+					for _, g := range []store.GrantSpec{{Operation: "read", Effect: store.Allow}, {Operation: "manage", Effect: store.Allow}, {Effect: store.Deny}} {
+						g.Subject, g.ComponentID, g.Element = sub, comp, name
+						must(t, s.Grant(ctx, g))
+					}
+				}
+			}
+
 			c := newCache(t, s, Config{})
 			asks := [][]string{
 				elements,
 				{"experiment:3", "experiment:3", "experiment:999", store.Root},
 				{"registered_model:m12"},
 				{"project:nowhere"},
+				sideBySide,
 			}
 			for _, u := range users {
 				for i, ask := range asks {
@@ -160,6 +179,12 @@ func TestMatchesTheStore(t *testing.T) {
 					if want := fromStore(t, s, u, comp, ask); !reflect.DeepEqual(got, want) {
 						t.Errorf("user %d, ask %d: cache\n%v\nstore\n%v", u, i, got, want)
 					}
+				}
+			}
+			own := fromMemory(t, c, users[0], comp, sideBySide[:1])
+			for _, effect := range []string{store.Allow, store.Deny} {
+				if !slices.Contains(own, store.ChainGrant{Start: sideBySide[0], Operation: "read", Ordinal: 1, Effect: effect}) {
+					t.Errorf("user %d on %s: rows %v lack the %s", users[0], sideBySide[0], own, effect)
 				}
 			}
 		})

@@ -9,6 +9,10 @@
 //   - otherwise an allow on the element or an ancestor whose operation is at
 //     least the one asked (read < edit < manage) allows; create is separate
 //     and only a create grant allows it.
+//
+// A deny and an allow of the same subject on the same element are separate
+// rows, both seen here: the deny wins. Decide's reasons are detailed (for
+// admins and the audit trail); Concealed is what everyone else reads.
 package authz
 
 import (
@@ -67,6 +71,20 @@ func Decide(who Subject, element string, op store.Operation, rows []store.ChainG
 	default:
 		return Decision{Reason: fmt.Sprintf("no grant of %s on %q or above", op.Name, element)}
 	}
+}
+
+// Concealed is a decision as a caller who is not an admin may read it: a
+// denial about an element gives one reason whether the element does not
+// exist, no grant reaches it or a deny does, so that asking about names
+// does not tell which exist (nor where a deny sits above them); it names
+// no element, as the caller knows which they asked about. A disabled
+// subject's denial says nothing about the element and stays as it is;
+// admins, and the audit trail, keep Decide's detailed reason.
+func Concealed(who Subject, operation string, d Decision) Decision {
+	if d.Allowed || !who.IsActive {
+		return d
+	}
+	return Decision{Reason: fmt.Sprintf("no %s access (or no such element)", operation)}
 }
 
 // satisfies reports whether an allow row grants op.

@@ -18,7 +18,8 @@ import (
 //
 // group ds = {bob, erin}: read + create on project:alpha;
 // bob: explicit deny on experiment:2; carol: edit on experiment:3;
-// frank: read on * and a deny on project:beta; dave: disabled, read on alpha.
+// frank: read on * and a deny on project:beta; dave: disabled, read on alpha;
+// grace: read on experiment:1 and, beside it, a deny on it.
 type world struct {
 	s     *store.Store
 	comp  uint64
@@ -36,7 +37,7 @@ func build(t *testing.T, s *store.Store) *world {
 	for _, u := range []struct {
 		name          string
 		admin, active bool
-	}{{"root", true, true}, {"alice", false, true}, {"bob", false, true}, {"carol", false, true}, {"dave", false, false}, {"erin", false, true}, {"frank", false, true}} {
+	}{{"root", true, true}, {"alice", false, true}, {"bob", false, true}, {"carol", false, true}, {"dave", false, false}, {"erin", false, true}, {"frank", false, true}, {"grace", false, true}} {
 		row := store.User{Username: u.name, IsAdmin: u.admin, IsActive: u.active}
 		if err := s.CreateUser(ctx, &row); err != nil {
 			t.Fatal(err)
@@ -75,6 +76,8 @@ func build(t *testing.T, s *store.Store) *world {
 		{Subject: usr("frank"), Element: "*", Operation: "read", Effect: store.Allow},
 		{Subject: usr("frank"), Element: "project:beta", Effect: store.Deny},
 		{Subject: usr("dave"), Element: "project:alpha", Operation: "read", Effect: store.Allow},
+		{Subject: usr("grace"), Element: "experiment:1", Operation: "read", Effect: store.Allow},
+		{Subject: usr("grace"), Element: "experiment:1", Effect: store.Deny},
 	} {
 		g.ComponentID = w.comp
 		if err := s.Grant(ctx, g); err != nil {
@@ -136,6 +139,9 @@ func TestDecisions(t *testing.T) {
 				{"frank", "experiment:1", "read", true},
 				{"frank", "experiment:3", "read", false},
 				{"frank", "experiment:1", "edit", false},
+				// a deny beside an allow on the same element wins
+				{"grace", "experiment:1", "read", false},
+				{"grace", "registered_model:m", "read", false},
 				// disabled user, unknown element
 				{"dave", "experiment:1", "read", false},
 				{"erin", "experiment:404", "read", false},
@@ -229,6 +235,41 @@ func TestDecisions(t *testing.T) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// TestConcealed: a caller who is not an admin reads one reason for every
+// denial about an element — unknown, not granted or denied — and the
+// detailed ones stay for admins; allowed answers and a disabled subject's
+// denial are left as they are.
+func TestConcealed(t *testing.T) {
+	bob := authz.Subject{ID: 2, Username: "bob", IsActive: true}
+	read := store.Operation{Name: "read", Ordinal: 1}
+	exists := store.ChainGrant{Start: "experiment:1"}
+	tests := []struct {
+		name    string
+		who     authz.Subject
+		element string
+		rows    []store.ChainGrant
+		want    authz.Decision
+	}{
+		{"unknown element", bob, "experiment:404", nil, authz.Decision{Reason: "no read access (or no such element)"}},
+		{"no grant", bob, "experiment:1", []store.ChainGrant{exists}, authz.Decision{Reason: "no read access (or no such element)"}},
+		{"a deny on the root", bob, "experiment:1", []store.ChainGrant{exists, {Start: "experiment:1", Depth: -1, Operation: "read", Ordinal: 1, Effect: store.Deny}},
+			authz.Decision{Reason: "no read access (or no such element)"}},
+		{"a deny beside an allow", bob, "experiment:1", []store.ChainGrant{exists, {Start: "experiment:1", Operation: "read", Ordinal: 1, Effect: store.Allow},
+			{Start: "experiment:1", Operation: "read", Ordinal: 1, Effect: store.Deny}}, authz.Decision{Reason: "no read access (or no such element)"}},
+		{"allowed: kept", bob, "experiment:1", []store.ChainGrant{exists, {Start: "experiment:1", Operation: "read", Ordinal: 1, Effect: store.Allow}},
+			authz.Decision{Allowed: true, Reason: `read granted on "experiment:1"`}},
+		{"disabled: kept", authz.Subject{ID: 3, Username: "dave"}, "experiment:404", nil, authz.Decision{Reason: "user is disabled"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			detailed := authz.Decide(tt.who, tt.element, read, tt.rows)
+			if got := authz.Concealed(tt.who, read.Name, detailed); got != tt.want {
+				t.Errorf("concealed %+v, want %+v (detailed %+v)", got, tt.want, detailed)
+			}
 		})
 	}
 }

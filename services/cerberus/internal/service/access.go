@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -69,7 +70,10 @@ type GrantRequest struct {
 }
 
 // ChangeGrant adds or (revoke) removes a grant. Who may: admins and holders
-// of manage on the element. A revocation is seen by the very next decision.
+// of manage on the element; a deny, though, is lifted only by an admin or
+// by the manager who placed it (its granted_by), and an admin's deny over
+// a manager's identical one takes it over, so an admin's deny stays final.
+// A revocation is seen by the very next decision.
 func (s *Service) ChangeGrant(ctx context.Context, m Meta, p Principal, r GrantRequest, revoke bool) error {
 	comp, err := s.store.ComponentID(Component)
 	if err != nil {
@@ -100,12 +104,25 @@ func (s *Service) ChangeGrant(ctx context.Context, m Meta, p Principal, r GrantR
 		return err
 	}
 	spec.By = &p.ID
+	if spec.Effect == store.Deny {
+		// An admin's deny is final: the same deny a manager placed already
+		// becomes the admin's. A manager lifts only a deny of their own.
+		spec.Adopt = p.IsAdmin && !revoke
+		if !p.IsAdmin && revoke {
+			spec.OnlyPlacedBy = &p.ID
+		}
+	}
 	if revoke {
 		err = s.store.Revoke(ctx, spec)
 	} else {
 		err = s.store.Grant(ctx, spec)
 	}
-	s.audit(ctx, m, &p, action, r.Element, resultOf(err), fmt.Sprintf("%s %s to %s", spec.Effect, spec.Operation, target))
+	detail := fmt.Sprintf("%s %s to %s", spec.Effect, spec.Operation, target)
+	if errors.Is(err, apierror.ErrForbidden) {
+		s.audit(ctx, m, &p, action, r.Element, "denied", detail+": placed by someone else")
+		return fmt.Errorf("a deny on %q can be lifted only by an admin or by whoever placed it: %w", r.Element, apierror.ErrForbidden)
+	}
+	s.audit(ctx, m, &p, action, r.Element, resultOf(err), detail)
 	return err
 }
 

@@ -108,9 +108,21 @@ func (s *Service) Authorize(ctx context.Context, m Meta, caller *Principal, r Au
 		return AuthzAnswer{}, err
 	}
 	if !d.Allowed {
+		// The trail keeps the detailed reason (unknown element, no grant,
+		// which deny); the answer may not.
 		s.auditDenied(ctx, m, &who, "authorize", r.Element, r.Operation+": "+d.Reason)
 	}
+	if !isAdmin(caller) {
+		d = authz.Concealed(who, r.Operation, d)
+	}
 	return AuthzAnswer{Decision: d, User: view}, nil
+}
+
+// isAdmin reports whether the caller of a decision is an admin: only an
+// admin reads a denial's detailed reason, which tells an element that does
+// not exist from one the subject may not use.
+func isAdmin(caller *Principal) bool {
+	return caller != nil && caller.IsAdmin
 }
 
 // BatchAnswer maps each element to its decision.
@@ -166,6 +178,11 @@ func (s *Service) AuthorizeBatch(ctx context.Context, m Meta, caller *Principal,
 	if len(denied) > 0 {
 		s.auditDenied(ctx, m, &who, "authorize.batch", fmt.Sprintf("%d elements", len(r.Elements)),
 			fmt.Sprintf("%s: %d denied: %s", r.Operation, len(denied), strings.Join(denied[:min(len(denied), 20)], ", ")))
+	}
+	if !isAdmin(caller) {
+		for _, e := range denied {
+			out.Decisions[e] = authz.Concealed(who, r.Operation, out.Decisions[e])
+		}
 	}
 	return out, nil
 }

@@ -41,7 +41,7 @@ JOIN element e ON e.id = t.id
 JOIN permission p ON p.element_id = t.id
 JOIN operation o ON o.id = p.operation_id
 JOIN (` + grantRows + `) r ON r.permission_id = p.id
-ORDER BY t.depth, r.subject_kind, r.subject_name, o.ordinal`
+ORDER BY t.depth, r.subject_kind, r.subject_name, o.ordinal, r.effect`
 	var rows []GrantRow
 	err := s.db.WithContext(ctx).Raw(query, componentID, element, componentID, element).Scan(&rows).Error
 	return rows, classify(err, "access list")
@@ -59,7 +59,7 @@ JOIN operation o ON o.id = p.operation_id
 WHERE p.component_id = ? AND (
     (r.subject_kind = 'user' AND r.subject_id = ?)
  OR (r.subject_kind = 'group' AND r.subject_id IN (SELECT group_id FROM user_group_member WHERE user_id = ?)))
-ORDER BY e.name, o.ordinal`
+ORDER BY e.name, o.ordinal, r.effect, r.subject_kind, r.subject_name`
 	var rows []GrantRow
 	err := s.db.WithContext(ctx).Raw(query, componentID, userID, userID).Scan(&rows).Error
 	return rows, classify(err, "grants")

@@ -33,14 +33,40 @@ func (s Subject) scope() string {
 }
 
 // GrantSpec is one grant to create or remove. A deny is stored on the
-// element's read permission and removes every access.
+// element's read permission, in a row of its own beside the subject's
+// allows (effect is part of the unique key), and removes every access.
 type GrantSpec struct {
 	Subject     Subject
 	ComponentID uint64
 	Element     string
 	Operation   string // ignored for a deny
 	Effect      string
-	By          *uint64
+	By          *uint64 // who grants: recorded as the row's granted_by
+	// Adopt, on a grant, takes over the same grant when a user who is not
+	// an admin placed it (By becomes its granted_by) rather than answering a
+	// conflict: an admin's deny must not be one a manager can lift.
+	Adopt bool
+	// OnlyPlacedBy, on a revoke, removes the grant only if this user placed
+	// it; one placed by anyone else, or by a user since deleted, is
+	// forbidden.
+	OnlyPlacedBy *uint64
+}
+
+// grantRow selects the one row a spec names on a permission, in a fresh
+// statement each call, and the model of its table.
+func grantRow(tx *gorm.DB, g GrantSpec, permissionID uint64) (*gorm.DB, any, error) {
+	var model any
+	switch g.Subject.Kind {
+	case SubjectUser:
+		model = &UserPermission{}
+		tx = tx.Model(model).Where("user_id = ? AND permission_id = ? AND effect = ?", g.Subject.ID, permissionID, g.Effect)
+	case SubjectGroup:
+		model = &GroupPermission{}
+		tx = tx.Model(model).Where("group_id = ? AND permission_id = ? AND effect = ?", g.Subject.ID, permissionID, g.Effect)
+	default:
+		return nil, nil, fmt.Errorf("subject kind %q: %w", g.Subject.Kind, apierror.ErrInvalid)
+	}
+	return tx, model, nil
 }
 
 func (s *Store) grantTarget(tx *gorm.DB, g GrantSpec) (Permission, error) {
@@ -59,7 +85,8 @@ func (s *Store) grantTarget(tx *gorm.DB, g GrantSpec) (Permission, error) {
 	return permissionFor(tx, g.ComponentID, el.ID, op.ID)
 }
 
-// Grant records a grant; the same grant twice is a conflict.
+// Grant records a grant; the same grant twice is a conflict (unless Adopt
+// takes it over).
 func (s *Store) Grant(ctx context.Context, g GrantSpec) error {
 	what := fmt.Sprintf("%s grant of %s on %q to %s %d", g.Effect, g.Operation, g.Element, g.Subject.Kind, g.Subject.ID)
 	return s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
@@ -68,6 +95,17 @@ func (s *Store) Grant(ctx context.Context, g GrantSpec) error {
 			return err
 		}
 		changes.add(g.Subject.scope(), g.Subject.ID)
+		if g.Adopt && g.By != nil {
+			q, _, err := grantRow(tx, g, perm.ID)
+			if err != nil {
+				return err
+			}
+			nonAdmins := tx.Model(&User{}).Select("id").Where("is_admin = ?", false)
+			res := q.Where("granted_by IN (?)", nonAdmins).Update("granted_by", *g.By)
+			if res.Error != nil || res.RowsAffected > 0 {
+				return classify(res.Error, what)
+			}
+		}
 		var row any
 		switch g.Subject.Kind {
 		case SubjectUser:
@@ -81,7 +119,8 @@ func (s *Store) Grant(ctx context.Context, g GrantSpec) error {
 	})
 }
 
-// Revoke removes a grant; removing one that does not exist is not found.
+// Revoke removes a grant; removing one that does not exist is not found,
+// and one OnlyPlacedBy did not place is forbidden.
 func (s *Store) Revoke(ctx context.Context, g GrantSpec) error {
 	what := fmt.Sprintf("%s grant of %s on %q", g.Effect, g.Operation, g.Element)
 	return s.write(ctx, func(tx *gorm.DB, changes *changeSet) error {
@@ -90,22 +129,32 @@ func (s *Store) Revoke(ctx context.Context, g GrantSpec) error {
 			return err
 		}
 		changes.add(g.Subject.scope(), g.Subject.ID)
-		var res *gorm.DB
-		switch g.Subject.Kind {
-		case SubjectUser:
-			res = tx.Where("user_id = ? AND permission_id = ? AND effect = ?", g.Subject.ID, perm.ID, g.Effect).Delete(&UserPermission{})
-		case SubjectGroup:
-			res = tx.Where("group_id = ? AND permission_id = ? AND effect = ?", g.Subject.ID, perm.ID, g.Effect).Delete(&GroupPermission{})
-		default:
-			return fmt.Errorf("subject kind %q: %w", g.Subject.Kind, apierror.ErrInvalid)
+		q, model, err := grantRow(tx, g, perm.ID)
+		if err != nil {
+			return err
 		}
+		if g.OnlyPlacedBy != nil {
+			q = q.Where("granted_by = ?", *g.OnlyPlacedBy)
+		}
+		res := q.Delete(model)
 		if res.Error != nil {
 			return classify(res.Error, what)
 		}
-		if res.RowsAffected == 0 {
-			return fmt.Errorf("%s: %w", what, apierror.ErrNotFound)
+		if res.RowsAffected > 0 {
+			return nil
 		}
-		return nil
+		if g.OnlyPlacedBy != nil {
+			// Nothing of theirs went: tell someone else's grant from none.
+			var n int64
+			q, _, _ := grantRow(tx, g, perm.ID)
+			if err := q.Count(&n).Error; err != nil {
+				return classify(err, what)
+			}
+			if n > 0 {
+				return fmt.Errorf("%s: placed by someone else: %w", what, apierror.ErrForbidden)
+			}
+		}
+		return fmt.Errorf("%s: %w", what, apierror.ErrNotFound)
 	})
 }
 

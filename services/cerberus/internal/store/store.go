@@ -126,6 +126,23 @@ func (s *Store) Ping(ctx context.Context) error {
 // Migrate applies every pending versioned migration. Concurrent replicas
 // take turns through a lock table on MySQL.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	provider, err := s.migrator()
+	if err != nil {
+		return nil, err
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	applied := make([]string, 0, len(results))
+	for _, r := range results {
+		applied = append(applied, r.Source.Path)
+	}
+	return applied, nil
+}
+
+// migrator is the goose provider of this dialect's migrations.
+func (s *Store) migrator() (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
 	if err != nil {
 		return nil, fmt.Errorf("migrations for %s: %w", s.dialect, err)
@@ -144,15 +161,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migration provider: %w", err)
 	}
-	results, err := provider.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	applied := make([]string, 0, len(results))
-	for _, r := range results {
-		applied = append(applied, r.Source.Path)
-	}
-	return applied, nil
+	return provider, nil
 }
 
 // DatabaseName reads the database's name from the live connection: the

@@ -99,6 +99,8 @@ func Run(t *testing.T, open Opener) {
 			t.Fatal(err)
 		}
 	})
+
+	runDenies(t, open)
 }
 
 // Columns returns each seed table's column names, for comparing backends.
