@@ -44,123 +44,193 @@ type Ref struct {
 // outputs, a logged model's source run. Without them anyone could link
 // another user's objects into false lineage.
 var Reads = map[string][]Ref{
-	"POST /runs/log-inputs": {{Field: "models", Item: "model_id", Target: ByLoggedModel}},
-	"POST /runs/outputs":    {{Field: "models", Item: "model_id", Target: ByLoggedModel}},
-	"POST /logged-models":   {{Field: "source_run_id", Target: ByRun}},
+	"POST /api/2.0/mlflow/runs/log-inputs": {{Field: "models", Item: "model_id", Target: ByLoggedModel}},
+	"POST /api/2.0/mlflow/runs/outputs":    {{Field: "models", Item: "model_id", Target: ByLoggedModel}},
+	"POST /api/2.0/mlflow/logged-models":   {{Field: "source_run_id", Target: ByRun}},
 }
 
-// Rules is the one table of MLflow's REST endpoints (relative to
-// /api/2.0/mlflow, the same for the /ajax-api twins) and the check each
-// needs; both the seed's /api routes and the MLflow-compatible gateway
-// authorize through it. A path segment written {id} matches any one segment.
-// It is never written after start.
+// Rules is the one table of MLflow's REST endpoints (their /api/... path;
+// an /ajax-api twin has its REST path's rule) and the check each needs;
+// both the seed's /api routes and the MLflow-compatible gateway authorize
+// through it. A path segment written {id} matches any one segment. It is
+// never written after start. Every endpoint of the pinned server is either
+// here or in Refusals (TestEveryEndpointIsMappedOrRefused).
 var Rules = map[string]Rule{
 	// experiments
-	"POST /experiments/create":                {Special, Create},
-	"POST /experiments/search":                {Special, Read},
-	"GET /experiments/search":                 {Special, Read},
-	"GET /experiments/get":                    {ByExperiment, Read},
-	"GET /experiments/get-by-name":            {Special, Read},
-	"POST /experiments/update":                {ByExperiment, Edit},
-	"POST /experiments/delete":                {ByExperiment, Manage},
-	"POST /experiments/restore":               {ByExperiment, Manage},
-	"POST /experiments/set-experiment-tag":    {ByExperiment, Edit},
-	"POST /experiments/delete-experiment-tag": {ByExperiment, Edit},
+	"POST /api/2.0/mlflow/experiments/create":                {Special, Create},
+	"POST /api/2.0/mlflow/experiments/search":                {Special, Read},
+	"GET /api/2.0/mlflow/experiments/search":                 {Special, Read},
+	"GET /api/2.0/mlflow/experiments/get":                    {ByExperiment, Read},
+	"GET /api/2.0/mlflow/experiments/get-by-name":            {Special, Read},
+	"POST /api/2.0/mlflow/experiments/update":                {ByExperiment, Edit},
+	"POST /api/2.0/mlflow/experiments/delete":                {ByExperiment, Manage},
+	"POST /api/2.0/mlflow/experiments/restore":               {ByExperiment, Manage},
+	"POST /api/2.0/mlflow/experiments/set-experiment-tag":    {ByExperiment, Edit},
+	"POST /api/2.0/mlflow/experiments/delete-experiment-tag": {ByExperiment, Edit},
 
 	// runs and what is logged to them
-	"POST /runs/create":                      {ByExperiment, Edit},
-	"GET /runs/get":                          {ByRun, Read},
-	"POST /runs/search":                      {Special, Read},
-	"POST /runs/update":                      {ByRun, Edit},
-	"POST /runs/delete":                      {ByRun, Edit},
-	"POST /runs/restore":                     {ByRun, Edit},
-	"POST /runs/set-tag":                     {ByRun, Edit},
-	"POST /runs/delete-tag":                  {ByRun, Edit},
-	"POST /runs/log-metric":                  {ByRun, Edit},
-	"POST /runs/log-parameter":               {ByRun, Edit},
-	"POST /runs/log-batch":                   {ByRun, Edit},
-	"POST /runs/log-model":                   {ByRun, Edit},
-	"POST /runs/log-inputs":                  {ByRun, Edit},
-	"POST /runs/outputs":                     {ByRun, Edit},
-	"GET /metrics/get-history":               {ByRun, Read},
-	"GET /artifacts/list":                    {ByRun, Read},
-	"GET /metrics/get-history-bulk-interval": {ByRunList, Read},
+	"POST /api/2.0/mlflow/runs/create":                      {ByExperiment, Edit},
+	"GET /api/2.0/mlflow/runs/get":                          {ByRun, Read},
+	"POST /api/2.0/mlflow/runs/search":                      {Special, Read},
+	"POST /api/2.0/mlflow/runs/update":                      {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/delete":                      {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/restore":                     {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/set-tag":                     {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/delete-tag":                  {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/log-metric":                  {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/log-parameter":               {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/log-batch":                   {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/log-model":                   {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/log-inputs":                  {ByRun, Edit},
+	"POST /api/2.0/mlflow/runs/outputs":                     {ByRun, Edit},
+	"GET /api/2.0/mlflow/metrics/get-history":               {ByRun, Read},
+	"GET /api/2.0/mlflow/artifacts/list":                    {ByRun, Read},
+	"GET /api/2.0/mlflow/metrics/get-history-bulk-interval": {ByRunList, Read},
 
 	// logged models (MLflow 3 logs every model as one)
-	"POST /logged-models":                           {ByExperiment, Edit},
-	"POST /logged-models/search":                    {Special, Read},
-	"GET /logged-models/{id}":                       {ByLoggedModel, Read},
-	"PATCH /logged-models/{id}":                     {ByLoggedModel, Edit},
-	"DELETE /logged-models/{id}":                    {ByLoggedModel, Edit},
-	"PATCH /logged-models/{id}/tags":                {ByLoggedModel, Edit},
-	"DELETE /logged-models/{id}/tags/{id}":          {ByLoggedModel, Edit},
-	"POST /logged-models/{id}/params":               {ByLoggedModel, Edit},
-	"GET /logged-models/{id}/artifacts/directories": {ByLoggedModel, Read},
+	"POST /api/2.0/mlflow/logged-models":                           {ByExperiment, Edit},
+	"POST /api/2.0/mlflow/logged-models/search":                    {Special, Read},
+	"GET /api/2.0/mlflow/logged-models/{id}":                       {ByLoggedModel, Read},
+	"PATCH /api/2.0/mlflow/logged-models/{id}":                     {ByLoggedModel, Edit},
+	"DELETE /api/2.0/mlflow/logged-models/{id}":                    {ByLoggedModel, Edit},
+	"PATCH /api/2.0/mlflow/logged-models/{id}/tags":                {ByLoggedModel, Edit},
+	"DELETE /api/2.0/mlflow/logged-models/{id}/tags/{id}":          {ByLoggedModel, Edit},
+	"POST /api/2.0/mlflow/logged-models/{id}/params":               {ByLoggedModel, Edit},
+	"GET /api/2.0/mlflow/logged-models/{id}/artifacts/directories": {ByLoggedModel, Read},
 
 	// the model registry: versions are checked on their model
-	"POST /registered-models/create":              {Special, Create},
-	"GET /registered-models/get":                  {ByModel, Read},
-	"GET /registered-models/search":               {Special, Read},
-	"POST /registered-models/rename":              {Special, Manage},
-	"PATCH /registered-models/update":             {ByModel, Edit},
-	"DELETE /registered-models/delete":            {Special, Manage}, // its element goes too
-	"POST /registered-models/set-tag":             {ByModel, Edit},
-	"DELETE /registered-models/delete-tag":        {ByModel, Edit},
-	"POST /registered-models/alias":               {ByModel, Edit},
-	"DELETE /registered-models/alias":             {ByModel, Edit},
-	"GET /registered-models/alias":                {ByModel, Read},
-	"POST /registered-models/get-latest-versions": {ByModel, Read},
-	"GET /registered-models/get-latest-versions":  {ByModel, Read},
-	"POST /model-versions/create":                 {Special, Edit},
-	"GET /model-versions/get":                     {ByModel, Read},
-	"GET /model-versions/search":                  {Special, Read},
-	"PATCH /model-versions/update":                {ByModel, Edit},
-	"POST /model-versions/transition-stage":       {ByModel, Edit},
-	"DELETE /model-versions/delete":               {ByModel, Edit},
-	"GET /model-versions/get-download-uri":        {ByModel, Read},
-	"POST /model-versions/set-tag":                {ByModel, Edit},
-	"DELETE /model-versions/delete-tag":           {ByModel, Edit},
+	"POST /api/2.0/mlflow/registered-models/create":              {Special, Create},
+	"GET /api/2.0/mlflow/registered-models/get":                  {ByModel, Read},
+	"GET /api/2.0/mlflow/registered-models/search":               {Special, Read},
+	"POST /api/2.0/mlflow/registered-models/rename":              {Special, Manage},
+	"PATCH /api/2.0/mlflow/registered-models/update":             {ByModel, Edit},
+	"DELETE /api/2.0/mlflow/registered-models/delete":            {Special, Manage}, // its element goes too
+	"POST /api/2.0/mlflow/registered-models/set-tag":             {ByModel, Edit},
+	"DELETE /api/2.0/mlflow/registered-models/delete-tag":        {ByModel, Edit},
+	"POST /api/2.0/mlflow/registered-models/alias":               {ByModel, Edit},
+	"DELETE /api/2.0/mlflow/registered-models/alias":             {ByModel, Edit},
+	"GET /api/2.0/mlflow/registered-models/alias":                {ByModel, Read},
+	"POST /api/2.0/mlflow/registered-models/get-latest-versions": {ByModel, Read},
+	"GET /api/2.0/mlflow/registered-models/get-latest-versions":  {ByModel, Read},
+	"POST /api/2.0/mlflow/model-versions/create":                 {Special, Edit},
+	"GET /api/2.0/mlflow/model-versions/get":                     {ByModel, Read},
+	"GET /api/2.0/mlflow/model-versions/search":                  {Special, Read},
+	"PATCH /api/2.0/mlflow/model-versions/update":                {ByModel, Edit},
+	"POST /api/2.0/mlflow/model-versions/transition-stage":       {ByModel, Edit},
+	"DELETE /api/2.0/mlflow/model-versions/delete":               {ByModel, Edit},
+	"GET /api/2.0/mlflow/model-versions/get-download-uri":        {ByModel, Read},
+	"POST /api/2.0/mlflow/model-versions/set-tag":                {ByModel, Edit},
+	"DELETE /api/2.0/mlflow/model-versions/delete-tag":           {ByModel, Edit},
+
+	// the artifact proxy: the path starts with the experiment id
+	"GET /api/2.0/mlflow-artifacts/artifacts":            {ByArtifacts, Read}, // a listing: ?path=
+	"GET /api/2.0/mlflow-artifacts/artifacts/{path}":     {ByArtifacts, Read},
+	"PUT /api/2.0/mlflow-artifacts/artifacts/{path}":     {ByArtifacts, Edit},
+	"DELETE /api/2.0/mlflow-artifacts/artifacts/{path}":  {ByArtifacts, Edit},
+	"POST /api/2.0/mlflow-artifacts/mpu/create/{path}":   {ByArtifacts, Edit},
+	"POST /api/2.0/mlflow-artifacts/mpu/complete/{path}": {ByArtifacts, Edit},
+	"POST /api/2.0/mlflow-artifacts/mpu/abort/{path}":    {ByArtifacts, Edit},
 
 	// server-wide configuration: admins only
-	"POST /webhooks":           {AdminOnly, Manage},
-	"GET /webhooks":            {AdminOnly, Manage},
-	"GET /webhooks/{id}":       {AdminOnly, Manage},
-	"PATCH /webhooks/{id}":     {AdminOnly, Manage},
-	"DELETE /webhooks/{id}":    {AdminOnly, Manage},
-	"POST /webhooks/{id}/test": {AdminOnly, Manage},
+	"POST /api/2.0/mlflow/webhooks":           {AdminOnly, Manage},
+	"GET /api/2.0/mlflow/webhooks":            {AdminOnly, Manage},
+	"GET /api/2.0/mlflow/webhooks/{id}":       {AdminOnly, Manage},
+	"PATCH /api/2.0/mlflow/webhooks/{id}":     {AdminOnly, Manage},
+	"DELETE /api/2.0/mlflow/webhooks/{id}":    {AdminOnly, Manage},
+	"POST /api/2.0/mlflow/webhooks/{id}/test": {AdminOnly, Manage},
 }
 
-// Lookup finds the rule of an MLflow endpoint and the {id} segments it
-// matched. Unknown endpoints get the zero Rule: refused.
-func Lookup(method, path string) (Rule, []string) {
+// Refusal is a family of the pinned server's endpoints ML Studio refuses on
+// purpose, with the reason its callers are told (README lists them).
+type Refusal struct {
+	Prefix string // a path prefix, REST spelling (/api/...)
+	Reason string
+}
+
+// Refusals are matched in order; an endpoint neither in Rules nor here is
+// refused too, but fails TestEveryEndpointIsMappedOrRefused.
+var Refusals = []Refusal{
+	{"/api/2.0/mlflow-artifacts/presigned/", "presigned artifact URLs would let their holder bypass ML Studio"},
+	{"/api/2.0/mlflow/artifacts/presigned-", "presigned artifact URLs would let their holder bypass ML Studio"},
+	{"/api/2.0/mlflow/traces", "traces are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/traces", "traces are not under ML Studio's access control yet"},
+	{"/api/2.0/mlflow/unified-traces", "traces are not under ML Studio's access control yet"},
+	{"/api/2.0/mlflow/get-online-trace-details", "traces are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/datasets", "evaluation datasets are not under ML Studio's access control yet"},
+	{"/api/2.0mlflow/experiments/search-datasets", "evaluation datasets are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/scorer", "scorers are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/label-schemas", "label schemas are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/review-queues", "review queues are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/issues", "issues are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/prompt-optimization", "prompt optimization jobs are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/genai", "GenAI evaluation jobs are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/jobs", "MLflow's background jobs are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/gateway", "MLflow's AI gateway is not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/workspaces", "MLflow workspaces are not used: ML Studio's projects group experiments and models"},
+	{"/api/3.0/mlflow/server-info", "MLflow's server information is not served yet"},
+	{"/api/3.0/mlflow/demo", "MLflow's demo data writes server-wide"},
+	{"/graphql", "GraphQL queries are not authorized per experiment and run yet"},
+}
+
+// Match is what Lookup found for a call.
+type Match struct {
+	Key    string   // the Rules key, e.g. "GET /api/2.0/mlflow/logged-models/{id}"
+	Rule   Rule     // the zero Rule (refused) when there is none
+	IDs    []string // the values of {id} and {path}
+	Reason string   // why it is refused, when it is on purpose
+}
+
+// Lookup finds the rule of an MLflow endpoint: its path as MLflow routes
+// it, an /ajax-api twin looked up by its REST path. Unknown endpoints get
+// the zero Rule, refused, with the reason of their refusal when it is on
+// purpose.
+func Lookup(method, path string) Match {
+	path = RESTPath(path)
 	if r, ok := Rules[method+" "+path]; ok {
-		return r, nil
+		return Match{Key: method + " " + path, Rule: r}
 	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	for key, r := range Rules {
 		m, pattern, _ := strings.Cut(key, " ")
-		if m != method || !strings.Contains(pattern, "{id}") {
+		if m != method || !strings.Contains(pattern, "{") {
 			continue
 		}
 		if ids, ok := match(strings.Split(strings.Trim(pattern, "/"), "/"), segs); ok {
-			return r, ids
+			return Match{Key: key, Rule: r, IDs: ids}
 		}
 	}
-	return Rule{}, nil
+	for _, ref := range Refusals {
+		if strings.HasPrefix(path, ref.Prefix) {
+			return Match{Reason: ref.Reason}
+		}
+	}
+	return Match{}
 }
 
-func match(pattern, segs []string) ([]string, bool) {
-	if len(pattern) != len(segs) {
-		return nil, false
+// RESTPath is the REST spelling of an /ajax-api path.
+func RESTPath(path string) string {
+	if rest, ok := strings.CutPrefix(path, "/ajax-api/"); ok {
+		return "/api/" + rest
 	}
+	return path
+}
+
+// match matches path segments: {id} is one segment, {path} (last) the rest.
+func match(pattern, segs []string) ([]string, bool) {
 	var ids []string
 	for i, p := range pattern {
+		if i >= len(segs) {
+			return nil, false
+		}
 		switch {
+		case p == "{path}" && i == len(pattern)-1:
+			rest := strings.Join(segs[i:], "/")
+			return append(ids, rest), rest != ""
 		case p == "{id}" && segs[i] != "":
 			ids = append(ids, segs[i])
 		case p != segs[i]:
 			return nil, false
 		}
 	}
-	return ids, true
+	return ids, len(pattern) == len(segs)
 }

@@ -102,11 +102,16 @@ func pass(c *gin.Context, resp *mlflow.Response) error {
 // and streams the answer through: nothing in it needs looking at, so it is
 // never held whole (a 100-run search is ~200 KB).
 func (h handlers) forward(c *gin.Context, method, path string, p params) error {
+	return h.forwardTo(c, method, mlflow.API+path, p)
+}
+
+// forwardTo is forward to any path of MLflow's.
+func (h handlers) forwardTo(c *gin.Context, method, path string, p params) error {
 	ctx, query, body, err := h.request(c.Request.Context(), method, path, p)
 	if err != nil {
 		return err
 	}
-	resp, err := h.MLflow.Forward(ctx, method, mlflow.API+path, query, body)
+	resp, err := h.MLflow.Forward(ctx, method, path, query, body)
 	if err != nil {
 		return err
 	}
@@ -115,16 +120,16 @@ func (h handlers) forward(c *gin.Context, method, path string, p params) error {
 
 // readOnlyPosts are MLflow POST endpoints that only read: safe to retry.
 var readOnlyPosts = map[string]bool{
-	"/experiments/search":                    true,
-	"/runs/search":                           true,
-	"/logged-models/search":                  true,
-	"/registered-models/get-latest-versions": true,
+	mlflow.API + "/experiments/search":                    true,
+	mlflow.API + "/runs/search":                           true,
+	mlflow.API + "/logged-models/search":                  true,
+	mlflow.API + "/registered-models/get-latest-versions": true,
 }
 
 // call sends p as forward does and reads the answer whole, for handlers
 // that look into it.
 func (h handlers) call(ctx context.Context, method, path string, p params) (*mlflow.Response, error) {
-	ctx, query, body, err := h.request(ctx, method, path, p)
+	ctx, query, body, err := h.request(ctx, method, mlflow.API+path, p)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ const maxGatewayBody = 16 << 20
 func (h handlers) registerGateway(r gin.IRouter) {
 	auth := credentialRequired(mlflowShape)
 	handle := func(f func(*gin.Context) error) gin.HandlerFunc { return apierror.HandlerAs(f, mlflowShape) }
-	for _, prefix := range []string{"/api/2.0/mlflow", "/ajax-api/2.0/mlflow"} {
+	for _, prefix := range []string{"/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/3.0/mlflow"} {
 		r.Any(prefix+"/*endpoint", auth, handle(h.gatewayREST))
 	}
 	for _, prefix := range []string{"/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts"} {
@@ -39,6 +39,23 @@ func (h handlers) registerGateway(r gin.IRouter) {
 	}
 	r.GET("/get-artifact", auth, handle(h.runArtifactFile))
 	r.GET("/model-versions/get-artifact", auth, handle(h.modelVersionArtifactFile))
+	// Refused on purpose, with their reason (access.Refusals); the second
+	// is MLflow's own misspelt path.
+	r.Any("/graphql", auth, handle(h.refuse))
+	r.Any("/api/2.0mlflow/*endpoint", auth, handle(h.refuse))
+}
+
+// refuse answers a route with no rule, saying why when it is on purpose.
+func (h handlers) refuse(c *gin.Context) error {
+	return refusal(access.Lookup(c.Request.Method, c.Request.URL.Path))
+}
+
+// refusal is the answer to an endpoint ML Studio does not serve.
+func refusal(m access.Match) error {
+	if m.Reason != "" {
+		return apierror.Forbidden("this MLflow endpoint is not available through ML Studio: %s", m.Reason)
+	}
+	return errRefused
 }
 
 // mlflowCodes are MLflow's error codes for our statuses.
@@ -67,7 +84,7 @@ func mlflowShape(e *apierror.Error) any {
 // specials are the endpoints with handlers of their own, shared with the
 // seed's /api routes.
 func (h handlers) specials() map[string]func(*gin.Context) error {
-	return map[string]func(*gin.Context) error{
+	relative := map[string]func(*gin.Context) error{
 		"POST /experiments/create":         h.createExperiment,
 		"POST /experiments/search":         h.searchExperiments,
 		"GET /experiments/search":          h.searchExperiments,
@@ -81,6 +98,12 @@ func (h handlers) specials() map[string]func(*gin.Context) error {
 		"POST /model-versions/create":      h.createVersion,
 		"GET /model-versions/search":       h.searchVersions,
 	}
+	out := make(map[string]func(*gin.Context) error, len(relative))
+	for key, f := range relative {
+		method, path, _ := strings.Cut(key, " ")
+		out[method+" "+mlflow.API+path] = f
+	}
+	return out
 }
 
 // gatewayREST parses one MLflow REST call once, the way MLflow will read
@@ -88,18 +111,19 @@ func (h handlers) specials() map[string]func(*gin.Context) error {
 // and forwards a request rebuilt from exactly them: what is checked is what
 // MLflow acts on.
 func (h handlers) gatewayREST(c *gin.Context) error {
-	endpoint := c.Param("endpoint")
 	method := c.Request.Method
-	key := method + " " + endpoint
-	rule, _ := access.Lookup(method, endpoint)
+	path := strings.TrimSuffix(c.FullPath(), "/*endpoint") + c.Param("endpoint")
+	m := access.Lookup(method, path)
+	key, rule := m.Key, m.Rule
 	if rule.Target == access.Refused {
-		return errRefused
+		return refusal(m)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxGatewayBody))
 	if err != nil {
 		return apierror.New(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", maxGatewayBody)
 	}
-	req, err := mlflowapi.Pinned().Parse(method, mlflow.API+endpoint, c.Request.URL.RawQuery, body)
+	// Parsed by its REST twin: the request goes to MLflow's REST path.
+	req, err := mlflowapi.Pinned().Parse(method, access.RESTPath(path), c.Request.URL.RawQuery, body)
 	if errors.Is(err, mlflowapi.ErrNoEndpoint) {
 		return errRefused
 	}
@@ -130,7 +154,7 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 	}
 	// MLflow's answer streams through, under the JSON client's whole-call
 	// timeout and retries (GETs only).
-	return h.forward(c, method, strings.TrimPrefix(req.Path(), mlflow.API), p)
+	return h.forwardTo(c, method, req.Path(), p)
 }
 
 // parsedParams is the gin context key of a gateway call's parsed
@@ -221,30 +245,23 @@ func (h handlers) copyBody(c *gin.Context, resp *http.Response) {
 func (h handlers) gatewayArtifacts(c *gin.Context) error {
 	endpoint := strings.TrimPrefix(c.Param("endpoint"), "/")
 	method := c.Request.Method
-	var (
-		artifact string
-		op       string
-	)
+	m := access.Lookup(method, strings.TrimSuffix(c.FullPath(), "/*endpoint")+"/"+endpoint)
+	if m.Rule.Target != access.ByArtifacts {
+		return refusal(m)
+	}
 	query := params{}
-	switch kind, rest, _ := strings.Cut(endpoint, "/"); {
-	case endpoint == "artifacts" && method == http.MethodGet: // a listing: ?path=
+	var artifact string
+	if len(m.IDs) > 0 { // the {path} of artifacts/{path}, mpu/<step>/{path}
+		artifact = m.IDs[0]
+	} else { // a listing: ?path=
 		p, err := queryOnce(c, "path")
 		if err != nil {
 			return err
 		}
 		query = p
 		artifact, _ = p.str("path")
-		op = access.Read
-	case kind == "artifacts" && method == http.MethodGet:
-		artifact, op = rest, access.Read
-	case kind == "artifacts" && (method == http.MethodPut || method == http.MethodDelete):
-		artifact, op = rest, access.Edit
-	case kind == "mpu" && method == http.MethodPost: // multipart upload: create, complete, abort
-		_, artifact, _ = strings.Cut(rest, "/")
-		op = access.Edit
-	default: // presigned URLs would bypass ml_studio altogether
-		return errRefused
 	}
+	op := m.Rule.Op
 	experiment, err := artifactExperiment(artifact)
 	if err != nil {
 		return err

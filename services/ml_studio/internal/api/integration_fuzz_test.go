@@ -152,12 +152,14 @@ func (g fuzzer) call(rng *rand.Rand, key string) fuzzCall {
 	for strings.Contains(path, "{id}") {
 		path = strings.Replace(path, "{id}", g.pick(rng, "model"), 1)
 	}
-	prefix := "/api/2.0/mlflow"
-	if rng.IntN(3) == 0 {
-		prefix = "/ajax-api/2.0/mlflow"
+	for strings.Contains(path, "{path}") {
+		path = strings.Replace(path, "{path}", g.pick(rng, "experiment")+"/x/artifacts/f", 1)
 	}
-	fc := fuzzCall{method: method, path: prefix + path}
-	e, _, ok := g.spec.Lookup(method, "/api/2.0/mlflow"+path)
+	fc := fuzzCall{method: method, path: path}
+	if rng.IntN(3) == 0 {
+		fc.path = strings.Replace(path, "/api/", "/ajax-api/", 1)
+	}
+	e, _, ok := g.spec.Lookup(method, path)
 	var fields []mlflowapi.Field
 	if ok {
 		fields = g.spec.Fields(e.Message)

@@ -90,11 +90,11 @@ func (h handlers) authorize(c *gin.Context, p params, target access.Target, op s
 // access.Rules, which says the check): required parameters, the check, then
 // pass-through.
 func (h handlers) simple(method, path, endpoint string, required []string, optional ...string) route {
-	rule, ok := access.Rules[endpoint]
+	upMethod, upPath, _ := strings.Cut(endpoint, " ")
+	rule, ok := access.Rules[upMethod+" "+mlflow.API+upPath]
 	if !ok || rule.Target == access.Special || rule.Target == access.Refused {
 		panic("api: no plain rule for " + endpoint) // a programming error, caught by any test
 	}
-	upMethod, upPath, _ := strings.Cut(endpoint, " ")
 	fields := append(append([]string{}, required...), optional...)
 	return route{method: method, path: path, handle: func(c *gin.Context) error {
 		p, err := readParams(c)
