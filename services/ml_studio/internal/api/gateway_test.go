@@ -130,12 +130,7 @@ var searches = map[string]bool{
 // nothing. It also fails on rules naming endpoints MLflow does not have.
 func TestEveryMLflowRouteIsMappedOrRefused(t *testing.T) {
 	routes := pinnedRoutes(t)
-	rec := &recordingMLflow{}
-	fake := httptest.NewServer(rec)
-	defer fake.Close()
-	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
-	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
-	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(denyAll{}, 0), DefaultProject: "default"})
+	srv, rec := deniedStudio(t)
 
 	params := url.Values{"experiment_id": {"1"}, "run_id": {"r1"}, "name": {"m"}, "version": {"1"}, "path": {"model/MLmodel"},
 		"experiment_ids": {"1"}, "run_ids": {"r1"}, "experiment_name": {"e"}, "metric_key": {"m"}}
@@ -191,15 +186,23 @@ func TestEveryMLflowRouteIsMappedOrRefused(t *testing.T) {
 	}
 }
 
-// TestRefusedFamilies names the holes the peers shipped: each is refused
-// or checked for a user without access.
-func TestRefusedFamilies(t *testing.T) {
+// deniedStudio is ml_studio in front of a recording MLflow, with a cerberus
+// that allows nothing.
+func deniedStudio(t *testing.T) (*server.Server, *recordingMLflow) {
+	t.Helper()
 	rec := &recordingMLflow{}
 	fake := httptest.NewServer(rec)
-	defer fake.Close()
+	t.Cleanup(fake.Close)
 	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
 	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
 	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(denyAll{}, 0), DefaultProject: "default"})
+	return srv, rec
+}
+
+// TestRefusedFamilies names the holes the peers shipped: each is refused
+// or checked for a user without access.
+func TestRefusedFamilies(t *testing.T) {
+	srv, rec := deniedStudio(t)
 	tests := []struct{ name, method, target string }{
 		{"ajax-api twin of get-run", "GET", "/ajax-api/2.0/mlflow/runs/get?run_id=r1"},
 		{"ajax-api twin of log-batch", "POST", "/ajax-api/2.0/mlflow/runs/log-batch"},
@@ -239,12 +242,7 @@ func TestRefusedFamilies(t *testing.T) {
 // shape with its reason (never "no route"), REST and /ajax-api alike, and
 // nothing reaches MLflow.
 func TestRefusalsSayWhy(t *testing.T) {
-	rec := &recordingMLflow{}
-	fake := httptest.NewServer(rec)
-	defer fake.Close()
-	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
-	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
-	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(denyAll{}, 0), DefaultProject: "default"})
+	srv, rec := deniedStudio(t)
 	for _, tc := range []struct{ method, target, reason string }{
 		{"POST", "/api/3.0/mlflow/traces", "traces"},
 		{"POST", "/ajax-api/3.0/mlflow/traces/search", "traces"},
