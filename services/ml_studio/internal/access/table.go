@@ -7,15 +7,18 @@ type Target int
 
 // The zero Target refuses: an MLflow endpoint nobody mapped is denied.
 const (
-	Refused       Target = iota // never forwarded
-	ByExperiment                // the experiment_id parameter
-	ByRun                       // run_id (or run_uuid) → the run's experiment
-	ByModel                     // name → the registered model (its versions too)
-	ByLoggedModel               // the model_id in the path → its experiment
-	ByArtifacts                 // an mlflow-artifacts path: <experiment id>/...
-	ByRunList                   // run_ids: every one must pass
-	Special                     // a handler of its own: creates, searches, renames, lookups
-	AdminOnly                   // manage on the component root
+	Refused          Target = iota // never forwarded
+	ByExperiment                   // the experiment_id parameter
+	ByRun                          // run_id (or run_uuid) → the run's experiment
+	ByModel                        // name → the registered model (its versions too)
+	ByLoggedModel                  // the model_id in the path → its experiment
+	ByArtifacts                    // an mlflow-artifacts path: <experiment id>/...
+	ByRunList                      // run_ids: every one must pass
+	ByTrace                        // a trace id (the path's, or trace_id / request_id) → its experiment
+	ByTraceList                    // trace_ids: every trace must pass (and experiment_ids, when given)
+	ByExperimentList               // experiment_ids: every one must pass
+	Special                        // a handler of its own: creates, searches, renames, lookups
+	AdminOnly                      // manage on the component root
 )
 
 // Operations, weakest first; create stands apart.
@@ -32,11 +35,11 @@ type Rule struct {
 	Op     string
 }
 
-// Ref is one parameter naming something the caller must be able to read:
-// Field, or when Item is set, Item of each element of the message list Field.
+// Ref is a parameter naming things the caller must be able to read: a
+// dotted proto path (mlflowapi.Spec.Values), every value it reaches.
 type Ref struct {
-	Field, Item string
-	Target      Target // ByRun or ByLoggedModel
+	Path   string
+	Target Target // ByRun, ByLoggedModel, ByTrace or ByModel
 }
 
 // Reads are the other things an endpoint's call names, which the caller
@@ -44,9 +47,19 @@ type Ref struct {
 // outputs, a logged model's source run. Without them anyone could link
 // another user's objects into false lineage.
 var Reads = map[string][]Ref{
-	"POST /api/2.0/mlflow/runs/log-inputs": {{Field: "models", Item: "model_id", Target: ByLoggedModel}},
-	"POST /api/2.0/mlflow/runs/outputs":    {{Field: "models", Item: "model_id", Target: ByLoggedModel}},
-	"POST /api/2.0/mlflow/logged-models":   {{Field: "source_run_id", Target: ByRun}},
+	"POST /api/2.0/mlflow/runs/log-inputs":      {{"models.model_id", ByLoggedModel}},
+	"POST /api/2.0/mlflow/runs/outputs":         {{"models.model_id", ByLoggedModel}},
+	"POST /api/2.0/mlflow/logged-models":        {{"source_run_id", ByRun}},
+	"POST /api/2.0/mlflow/traces/link-to-run":   {{"trace_ids", ByTrace}},
+	"POST /api/2.0/mlflow/traces/link-prompts":  {{"prompt_versions.name", ByModel}},
+	"GET /api/3.0/mlflow/traces/batchGet":       {{"experiment_ids", ByExperiment}},
+	"POST /api/3.0/mlflow/traces/batchGetInfos": {{"experiment_ids", ByExperiment}},
+}
+
+// Params say where a rule's element is named when not by its target's
+// usual parameter (experiment_id, run_id, name, the path's id).
+var Params = map[string]string{
+	"POST /api/3.0/mlflow/traces": "trace.trace_info.trace_location.mlflow_experiment.experiment_id",
 }
 
 // Rules is the one table of MLflow's REST endpoints (their /api/... path;
@@ -122,6 +135,33 @@ var Rules = map[string]Rule{
 	"POST /api/2.0/mlflow/model-versions/set-tag":                {ByModel, Edit},
 	"DELETE /api/2.0/mlflow/model-versions/delete-tag":           {ByModel, Edit},
 
+	// traces, v3 and v2, and their assessments: authorized through the
+	// trace's experiment (a trace never moves to another)
+	"POST /api/3.0/mlflow/traces":                              {ByExperiment, Edit},
+	"GET /api/3.0/mlflow/traces/{id}":                          {ByTrace, Read},
+	"GET /api/3.0/mlflow/traces/get":                           {ByTrace, Read},
+	"GET /api/3.0/mlflow/traces/batchGet":                      {ByTraceList, Read},
+	"POST /api/3.0/mlflow/traces/batchGetInfos":                {ByTraceList, Read},
+	"POST /api/3.0/mlflow/traces/search":                       {Special, Read},
+	"POST /api/3.0/mlflow/traces/metrics":                      {ByExperimentList, Read},
+	"POST /api/3.0/mlflow/traces/calculate-filter-correlation": {ByExperimentList, Read},
+	"PATCH /api/3.0/mlflow/traces/{id}/tags":                   {ByTrace, Edit},
+	"DELETE /api/3.0/mlflow/traces/{id}/tags":                  {ByTrace, Edit},
+	"POST /api/3.0/mlflow/traces/delete-traces":                {ByExperiment, Edit},
+	"POST /api/3.0/mlflow/traces/{id}/assessments":             {ByTrace, Edit},
+	"GET /api/3.0/mlflow/traces/{id}/assessments/{id}":         {ByTrace, Read},
+	"PATCH /api/3.0/mlflow/traces/{id}/assessments/{id}":       {ByTrace, Edit},
+	"DELETE /api/3.0/mlflow/traces/{id}/assessments/{id}":      {ByTrace, Edit},
+	"GET /api/2.0/mlflow/traces":                               {Special, Read},
+	"POST /api/2.0/mlflow/traces":                              {ByExperiment, Edit},
+	"PATCH /api/2.0/mlflow/traces/{id}":                        {ByTrace, Edit},
+	"GET /api/2.0/mlflow/traces/{id}/info":                     {ByTrace, Read},
+	"PATCH /api/2.0/mlflow/traces/{id}/tags":                   {ByTrace, Edit},
+	"DELETE /api/2.0/mlflow/traces/{id}/tags":                  {ByTrace, Edit},
+	"POST /api/2.0/mlflow/traces/delete-traces":                {ByExperiment, Edit},
+	"POST /api/2.0/mlflow/traces/link-to-run":                  {ByRun, Edit},
+	"POST /api/2.0/mlflow/traces/link-prompts":                 {ByTrace, Edit},
+
 	// the artifact proxy: the path starts with the experiment id
 	"GET /api/2.0/mlflow-artifacts/artifacts":            {ByArtifacts, Read}, // a listing: ?path=
 	"GET /api/2.0/mlflow-artifacts/artifacts/{path}":     {ByArtifacts, Read},
@@ -152,10 +192,8 @@ type Refusal struct {
 var Refusals = []Refusal{
 	{"/api/2.0/mlflow-artifacts/presigned/", "presigned artifact URLs would let their holder bypass ML Studio"},
 	{"/api/2.0/mlflow/artifacts/presigned-", "presigned artifact URLs would let their holder bypass ML Studio"},
-	{"/api/2.0/mlflow/traces", "traces are not under ML Studio's access control yet"},
-	{"/api/3.0/mlflow/traces", "traces are not under ML Studio's access control yet"},
-	{"/api/2.0/mlflow/unified-traces", "traces are not under ML Studio's access control yet"},
-	{"/api/2.0/mlflow/get-online-trace-details", "traces are not under ML Studio's access control yet"},
+	{"/api/2.0/mlflow/unified-traces", "MLflow does not implement it (Databricks only)"},
+	{"/api/2.0/mlflow/get-online-trace-details", "MLflow does not implement it (Databricks only)"},
 	{"/api/3.0/mlflow/datasets", "evaluation datasets are not under ML Studio's access control yet"},
 	{"/api/2.0mlflow/experiments/search-datasets", "evaluation datasets are not under ML Studio's access control yet"},
 	{"/api/3.0/mlflow/scorer", "scorers are not under ML Studio's access control yet"},

@@ -28,22 +28,31 @@ func TestRulesNameRealEndpoints(t *testing.T) {
 			t.Errorf("rule %q: no /ajax-api twin (handler %s)", key, e.Handler)
 		}
 	}
+	paths := map[string][]string{}
 	for key, refs := range access.Reads {
+		for _, ref := range refs {
+			paths[key] = append(paths[key], ref.Path)
+		}
+	}
+	for key, path := range access.Params {
+		paths[key] = append(paths[key], path)
+	}
+	for key, list := range paths {
 		if _, ok := access.Rules[key]; !ok {
-			t.Errorf("Reads names %q, which has no rule", key)
+			t.Errorf("Reads or Params name %q, which has no rule", key)
+			continue
 		}
 		method, path, _ := strings.Cut(key, " ")
-		e, _, _ := spec.Lookup(method, path)
-		for _, ref := range refs {
-			f, ok := fieldOf(spec.Fields(e.Message), ref.Field)
-			if !ok {
-				t.Errorf("%s: %s has no field %q", key, e.Message, ref.Field)
-				continue
-			}
-			if ref.Item != "" {
-				if _, ok := fieldOf(spec.Fields(f.Message), ref.Item); !ok {
-					t.Errorf("%s: %s has no field %q", key, f.Message, ref.Item)
+		e, _, _ := spec.Lookup(method, strings.ReplaceAll(path, "{id}", "x"))
+		for _, p := range list {
+			fields := spec.Fields(e.Message)
+			for _, name := range strings.Split(p, ".") {
+				f, ok := fieldOf(fields, name)
+				if !ok {
+					t.Errorf("%s: %q: no field %q", key, p, name)
+					break
 				}
+				fields = spec.Fields(f.Message)
 			}
 		}
 	}

@@ -191,6 +191,11 @@ func (h handlers) readableExperiments(c *gin.Context, p params) ([]string, error
 	if err != nil {
 		return nil, err
 	}
+	return h.readableOf(c, ids)
+}
+
+// readableOf is ids less the experiments the caller may not read.
+func (h handlers) readableOf(c *gin.Context, ids []string) ([]string, error) {
 	if len(ids) > 1000 {
 		return nil, badParam("experiment_ids", "at most 1000 experiment ids")
 	}

@@ -81,29 +81,26 @@ func mlflowShape(e *apierror.Error) any {
 	return gin.H{"error_code": code, "message": e.Message}
 }
 
-// specials are the endpoints with handlers of their own, shared with the
-// seed's /api routes.
+// specials are the endpoints with handlers of their own (most shared with
+// the seed's /api routes), by their access.Rules key.
 func (h handlers) specials() map[string]func(*gin.Context) error {
-	relative := map[string]func(*gin.Context) error{
-		"POST /experiments/create":         h.createExperiment,
-		"POST /experiments/search":         h.searchExperiments,
-		"GET /experiments/search":          h.searchExperiments,
-		"GET /experiments/get-by-name":     h.experimentByName,
-		"POST /runs/search":                h.searchRuns,
-		"POST /logged-models/search":       h.searchLoggedModels,
-		"POST /registered-models/create":   h.createModel,
-		"GET /registered-models/search":    h.searchModels,
-		"POST /registered-models/rename":   h.renameModel,
-		"DELETE /registered-models/delete": h.deleteModel,
-		"POST /model-versions/create":      h.createVersion,
-		"GET /model-versions/search":       h.searchVersions,
+	const v2, v3 = mlflow.API, "/api/3.0/mlflow"
+	return map[string]func(*gin.Context) error{
+		"POST " + v2 + "/experiments/create":         h.createExperiment,
+		"POST " + v2 + "/experiments/search":         h.searchExperiments,
+		"GET " + v2 + "/experiments/search":          h.searchExperiments,
+		"GET " + v2 + "/experiments/get-by-name":     h.experimentByName,
+		"POST " + v2 + "/runs/search":                h.searchRuns,
+		"POST " + v2 + "/logged-models/search":       h.searchLoggedModels,
+		"POST " + v2 + "/registered-models/create":   h.createModel,
+		"GET " + v2 + "/registered-models/search":    h.searchModels,
+		"POST " + v2 + "/registered-models/rename":   h.renameModel,
+		"DELETE " + v2 + "/registered-models/delete": h.deleteModel,
+		"POST " + v2 + "/model-versions/create":      h.createVersion,
+		"GET " + v2 + "/model-versions/search":       h.searchVersions,
+		"GET " + v2 + "/traces":                      h.searchTracesV2,
+		"POST " + v3 + "/traces/search":              h.searchTraces,
 	}
-	out := make(map[string]func(*gin.Context) error, len(relative))
-	for key, f := range relative {
-		method, path, _ := strings.Cut(key, " ")
-		out[method+" "+mlflow.API+path] = f
-	}
-	return out
 }
 
 // gatewayREST parses one MLflow REST call once, the way MLflow will read
@@ -132,6 +129,7 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 	}
 	p := params(req.Params)
 	c.Set(parsedParams, p)
+	c.Set(parsedRequest, req)
 	if rule.Target == access.Special {
 		handle, ok := h.specials()[key]
 		if !ok {
@@ -139,15 +137,13 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 		}
 		return handle(c)
 	}
-	if rule.Target == access.ByRunList {
-		if err := h.requireRuns(c, p, rule.Op); err != nil {
-			return respondErr(c, err)
-		}
-	} else if err := h.authorize(c, p, rule.Target, rule.Op, req.PathParams["model_id"]); err != nil {
+	if err := h.authorizeCall(c, key, rule, req); err != nil {
 		return respondErr(c, err)
 	}
-	if err := h.requireReads(c, req, access.Reads[key]); err != nil {
-		return respondErr(c, err)
+	for _, ref := range access.Reads[key] {
+		if err := h.requireEach(c, req, ref.Path, ref.Target, access.Read, false); err != nil {
+			return respondErr(c, err)
+		}
 	}
 	if err := jsonObjectFields(key, p); err != nil {
 		return err
@@ -157,55 +153,83 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 	return h.forwardTo(c, method, req.Path(), p)
 }
 
-// parsedParams is the gin context key of a gateway call's parsed
-// parameters, which the handlers shared with the seed routes read.
-const parsedParams = "ml_studio.mlflow-params"
+// Context keys of a gateway call's parse, which the handlers shared with
+// the seed routes read.
+const (
+	parsedParams  = "ml_studio.mlflow-params"
+	parsedRequest = "ml_studio.mlflow-request"
+)
 
-// requireReads checks the other things a call names (access.Reads).
-func (h handlers) requireReads(c *gin.Context, req *mlflowapi.Request, refs []access.Ref) error {
-	for _, ref := range refs {
-		var ids []string
-		if ref.Item == "" {
-			if id, _ := mlflowapi.Text(req.Params[ref.Field]); id != "" {
-				ids = append(ids, id)
-			}
-		} else {
-			items, err := mlflowapi.Pinned().Items(req, ref.Field)
-			if err != nil {
-				return err
-			}
-			for _, it := range items {
-				id, ok := mlflowapi.Text(it[ref.Item])
-				if !ok || id == "" {
-					return apierror.BadRequest("each of '%s' needs its '%s'", ref.Field, ref.Item)
-				}
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) > 100 {
-			return badParam(ref.Field, "at most 100 items")
-		}
-		for _, id := range ids {
-			p := params{"run_id": id}
-			if err := h.authorize(c, p, ref.Target, access.Read, id); err != nil {
-				return err
-			}
-		}
+// authorizeCall checks a call by its rule: the element its parameters (or
+// access.Params' path, or the path's id) name, or every one of a list.
+func (h handlers) authorizeCall(c *gin.Context, key string, rule access.Rule, req *mlflowapi.Request) error {
+	switch rule.Target {
+	case access.ByRunList:
+		return h.requireEach(c, req, "run_ids", access.ByRun, rule.Op, true)
+	case access.ByTraceList:
+		return h.requireEach(c, req, "trace_ids", access.ByTrace, rule.Op, true)
+	case access.ByExperimentList:
+		return h.requireEach(c, req, "experiment_ids", access.ByExperiment, rule.Op, true)
 	}
-	return nil
+	p := params(req.Params)
+	if path, ok := access.Params[key]; ok {
+		vals, err := mlflowapi.Pinned().Values(req, path)
+		if err != nil {
+			return err
+		}
+		id, _ := mlflowapi.Text(firstOf(vals))
+		if len(vals) != 1 || id == "" {
+			return apierror.Required(path)
+		}
+		p = params{"experiment_id": id}
+	}
+	return h.authorize(c, p, rule.Target, rule.Op, pathID(req))
 }
 
-// requireRuns checks every run of a run_ids list (bulk metric history).
-func (h handlers) requireRuns(c *gin.Context, p params, op string) error {
-	runs, err := stringList(p, "run_ids")
+func firstOf(vals []json.RawMessage) json.RawMessage {
+	if len(vals) == 0 {
+		return nil
+	}
+	return vals[0]
+}
+
+// pathID is the id a call's path names: a logged model's or a trace's.
+func pathID(req *mlflowapi.Request) string {
+	for _, name := range []string{"model_id", "trace_id", "request_id"} {
+		if id := req.PathParams[name]; id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// maxEach bounds the ids one call may name, each checked.
+const maxEach = 100
+
+// requireEach requires op on everything the values at path name (target
+// says what they are). A list the rule is about must name something: an
+// empty one could mean "all" to MLflow.
+func (h handlers) requireEach(c *gin.Context, req *mlflowapi.Request, path string, target access.Target, op string, required bool) error {
+	vals, err := mlflowapi.Pinned().Values(req, path)
 	if err != nil {
 		return err
 	}
-	if len(runs) > 100 {
-		return badParam("run_ids", "at most 100 run ids")
+	if required && len(vals) == 0 {
+		return apierror.Required(path)
 	}
-	for _, run := range runs {
-		if err := h.authorize(c, params{"run_id": run}, access.ByRun, op); err != nil {
+	if len(vals) > maxEach {
+		return badParam(path, fmt.Sprintf("at most %d ids", maxEach))
+	}
+	for _, v := range vals {
+		id, ok := mlflowapi.Text(v)
+		if !ok || id == "" {
+			return badParam(path, "ids, each a non-empty string")
+		}
+		element, err := h.elementOf(c, target, id)
+		if err != nil {
+			return err
+		}
+		if err := h.Access.Require(c.Request.Context(), credential(c), element, op); err != nil {
 			return err
 		}
 	}

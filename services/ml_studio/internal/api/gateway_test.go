@@ -90,6 +90,9 @@ func (m *recordingMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/2.0/mlflow/logged-models/") && strings.Count(r.URL.Path, "/") == 5:
 		_, _ = w.Write([]byte(`{"model":{"info":{"model_id":"m-1","experiment_id":"1"}}}`))
 		return
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/3.0/mlflow/traces/tr-"):
+		_, _ = w.Write([]byte(`{"trace":{"trace_info":{"trace_id":"tr-1","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}}}}`))
+		return
 	}
 	m.mu.Lock()
 	m.forwarded = append(m.forwarded, r.Method+" "+r.URL.Path)
@@ -114,6 +117,9 @@ func concrete(rule string) string {
 		if strings.Contains(p, "artifact_path") || strings.Contains(p, "path:") {
 			return "1/r1/artifacts/model/MLmodel"
 		}
+		if strings.Contains(p, "trace_id") || strings.Contains(p, "request_id") {
+			return "tr-1"
+		}
 		return "x1"
 	})
 }
@@ -122,6 +128,7 @@ func concrete(rule string) string {
 var searches = map[string]bool{
 	"/experiments/search": true, "/registered-models/search": true,
 	"/model-versions/search": true, "/runs/search": true, "/logged-models/search": true,
+	"/traces": true, "/api/3.0/mlflow/traces/search": true, "/ajax-api/3.0/mlflow/traces/search": true,
 }
 
 // TestEveryMLflowRouteIsMappedOrRefused sends every route of the pinned
@@ -133,9 +140,11 @@ func TestEveryMLflowRouteIsMappedOrRefused(t *testing.T) {
 	srv, rec := deniedStudio(t)
 
 	params := url.Values{"experiment_id": {"1"}, "run_id": {"r1"}, "name": {"m"}, "version": {"1"}, "path": {"model/MLmodel"},
-		"experiment_ids": {"1"}, "run_ids": {"r1"}, "experiment_name": {"e"}, "metric_key": {"m"}}
+		"experiment_ids": {"1"}, "run_ids": {"r1"}, "experiment_name": {"e"}, "metric_key": {"m"}, "trace_id": {"tr-1"}, "trace_ids": {"tr-1"}}
 	body := `{"experiment_id":"1","run_id":"r1","name":"m","new_name":"n","version":"1","source":"s","key":"k","value":"v",
-		"experiment_ids":["1"],"run_ids":["r1"],"stage":"Production","alias":"a","timestamp":1,"metrics":[],"params":[]}`
+		"experiment_ids":["1"],"run_ids":["r1"],"stage":"Production","alias":"a","timestamp":1,"metrics":[],"params":[],
+		"trace_id":"tr-1","trace_ids":["tr-1"],"request_ids":["tr-1"],"locations":[{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}],
+		"trace":{"trace_info":{"trace_id":"tr-2","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}}}}`
 
 	seenRules := map[string]bool{}
 	for _, route := range routes {
@@ -219,7 +228,7 @@ func TestRefusedFamilies(t *testing.T) {
 		{"trace artifact", "GET", "/ajax-api/3.0/mlflow/get-trace-artifact?request_id=t"},
 		{"bulk metric history", "GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids=r1&metric_key=m"},
 		{"graphql", "POST", "/graphql"},
-		{"traces v3", "POST", "/api/3.0/mlflow/traces/search"},
+		{"trace start", "POST", "/api/3.0/mlflow/traces"},
 		{"path traversal in the artifact proxy", "GET", "/api/2.0/mlflow-artifacts/artifacts/1/../2/r/artifacts/x"},
 	}
 	for _, tt := range tests {
@@ -244,9 +253,7 @@ func TestRefusedFamilies(t *testing.T) {
 func TestRefusalsSayWhy(t *testing.T) {
 	srv, rec := deniedStudio(t)
 	for _, tc := range []struct{ method, target, reason string }{
-		{"POST", "/api/3.0/mlflow/traces", "traces"},
-		{"POST", "/ajax-api/3.0/mlflow/traces/search", "traces"},
-		{"GET", "/api/2.0/mlflow/traces?experiment_ids=1", "traces"},
+		{"GET", "/api/2.0/mlflow/unified-traces", "Databricks"},
 		{"POST", "/api/3.0/mlflow/datasets/create", "evaluation datasets"},
 		{"POST", "/api/3.0/mlflow/gateway/secrets/create", "AI gateway"},
 		{"GET", "/api/3.0/mlflow/workspaces", "workspaces"},

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ml-studio/ml-studio/pkg/testenv"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/apitest"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflowapi"
@@ -25,7 +26,8 @@ import (
 // endpoint of the access table, as bob (a member with objects of his own,
 // no grant on alice's), against the real MLflow. Values are drawn from
 // alice's and bob's ids. No answer may show anything of alice's that bob
-// could not have sent himself, none may be a 5xx, and alice's objects must
+// could not have sent himself, none may be a 5xx of ml_studio's (MLflow's
+// own JSON 500s pass through as MLflow answers), and alice's objects must
 // be unchanged afterwards. ML_STUDIO_FUZZ_CALLS sets the calls per
 // endpoint (default 12), ML_STUDIO_FUZZ_SEED replays a run.
 func TestGatewayFuzzNoLeak(t *testing.T) {
@@ -34,6 +36,10 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 	fx := newFixture(t, c)
 	aliceLM := loggedModel(t, c, fx.ExpID, c.user(creator))
 	bobLM := loggedModel(t, c, bob.expID, bob.user)
+	traceSecret := "fuzz-trace-" + testenv.RandomSuffix()
+	aliceTrace := startTrace(t, c, c.user(creator), fx.ExpID, traceSecret)
+	bobTrace := startTrace(t, c, bob.user, bob.expID, "bob-fuzz-trace")
+	secrets := append([]string{traceSecret}, fx.secrets...)
 	perEndpoint := envInt(t, "ML_STUDIO_FUZZ_CALLS", 12)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("ML_STUDIO_FUZZ_SEED"); s != "" {
@@ -48,6 +54,7 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 			"run":        {fx.RunID, bob.runID},
 			"name":       {fx.Model, bob.model},
 			"model":      {aliceLM, bobLM},
+			"trace":      {aliceTrace, bobTrace},
 		},
 	}
 	keys := make([]string, 0, len(access.Rules))
@@ -76,10 +83,10 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 		mu.Lock()
 		statuses[r.status]++
 		mu.Unlock()
-		if r.status >= 500 {
+		if r.status >= 500 && !mlflowOwnError(r) {
 			t.Errorf("%s: %d %s", fc, r.status, r.body)
 		}
-		for _, s := range fx.secrets {
+		for _, s := range secrets {
 			if strings.Contains(r.body, s) {
 				t.Errorf("%s: %d shows alice's %q: %.300s", fc, r.status, s, r.body)
 			}
@@ -89,6 +96,19 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 	if after := snapshot(t, c.st, fx); after != before {
 		t.Errorf("bob changed alice's objects:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
+}
+
+// mlflowOwnError is a 500 MLflow itself answered in its JSON error shape
+// (with its error_class, which ml_studio's errors never carry), passed
+// through: how MLflow reports, e.g., a trace whose spans are not in its
+// store. ml_studio's own 5xx and MLflow's crash pages do not pass.
+func mlflowOwnError(r rawAnswer) bool {
+	var e struct {
+		Code  string `json:"error_code"`
+		Class string `json:"error_class"`
+	}
+	return r.status == http.StatusInternalServerError && json.Unmarshal([]byte(r.body), &e) == nil &&
+		e.Code == "INTERNAL_ERROR" && e.Class != ""
 }
 
 // fuzzer draws random calls of the MLflow surface.
@@ -119,6 +139,8 @@ func poolOf(name string) string {
 	switch {
 	case strings.Contains(name, "experiment"):
 		return "experiment"
+	case strings.Contains(name, "trace_id"), strings.Contains(name, "request_id"):
+		return "trace"
 	case strings.Contains(name, "run_id"), name == "run_uuid", name == "run_ids":
 		return "run"
 	case name == "model_id" || strings.HasSuffix(name, "model_ids"):
@@ -150,7 +172,11 @@ const (
 func (g fuzzer) call(rng *rand.Rand, key string) fuzzCall {
 	method, path, _ := strings.Cut(key, " ")
 	for strings.Contains(path, "{id}") {
-		path = strings.Replace(path, "{id}", g.pick(rng, "model"), 1)
+		pool := "model"
+		if strings.Contains(path, "/traces/{id}") {
+			pool = "trace"
+		}
+		path = strings.Replace(path, "{id}", g.pick(rng, pool), 1)
 	}
 	for strings.Contains(path, "{path}") {
 		path = strings.Replace(path, "{path}", g.pick(rng, "experiment")+"/x/artifacts/f", 1)

@@ -11,17 +11,17 @@ import (
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
 )
 
-// element names what a call touches, by its rule; ids are the {id}
-// segments of the endpoint's path.
+// element names what a call touches, by its rule; ids are the ids its
+// path names (a logged model's, a trace's).
 func (h handlers) element(c *gin.Context, rule access.Rule, p params, ids []string) (string, error) {
-	ctx := c.Request.Context()
+	var id string
 	switch rule.Target {
 	case access.ByExperiment:
 		v, err := p.required("experiment_id")
 		if err != nil {
 			return "", err
 		}
-		return access.Experiment(v[0]), nil
+		id = v[0]
 	case access.ByRun:
 		if _, ok := p["run_id"]; !ok && p["run_uuid"] != nil {
 			p["run_id"] = p["run_uuid"] // older MLflow clients name it so
@@ -30,23 +30,55 @@ func (h handlers) element(c *gin.Context, rule access.Rule, p params, ids []stri
 		if err != nil {
 			return "", err
 		}
-		return h.experimentOf(h.MLflow.RunExperiment(ctx, v[0]))
+		id = v[0]
 	case access.ByModel:
 		v, err := p.required("name")
 		if err != nil {
 			return "", err
 		}
-		return access.Model(v[0]), nil
+		id = v[0]
 	case access.ByLoggedModel:
 		if len(ids) == 0 || ids[0] == "" {
 			return "", apierror.Required("model_id")
 		}
-		return h.experimentOf(h.MLflow.LoggedModelExperiment(ctx, ids[0]))
+		id = ids[0]
+	case access.ByTrace: // the path's id, or trace_id (request_id in v2)
+		if len(ids) > 0 && ids[0] != "" {
+			id = ids[0]
+		} else if v, err := p.str("trace_id"); err != nil {
+			return "", err
+		} else if id = v; id == "" {
+			v, err := p.required("request_id")
+			if err != nil {
+				return "", apierror.Required("trace_id")
+			}
+			id = v[0]
+		}
 	case access.AdminOnly:
 		return access.Root, nil
 	default:
 		return "", errRefused
 	}
+	return h.elementOf(c, rule.Target, id)
+}
+
+// elementOf is the element an id names, by what it is the id of: runs,
+// logged models and traces are looked up (cached) for their experiment.
+func (h handlers) elementOf(c *gin.Context, target access.Target, id string) (string, error) {
+	ctx := c.Request.Context()
+	switch target {
+	case access.ByExperiment:
+		return access.Experiment(id), nil
+	case access.ByModel:
+		return access.Model(id), nil
+	case access.ByRun:
+		return h.experimentOf(h.MLflow.RunExperiment(ctx, id))
+	case access.ByLoggedModel:
+		return h.experimentOf(h.MLflow.LoggedModelExperiment(ctx, id))
+	case access.ByTrace:
+		return h.experimentOf(h.MLflow.TraceExperiment(ctx, id))
+	}
+	return "", errRefused
 }
 
 // experimentOf turns a lookup into the experiment's element, passing

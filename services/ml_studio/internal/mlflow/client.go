@@ -257,3 +257,37 @@ func (c *Client) GetLoggedModel(ctx context.Context, modelID string) (LoggedMode
 	c.runExps.Add("logged-model:"+modelID, out.Model.Info.ExperimentID)
 	return out.Model.Info, resp, nil
 }
+
+// TraceExperiment is the experiment a trace is logged in, cached like a
+// run's: a trace never moves (MLflow refuses to start a trace whose id
+// exists in another experiment).
+func (c *Client) TraceExperiment(ctx context.Context, traceID string) (string, *Response, error) {
+	key := "trace:" + traceID
+	if exp, ok := c.runExps.Get(key); ok {
+		return exp, nil, nil
+	}
+	resp, err := c.Call(ctx, http.MethodGet, "/api/3.0/mlflow/traces/"+url.PathEscape(traceID), nil, nil)
+	if err != nil || !resp.OK() {
+		return "", resp, err
+	}
+	var out struct {
+		Trace struct {
+			Info struct {
+				Location struct {
+					Experiment struct {
+						ID string `json:"experiment_id"`
+					} `json:"mlflow_experiment"`
+				} `json:"trace_location"`
+			} `json:"trace_info"`
+		} `json:"trace"`
+	}
+	if err := json.Unmarshal(resp.Body, &out); err != nil {
+		return "", resp, apierror.BadGateway(err, "MLflow gave an unreadable trace")
+	}
+	exp := out.Trace.Info.Location.Experiment.ID
+	if exp == "" { // a trace in a table, not an experiment: nothing ML Studio can authorize
+		return "", nil, apierror.Forbidden("this trace is not in an experiment")
+	}
+	c.runExps.Add(key, exp)
+	return exp, nil, nil
+}

@@ -42,8 +42,8 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = r.Path()
 		for _, f := range spec.Fields(r.Endpoint.Message) {
-			if f.Kind == "message" {
-				_, _ = spec.Items(r, f.Name)
+			for _, g := range spec.Fields(f.Message) {
+				_, _ = spec.Values(r, f.Name+"."+g.Name)
 			}
 		}
 	})

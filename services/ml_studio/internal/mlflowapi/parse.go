@@ -165,39 +165,76 @@ func readMembers(fields []Field, members []member, params map[string]any) error 
 	return nil
 }
 
-// Items reads a message field of a parsed body (one object, or a list of
-// them) as Parse reads the body: each item's fields by proto name or
-// alias, each given once. An absent field has no items.
-func (s *Spec) Items(r *Request, field string) ([]map[string]any, error) {
-	f, ok := fieldByName(s.Fields(r.Endpoint.Message), field)
-	if !ok || f.Kind != "message" {
-		return nil, fmt.Errorf("%s has no message field %q", r.Endpoint.Message, field)
+// Values reads the values at a dotted proto path of a parsed request
+// ("models.model_id", "trace.trace_info.trace_location.mlflow_experiment.experiment_id",
+// "trace_ids"), every step read as Parse reads the body: fields by proto
+// name or alias, each given once. Lists fan out: a path through a list of
+// messages, or ending on a list, yields one value per element. Values are
+// JSON text (a query value is quoted); absent fields yield none.
+func (s *Spec) Values(r *Request, path string) ([]json.RawMessage, error) {
+	name, rest, _ := strings.Cut(path, ".")
+	f, ok := fieldByName(s.Fields(r.Endpoint.Message), name)
+	if !ok {
+		return nil, fmt.Errorf("%s has no field %q", r.Endpoint.Message, name)
 	}
-	raw, ok := r.Params[field].(json.RawMessage)
-	if !ok || string(raw) == "null" {
+	var raw json.RawMessage
+	switch v := r.Params[name].(type) {
+	case nil:
+		return nil, nil
+	case json.RawMessage:
+		raw = v
+	case string:
+		raw, _ = json.Marshal(v)
+	case []string:
+		raw, _ = json.Marshal(v)
+	}
+	return s.follow(f, raw, rest)
+}
+
+// ValuesIn is Values inside one value of message.
+func (s *Spec) ValuesIn(message string, raw json.RawMessage, path string) ([]json.RawMessage, error) {
+	return s.follow(Field{Name: message, Kind: "message", Message: message}, raw, path)
+}
+
+func (s *Spec) follow(f Field, raw json.RawMessage, path string) ([]json.RawMessage, error) {
+	if string(raw) == "null" {
 		return nil, nil
 	}
-	list := []json.RawMessage{raw}
+	items := []json.RawMessage{raw}
 	if f.Repeated {
-		list = nil
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, apierror.BadRequest("'%s' must be a list", field)
+		items = nil
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, apierror.BadRequest("'%s' must be a list", f.Name)
 		}
 	}
-	nested := s.Fields(f.Message)
-	out := make([]map[string]any, 0, len(list))
-	for _, item := range list {
+	if path == "" {
+		return items, nil
+	}
+	name, rest, _ := strings.Cut(path, ".")
+	fields := s.Fields(f.Message)
+	next, ok := fieldByName(fields, name)
+	if f.Kind != "message" || !ok {
+		return nil, fmt.Errorf("%s has no field %q", f.Message, name)
+	}
+	var out []json.RawMessage
+	for _, item := range items {
 		members, err := objectMembers(item)
 		if err == errNotObject {
-			return nil, apierror.BadRequest("each of '%s' must be a JSON object", field)
+			return nil, apierror.BadRequest("each '%s' must be a JSON object", f.Name)
 		} else if err != nil {
 			return nil, err
 		}
 		p := map[string]any{}
-		if err := readMembers(nested, members, p); err != nil {
+		if err := readMembers(fields, members, p); err != nil {
 			return nil, err
 		}
-		out = append(out, p)
+		if v, ok := p[name].(json.RawMessage); ok {
+			vals, err := s.follow(next, v, rest)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, vals...)
+		}
 	}
 	return out, nil
 }

@@ -140,25 +140,26 @@ func TestPathParamTail(t *testing.T) {
 	}
 }
 
-func TestItems(t *testing.T) {
+func TestValues(t *testing.T) {
 	for _, tc := range []struct {
-		name, body string
-		want       []string // model ids
-		wantErr    string
+		name, path, body, query string
+		want                    []string
+		wantErr                 string
 	}{
-		{"proto names", `{"run_id":"r","models":[{"model_id":"m-1"},{"model_id":"m-2"}]}`, []string{"m-1", "m-2"}, ""},
-		{"aliases", `{"run_id":"r","models":[{"modelId":"m-1"}]}`, []string{"m-1"}, ""},
-		{"both spellings", `{"run_id":"r","models":[{"modelId":"m-1","model_id":"m-2"}]}`, nil, "given twice"},
-		{"a key twice", `{"run_id":"r","models":[{"model_id":"m-1","model_id":"m-2"}]}`, nil, "more than once"},
-		{"not a list", `{"run_id":"r","models":{"model_id":"m-1"}}`, nil, "must be a list"},
-		{"absent", `{"run_id":"r"}`, nil, ""},
+		{"a list of messages", "/runs/log-inputs", `{"run_id":"r","models":[{"model_id":"m-1"},{"model_id":"m-2"}]}`, "", []string{"m-1", "m-2"}, ""},
+		{"aliases", "/runs/log-inputs", `{"run_id":"r","models":[{"modelId":"m-1"}]}`, "", []string{"m-1"}, ""},
+		{"both spellings", "/runs/log-inputs", `{"run_id":"r","models":[{"modelId":"m-1","model_id":"m-2"}]}`, "", nil, "given twice"},
+		{"a key twice", "/runs/log-inputs", `{"run_id":"r","models":[{"model_id":"m-1","model_id":"m-2"}]}`, "", nil, "more than once"},
+		{"not a list", "/runs/log-inputs", `{"run_id":"r","models":{"model_id":"m-1"}}`, "", nil, "must be a list"},
+		{"not objects", "/runs/log-inputs", `{"run_id":"r","models":["m-1"]}`, "", nil, "JSON object"},
+		{"absent", "/runs/log-inputs", `{"run_id":"r"}`, "", nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Pinned().Parse("POST", "/api/2.0/mlflow/runs/log-inputs", "", []byte(tc.body))
+			r, err := Pinned().Parse("POST", "/api/2.0/mlflow"+tc.path, tc.query, []byte(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}
-			items, err := Pinned().Items(r, "models")
+			vals, err := Pinned().Values(r, "models.model_id")
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -169,13 +170,33 @@ func TestItems(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, it := range items {
-				s, _ := Text(it["model_id"])
+			for _, v := range vals {
+				s, _ := Text(v)
 				got = append(got, s)
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestValuesDeepAndListsOfStrings(t *testing.T) {
+	spec := Pinned()
+	r, err := spec.Parse("POST", "/api/3.0/mlflow/traces", "", []byte(
+		`{"trace":{"traceInfo":{"trace_id":"tr-1","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflowExperiment":{"experimentId":"7"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := spec.Values(r, "trace.trace_info.trace_location.mlflow_experiment.experiment_id")
+	if err != nil || len(vals) != 1 || string(vals[0]) != `"7"` {
+		t.Fatalf("%s, %v", vals, err)
+	}
+	r, err = spec.Parse("GET", "/api/3.0/mlflow/traces/batchGet", "trace_ids=a&trace_ids=b", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vals, err := spec.Values(r, "trace_ids"); err != nil || len(vals) != 2 || string(vals[1]) != `"b"` {
+		t.Fatalf("%s, %v", vals, err)
 	}
 }
