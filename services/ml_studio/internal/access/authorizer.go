@@ -86,6 +86,21 @@ func (z *Authorizer) decide(ctx context.Context, cred cerberus.Credential, eleme
 	return d, nil
 }
 
+// Forget drops what the cache remembers of the caller's access to element:
+// after ml_studio itself registers it (a model created under a name the
+// caller was just refused), the next check must ask cerberus again. Other
+// callers' answers are left to expire with the TTL.
+func (z *Authorizer) Forget(cred cerberus.Credential, element string) {
+	if z.decisions == nil {
+		return
+	}
+	for _, op := range []string{Read, Edit, Manage, Create} {
+		z.decisions.Remove(key(cred, element, op))
+	}
+	kind, _, _ := strings.Cut(element, ":")
+	z.readable.Remove(key(cred, "readable", kind)) // the caller's set of that kind lacks it
+}
+
 // Allowed filters elements down to those the caller may do op on. Each
 // element is looked up in the decision cache first (Require shares it), and
 // only the misses go to cerberus, in one batch call, so repeated searches

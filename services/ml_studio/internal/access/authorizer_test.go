@@ -199,3 +199,25 @@ func statusOf(err error) int {
 	}
 	return apierror.Resolve(err).Status
 }
+
+// TestForgetAfterRegistering: a refusal remembered for an element (a model
+// name looked up before it existed) is not served once ml_studio has
+// registered the element for the caller.
+func TestForgetAfterRegistering(t *testing.T) {
+	a := &authority{allowed: map[string]bool{}}
+	z := access.NewAuthorizer(a, time.Minute)
+	ctx, cred, model := context.Background(), cerberus.Credential("Bearer mlt_alice"), access.Model("new")
+	if err := z.Require(ctx, cred, model, access.Read); err == nil {
+		t.Fatal("allowed before it exists")
+	}
+	a.mu.Lock()
+	a.allowed[model] = true // registered: cerberus now allows
+	a.mu.Unlock()
+	if err := z.Require(ctx, cred, model, access.Read); err == nil {
+		t.Fatal("the cached refusal should still be served: the test proves nothing")
+	}
+	z.Forget(cred, model)
+	if err := z.Require(ctx, cred, model, access.Read); err != nil {
+		t.Fatalf("after Forget: %v", err)
+	}
+}

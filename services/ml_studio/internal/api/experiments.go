@@ -98,6 +98,7 @@ func (h handlers) createInProject(c *gin.Context, upPath string, fields []string
 		undo(ctx)
 		return err
 	}
+	h.Access.Forget(cred, element) // a refusal remembered from before it existed
 	return pass(c, resp)
 }
 

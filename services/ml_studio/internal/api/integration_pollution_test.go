@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ml-studio/ml-studio/pkg/testenv"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/apitest"
 )
 
@@ -18,6 +20,12 @@ type gatewayCall struct {
 
 // send makes the call as u; a body goes as JSON whatever the method.
 func (g gatewayCall) send(t *testing.T, c *cast, u *apitest.User) *apitest.Response {
+	t.Helper()
+	return g.sendTo(t, c.studio, u)
+}
+
+// sendTo is send to another ml_studio instance.
+func (g gatewayCall) sendTo(t *testing.T, studio *apitest.Studio, u *apitest.User) *apitest.Response {
 	t.Helper()
 	var body any
 	switch b := g.body.(type) {
@@ -31,7 +39,7 @@ func (g gatewayCall) send(t *testing.T, c *cast, u *apitest.User) *apitest.Respo
 		}
 		body = data
 	}
-	return c.studio.Do(t, u, g.method, g.path, body, http.Header{"Content-Type": {"application/json"}})
+	return studio.Do(t, u, g.method, g.path, body, http.Header{"Content-Type": {"application/json"}})
 }
 
 // requireMLflowRefusal checks a refusal on the MLflow surface: 400 or 403
@@ -228,5 +236,33 @@ func TestGatewayDeleteModelUnregisters(t *testing.T) {
 	}
 	if r := (gatewayCall{"", get, api + "/registered-models/get?name=" + url.QueryEscape(name), nil}).send(t, c, c.user(reader)); r.Status != http.StatusForbidden {
 		t.Errorf("the old grant came back with the name: %s", r)
+	}
+}
+
+// TestCreateAfterRefusal: a name looked up before it exists is refused,
+// and ml_studio's decision cache remembers that; once the caller creates
+// it, her next calls are served at once — as mlflow.genai.register_prompt
+// does (look up, create, then use). The prompt flow itself is in
+// tests/python.
+func TestCreateAfterRefusal(t *testing.T) {
+	t.Parallel()
+	c := getCast(t)
+	studio := c.st.NewStudio(t, apitest.Options{DecisionCache: 5 * time.Second})
+	alice := c.user(creator)
+	name := "created-after-refusal-" + testenv.RandomSuffix()
+	get := gatewayCall{"", get, "/api/2.0/mlflow/registered-models/get?name=" + url.QueryEscape(name), nil}
+	if r := get.sendTo(t, studio, alice); r.Status != http.StatusForbidden {
+		t.Fatalf("before it exists: %s", r)
+	}
+	if r := (gatewayCall{"", post, "/api/2.0/mlflow/registered-models/create", map[string]any{
+		"name": name, "tags": []map[string]string{{"key": "mlflow.prompt.is_prompt", "value": "true"}}}}).sendTo(t, studio, alice); r.Status != http.StatusOK {
+		t.Fatalf("create: %s", r)
+	}
+	if r := get.sendTo(t, studio, alice); r.Status != http.StatusOK {
+		t.Fatalf("right after creating it: %s", r)
+	}
+	if r := (gatewayCall{"", post, "/api/2.0/mlflow/model-versions/create", map[string]any{
+		"name": name, "source": "dummy-source", "tags": []map[string]string{{"key": "mlflow.prompt.is_prompt", "value": "true"}, {"key": "mlflow.prompt.text", "value": "hi {{x}}"}}}}).sendTo(t, studio, alice); r.Status != http.StatusOK {
+		t.Fatalf("a prompt version: %s", r)
 	}
 }
