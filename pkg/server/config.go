@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ml-studio/ml-studio/pkg/config"
@@ -25,4 +26,28 @@ type Config struct {
 // Listen is a host and port to listen on.
 func Listen(host string, port config.Port) string {
 	return net.JoinHostPort(host, strconv.Itoa(int(port)))
+}
+
+// Proxies is TrustedProxies without spaces and empty entries, so that
+// "a, b" and a trailing comma (compose's "${A},${B:-}") mean what they say.
+func (c Config) Proxies() []string {
+	var out []string
+	for _, p := range c.TrustedProxies {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// CheckProxies stops a service whose <prefix>_TRUSTED_PROXIES holds
+// something that is neither an address nor a CIDR: the server would trust
+// no proxy then, and take every proxied client for the proxy.
+func (c Config) CheckProxies(prefix string) error {
+	for _, p := range c.Proxies() {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return &config.Error{Key: prefix + "_TRUSTED_PROXIES", Value: p, Reason: "must be comma-separated IP addresses or CIDRs (e.g. 10.0.0.0/8)"}
+		}
+	}
+	return nil
 }

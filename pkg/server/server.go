@@ -39,7 +39,7 @@ func New(cfg Config, log *zap.Logger, service string, checks ...Check) *Server {
 	s := &Server{cfg: cfg, log: log, engine: gin.New(), metrics: newMetrics(service), checks: checks}
 	// The client address feeds login throttling and the audit trail: believe
 	// X-Forwarded-For only from configured proxies (a bad entry is ignored).
-	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+	if err := s.engine.SetTrustedProxies(cfg.Proxies()); err != nil {
 		log.Warn("ignoring TRUSTED_PROXIES", zap.Error(err))
 		_ = s.engine.SetTrustedProxies(nil)
 	}

@@ -878,6 +878,8 @@ func TestClientIPIgnoresForwardedForFromUntrustedPeers(t *testing.T) {
 	}{
 		{"no proxy trusted", nil, "192.0.2.10"},
 		{"the peer is a trusted proxy", []string{"192.0.2.10"}, "203.0.113.7"},
+		// compose's "${NETWORK_CONTAINERS},${TRUSTED_PROXIES:-}" may leave blanks
+		{"blanks around and after the entries", []string{" 198.51.100.0/24", " 192.0.2.0/24 ", ""}, "203.0.113.7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -892,5 +894,27 @@ func TestClientIPIgnoresForwardedForFromUntrustedPeers(t *testing.T) {
 				t.Fatalf("client ip %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestCheckProxies(t *testing.T) {
+	tests := []struct {
+		proxies []string
+		ok      bool
+	}{
+		{nil, true},
+		{[]string{"10.0.0.0/8", " 127.0.0.1", "::1", "fd00::/8", ""}, true},
+		{[]string{"10.0.0.0/33"}, false},
+		{[]string{"127.0.0.1", "ui"}, false},
+		{[]string{"10.0.0.1-10.0.0.9"}, false},
+	}
+	for _, tt := range tests {
+		err := server.Config{TrustedProxies: tt.proxies}.CheckProxies("TEST")
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%q refused: %v", tt.proxies, err)
+		case !tt.ok && (err == nil || !strings.Contains(err.Error(), "TEST_TRUSTED_PROXIES")):
+			t.Errorf("%q: error %v, want one naming TEST_TRUSTED_PROXIES", tt.proxies, err)
+		}
 	}
 }

@@ -66,8 +66,8 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, log *zap.Lo
 	// server has drained, and writes the audit entries still queued.
 	stop := svc.Start(context.WithoutCancel(ctx))
 	defer stop()
-	if cfg.RegistrarSecret == "" {
-		log.Warn("CERBERUS_REGISTRAR_SECRET is not set: anyone allowed to create in a project may register experiment and model elements directly")
+	if w := cfg.RegistrationWarning(); w != "" {
+		log.Warn(w)
 	}
 	if err := bootstrap(ctx, svc, cfg, stdout, log); err != nil {
 		return err

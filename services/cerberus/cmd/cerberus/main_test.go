@@ -23,6 +23,8 @@ func TestInvalidSettingStopsWithTheVariableNamed(t *testing.T) {
 		{"CERBERUS_READ_TIMEOUT", "soon", "CERBERUS_READ_TIMEOUT"},
 		{"CERBERUS_LOG_LEVEL", "loud", "CERBERUS_LOG_LEVEL"},
 		{"CERBERUS_DATABASE_DSN", "postgres://x:hunter2@h/db", "CERBERUS_DATABASE_DSN"},
+		// MySQL is a shared deployment: no start without the registrar secret.
+		{"CERBERUS_DATABASE_DSN", "mysql://x:hunter2@h:3306/auth", "CERBERUS_REGISTRAR_SECRET"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -56,6 +58,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 
 	port := testenv.FreePort(t)
 	t.Setenv("CERBERUS_DATABASE_DSN", cfg.FormatDSN())
+	t.Setenv("CERBERUS_REGISTRAR_SECRET", testRegistrar)
 	t.Setenv("CERBERUS_PORT", strconv.Itoa(port))
 	t.Setenv("CERBERUS_LOG_LEVEL", "warn")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -123,6 +126,7 @@ func TestWaitsForTheDatabase(t *testing.T) {
 	port := testenv.FreePort(t)
 	t.Setenv("CERBERUS_DATABASE_DSN", cfg.FormatDSN())
 	t.Setenv("CERBERUS_DATABASE_WAIT", "60s")
+	t.Setenv("CERBERUS_REGISTRAR_SECRET", testRegistrar)
 	t.Setenv("CERBERUS_PORT", strconv.Itoa(port))
 	t.Setenv("CERBERUS_LOG_LEVEL", "error")
 	ctx, cancel := context.WithCancel(context.Background())

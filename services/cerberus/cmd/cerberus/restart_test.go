@@ -72,6 +72,9 @@ func start(t *testing.T, dsn, adminPassword string) *instance {
 	t.Setenv("CERBERUS_LOG_LEVEL", "debug")
 	t.Setenv("CERBERUS_BCRYPT_COST", "4")
 	t.Setenv("CERBERUS_ADMIN_PASSWORD", adminPassword)
+	if _, set := os.LookupEnv("CERBERUS_REGISTRAR_SECRET"); !set { // a test may set it, "" for none
+		t.Setenv("CERBERUS_REGISTRAR_SECRET", testRegistrar)
+	}
 	if adminPassword == "" {
 		if err := os.Unsetenv("CERBERUS_ADMIN_PASSWORD"); err != nil { // t.Setenv restores it
 			t.Fatal(err)

@@ -66,10 +66,17 @@ type secret struct {
 
 type harnessOpt func(*harnessConfig)
 
-type harnessConfig struct{ throttle authn.ThrottleConfig }
+type harnessConfig struct {
+	throttle authn.ThrottleConfig
+	proxies  []string // CERBERUS_TRUSTED_PROXIES
+}
 
 func withThrottle(c authn.ThrottleConfig) harnessOpt {
 	return func(h *harnessConfig) { h.throttle = c }
+}
+
+func withTrustedProxies(cidrs ...string) harnessOpt {
+	return func(h *harnessConfig) { h.proxies = cidrs }
 }
 
 // testCache is the decision cache as in production, reading the change log
@@ -92,7 +99,7 @@ func newHarness(t *testing.T, open storetest.Opener, opts ...harnessOpt) *harnes
 	svc := service.New(service.Config{SessionTTL: time.Hour, MaxTokenTTL: 365 * 24 * time.Hour, DefaultTokenTT: 90 * 24 * time.Hour, Cache: testCache},
 		st, pw, authn.NewThrottle(cfg.throttle), log)
 	t.Cleanup(svc.Start(context.Background()))
-	srv := server.New(server.Config{ReadyTimeout: time.Second}, log, "cerberus", server.Check{Name: "database", Run: st.Ping})
+	srv := server.New(server.Config{ReadyTimeout: time.Second, TrustedProxies: cfg.proxies}, log, "cerberus", server.Check{Name: "database", Run: st.Ping})
 	api.Register(srv.Engine(), st, svc)
 	h := &harness{t: t, store: st, svc: svc, h: srv.Engine(), log: log, logs: logs}
 	for _, p := range []string{adminPW, alicePW, bobPW, carolPW} {

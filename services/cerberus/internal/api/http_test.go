@@ -118,9 +118,9 @@ func TestAcceptanceFlow(t *testing.T) {
 }
 
 // TestLoginThrottle: failures lock the account and the address they came
-// from; a locked login answers 429 with Retry-After even for the right
-// password; other addresses and other accounts are unaffected except
-// through the locked keys.
+// from. A locked account answers 429 with Retry-After even for the right
+// password; a locked address only for wrong ones, so the right password of
+// an account that is not locked still signs in from it.
 func TestLoginThrottle(t *testing.T) {
 	const (
 		ipA = "198.51.100.1"
@@ -153,7 +153,8 @@ func TestLoginThrottle(t *testing.T) {
 				{"basic auth with alice's password is throttled as well", func() reply {
 					return h.do(call{method: http.MethodGet, path: "/api/auth/me", ip: ipC, auth: basic("alice", alicePW)})
 				}, 429, true},
-				{"bob from the locked address A is throttled", func() reply { return login("bob", bobPW, ipA) }, 429, true},
+				{"bob's right password from the locked address A signs in: his account is not locked", func() reply { return login("bob", bobPW, ipA) }, 200, false},
+				{"bob's wrong password from A: the address is locked", func() reply { return login("bob", "wrong-password-1", ipA) }, 429, true},
 				{"bob from address B signs in", func() reply { return login("bob", bobPW, ipB) }, 200, false},
 				{"an unknown user counts against the address", func() reply { return login("nobody", "whatever-password", ipA) }, 429, true},
 				// A success clears the account's count, not the address's.
@@ -161,8 +162,9 @@ func TestLoginThrottle(t *testing.T) {
 				{"carol wrong 2 from D", func() reply { return login("carol", "wrong-password-2", ipD) }, 401, false},
 				{"carol right from D", func() reply { return login("carol", carolPW, ipD) }, 200, false},
 				{"carol wrong 3 from D locks address D", func() reply { return login("carol", "wrong-password-3", ipD) }, 401, false},
-				{"carol right from D: the address is locked", func() reply { return login("carol", carolPW, ipD) }, 429, true},
-				{"carol right from E: her account is not", func() reply { return login("carol", carolPW, ipE) }, 200, false},
+				{"carol wrong 4 from D: the address is locked", func() reply { return login("carol", "wrong-password-4", ipD) }, 429, true},
+				{"carol right from D: her account is not locked", func() reply { return login("carol", carolPW, ipD) }, 200, false},
+				{"carol right from E", func() reply { return login("carol", carolPW, ipE) }, 200, false},
 			}
 			for _, s := range steps {
 				r := s.do()

@@ -26,19 +26,20 @@ type Config struct {
 	DatabaseDSN  store.DSN      `split_words:"true" default:"sqlite:auth.db" desc:"database: sqlite:PATH (embedded; the file's base name is the database name) or mysql://user:password@host:3306/auth"`
 	DatabaseWait time.Duration  `split_words:"true" default:"60s" desc:"at start, how long to wait for the database before giving up"`
 
-	AdminUsername     string        `split_words:"true" default:"admin" desc:"the first admin's username, created when the database has no user"`
-	AdminPassword     string        `split_words:"true" desc:"the first admin's password; when empty one is generated and printed once on standard output"`
-	PasswordMinLength int           `split_words:"true" default:"12" desc:"minimum password length"`
-	BcryptCost        int           `split_words:"true" default:"10" desc:"bcrypt cost of password hashes (4-31)"`
-	SessionTTL        time.Duration `split_words:"true" default:"12h" desc:"how long a login session lasts"`
-	TokenDefaultTTL   time.Duration `split_words:"true" default:"2160h" desc:"lifetime of an API token created without expires_in_days (90 days)"`
-	TokenMaxTTL       time.Duration `split_words:"true" default:"8760h" desc:"longest lifetime an API token may be given (365 days)"`
-	RegistrarSecret   string        `split_words:"true" desc:"secret ml_studio sends to register experiments and models (ML_STUDIO_REGISTRAR_SECRET); when set, nobody else but admins may, so no one can claim an MLflow object before it is registered. At least 16 characters"`
-	LoginMaxFailures  int           `split_words:"true" default:"5" desc:"failed logins per account or address before it is throttled"`
-	LoginWindow       time.Duration `split_words:"true" default:"15m" desc:"window in which failed logins are counted"`
-	LoginLockout      time.Duration `split_words:"true" default:"15m" desc:"how long a throttled account or address must wait"`
-	AuditRetention    time.Duration `split_words:"true" default:"0s" desc:"how long audit entries are kept; older ones are deleted every hour. 0 keeps them forever"`
-	CacheSync         time.Duration `split_words:"true" default:"100ms" desc:"decisions are answered from memory, forgotten at once on a change made through this process; with several replicas, one's change reaches the others within this interval (they read the access change log). 0 turns the cache off: every decision asks the database"`
+	AdminUsername         string        `split_words:"true" default:"admin" desc:"the first admin's username, created when the database has no user"`
+	AdminPassword         string        `split_words:"true" desc:"the first admin's password; when empty one is generated and printed once on standard output"`
+	PasswordMinLength     int           `split_words:"true" default:"12" desc:"minimum password length"`
+	BcryptCost            int           `split_words:"true" default:"10" desc:"bcrypt cost of password hashes (4-31)"`
+	SessionTTL            time.Duration `split_words:"true" default:"12h" desc:"how long a login session lasts"`
+	TokenDefaultTTL       time.Duration `split_words:"true" default:"2160h" desc:"lifetime of an API token created without expires_in_days (90 days)"`
+	TokenMaxTTL           time.Duration `split_words:"true" default:"8760h" desc:"longest lifetime an API token may be given (365 days)"`
+	RegistrarSecret       string        `split_words:"true" desc:"secret ml_studio sends to register experiments and models (ML_STUDIO_REGISTRAR_SECRET); when set, nobody else but admins may, so no one can claim an MLflow object before it is registered. At least 16 characters. Required with a MySQL database unless CERBERUS_ALLOW_OPEN_REGISTRATION=true; on the embedded SQLite its absence is only logged as a warning"`
+	AllowOpenRegistration bool          `split_words:"true" default:"false" desc:"true lets cerberus run on MySQL without CERBERUS_REGISTRAR_SECRET. Unsafe: anyone with create on a project can then register, and so take manage on, MLflow experiments and models that exist but are not registered yet (experiment 0, anything made before ML Studio)"`
+	LoginMaxFailures      int           `split_words:"true" default:"5" desc:"failed logins per account or address before it is throttled: a locked account refuses even its right password, a locked address only wrong ones (429)"`
+	LoginWindow           time.Duration `split_words:"true" default:"15m" desc:"window in which failed logins are counted"`
+	LoginLockout          time.Duration `split_words:"true" default:"15m" desc:"how long a throttled account or address must wait"`
+	AuditRetention        time.Duration `split_words:"true" default:"0s" desc:"how long audit entries are kept; older ones are deleted every hour. 0 keeps them forever"`
+	CacheSync             time.Duration `split_words:"true" default:"100ms" desc:"decisions are answered from memory, forgotten at once on a change made through this process; with several replicas, one's change reaches the others within this interval (they read the access change log). 0 turns the cache off: every decision asks the database"`
 	ServerConfig
 	LoggingConfig
 }
@@ -56,6 +57,11 @@ func (c *Config) Validate() error {
 		return &pkgconfig.Error{Key: Prefix + "_TOKEN_DEFAULT_TTL", Reason: "must be at least 1m and at most CERBERUS_TOKEN_MAX_TTL (at least 1h)"}
 	case c.RegistrarSecret != "" && len(c.RegistrarSecret) < 16:
 		return &pkgconfig.Error{Key: Prefix + "_REGISTRAR_SECRET", Reason: "must be at least 16 characters"}
+	case c.RegistrarSecret == "" && c.DatabaseDSN.Dialect != store.SQLite && !c.AllowOpenRegistration:
+		// A MySQL database means a shared deployment: without the secret any
+		// user with create on a project can claim existing MLflow objects.
+		return &pkgconfig.Error{Key: Prefix + "_REGISTRAR_SECRET", Reason: "must be set with a MySQL database: give cerberus and ml_studio (ML_STUDIO_REGISTRAR_SECRET) the same random value of at least 16 characters, e.g. openssl rand -hex 24" +
+			" (CERBERUS_ALLOW_OPEN_REGISTRATION=true runs without it, letting anyone with create on a project claim existing MLflow experiments and models)"}
 	case c.LoginMaxFailures < 1:
 		return &pkgconfig.Error{Key: Prefix + "_LOGIN_MAX_FAILURES", Reason: "must be at least 1"}
 	case c.AuditRetention != 0 && c.AuditRetention < 24*time.Hour:
@@ -65,7 +71,24 @@ func (c *Config) Validate() error {
 	case c.AdminPassword != "" && len(c.AdminPassword) < c.PasswordMinLength:
 		return &pkgconfig.Error{Key: Prefix + "_ADMIN_PASSWORD", Reason: "must be at least CERBERUS_PASSWORD_MIN_LENGTH characters"}
 	}
-	return nil
+	// The client address feeds login throttling: a typo must not go unnoticed.
+	return c.CheckProxies(Prefix)
+}
+
+// RegistrationWarning is what to log at start about the registrar secret:
+// empty when it is set.
+func (c *Config) RegistrationWarning() string {
+	switch {
+	case c.RegistrarSecret != "":
+		return ""
+	case c.DatabaseDSN.Dialect == store.SQLite:
+		return Prefix + "_REGISTRAR_SECRET is not set: anyone allowed to create in a project may register experiment and model elements directly, " +
+			"claiming MLflow objects nobody registered yet. Fine for a trial on the embedded SQLite; set it (and ML_STUDIO_REGISTRAR_SECRET) before sharing this server"
+	default:
+		return "UNSAFE: " + Prefix + "_ALLOW_OPEN_REGISTRATION=true and no " + Prefix + "_REGISTRAR_SECRET: anyone allowed to create in a project may register " +
+			"experiment:<id> and registered_model:<name> elements directly at cerberus and so take manage on existing MLflow experiments and models " +
+			"(experiment 0, anything made before ML Studio) with their runs, artifacts and versions. Set " + Prefix + "_REGISTRAR_SECRET and ML_STUDIO_REGISTRAR_SECRET"
+	}
 }
 
 // Load reads and validates the settings.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -44,38 +45,59 @@ func (s *Service) Login(ctx context.Context, m Meta, username, password string) 
 
 // checkPassword verifies a password, throttling failures per account and
 // per address, and auditing every refusal.
+//
+// A locked account refuses even its right password. A locked address does
+// not: many people may share one (an office's NAT, a proxy cerberus is told
+// not to believe), so one person's typos or an attacker's flood must not
+// sign them all out. The address is looked at only once a password was
+// wrong, where it turns the 401 into a 429 so a flooding client is told to
+// stop; the account key is what bounds guessing.
 func (s *Service) checkPassword(ctx context.Context, m Meta, username, password string) (store.User, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
-	keys := []string{"user:" + username, "ip:" + m.ClientIP}
-	if wait, blocked := s.throttle.Check(keys...); blocked {
-		s.audit(ctx, m, nil, "login", "user:"+username, "throttled", "")
-		return store.User{}, &apierror.Error{Status: 429, Message: "too many failed logins; try again later", RetryAfter: int(math.Ceil(wait.Seconds()))}
+	userKey, ipKey := "user:"+username, "ip:"+m.ClientIP
+	if wait, blocked := s.throttle.Check(userKey); blocked {
+		return store.User{}, s.throttled(ctx, m, username, wait, "account locked")
 	}
 	u, err := s.store.UserByName(ctx, username)
 	switch {
 	case errors.Is(err, apierror.ErrNotFound):
 		s.passwords.DummyVerify(password) // same time as a real check: no account enumeration
-		s.throttle.Fail(keys...)
-		s.audit(ctx, m, nil, "login", "user:"+username, "denied", "unknown user")
-		return store.User{}, errBadLogin
+		return store.User{}, s.failed(ctx, m, nil, username, userKey, ipKey, "unknown user")
 	case err != nil:
 		return store.User{}, err
 	}
 	actor := &Principal{Subject: subjectOf(u)}
 	if !s.passwords.Verify(u.PasswordHash, password) {
-		s.throttle.Fail(keys...)
-		s.audit(ctx, m, actor, "login", "user:"+username, "denied", "wrong password")
-		return store.User{}, errBadLogin
+		return store.User{}, s.failed(ctx, m, actor, username, userKey, ipKey, "wrong password")
 	}
 	if !u.IsActive {
 		// Answered and counted as a wrong password: otherwise a disabled
 		// account would confirm a guessed password.
-		s.throttle.Fail(keys...)
-		s.audit(ctx, m, actor, "login", "user:"+username, "denied", "user disabled")
-		return store.User{}, errBadLogin
+		return store.User{}, s.failed(ctx, m, actor, username, userKey, ipKey, "user disabled")
 	}
-	s.throttle.Reset(keys[0])
+	// Only the account's count: resetting the address's too would let one
+	// valid account launder an attacker's failures against others.
+	s.throttle.Reset(userKey)
 	return u, nil
+}
+
+// failed records a wrong login against the account and the address. An
+// address already locked answers 429, as a locked account would; the
+// failure still counts against the account.
+func (s *Service) failed(ctx context.Context, m Meta, actor *Principal, username, userKey, ipKey, detail string) error {
+	wait, blocked := s.throttle.Check(ipKey)
+	s.throttle.Fail(userKey, ipKey)
+	if blocked {
+		return s.throttled(ctx, m, username, wait, "address locked; "+detail)
+	}
+	s.audit(ctx, m, actor, "login", "user:"+username, "denied", detail)
+	return errBadLogin
+}
+
+// throttled audits a refused login and answers 429 with Retry-After.
+func (s *Service) throttled(ctx context.Context, m Meta, username string, wait time.Duration, detail string) error {
+	s.audit(ctx, m, nil, "login", "user:"+username, "throttled", detail)
+	return &apierror.Error{Status: 429, Message: "too many failed logins; try again later", RetryAfter: int(math.Ceil(wait.Seconds()))}
 }
 
 // Logout revokes the session (or token) the caller used.

@@ -56,6 +56,7 @@ func (c *cerberusProcess) start(t *testing.T) {
 		"CERBERUS_DATABASE_DSN="+c.dsn,
 		"CERBERUS_PORT="+strconv.Itoa(c.port),
 		"CERBERUS_LOG_LEVEL=warn",
+		"CERBERUS_REGISTRAR_SECRET=main-test-registrar-secret", // required on MySQL
 	)
 	c.cmd.Stderr = &c.stderr
 	if err := c.cmd.Start(); err != nil {
