@@ -6,6 +6,8 @@ import (
 	"net/url"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/cerberus"
 )
 
 // accountRoutes are cerberus's own endpoints the UI needs — sign-in, the
@@ -51,7 +53,14 @@ func registerAccount(r gin.IRouter, base string, transport http.RoundTripper) er
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
-			pr.SetXForwarded() // cerberus throttles logins per real client address
+			pr.SetXForwarded()
+			// SetXForwarded names the TCP peer, the ui or a proxy when there
+			// is one: cerberus throttles logins per client, so it gets the
+			// address clientAddress settled on instead.
+			if ip := cerberus.ClientIP(pr.In.Context()); ip != "" {
+				pr.Out.Header.Set("X-Forwarded-For", ip)
+			}
+			pr.Out.Header.Del("X-Real-Ip") // a client's own must not reach cerberus
 		},
 		Transport: transport,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

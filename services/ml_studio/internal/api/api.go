@@ -48,6 +48,7 @@ type handlers struct{ Deps }
 
 // Register adds ml_studio's routes. With nil deps only / is served.
 func Register(r gin.IRouter, d *Deps) {
+	r.Use(clientAddress)
 	r.GET("/", func(c *gin.Context) {
 		c.JSON(http.StatusOK, Welcome{Message: "Welcome to ML Studio", Service: "ml_studio", Status: "Online"})
 	})

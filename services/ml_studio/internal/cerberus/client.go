@@ -62,6 +62,24 @@ type Readable struct {
 	Except []string `json:"except"`
 }
 
+// clientIPKey is the context key of the caller's address.
+type clientIPKey struct{}
+
+// WithClientIP returns ctx carrying the address of the person whose
+// request ml_studio is serving. Every call to cerberus made with it sends
+// the address as X-Forwarded-For: cerberus throttles failed logins (basic
+// credentials on /api/authorize too) and audits per address, and believes
+// the header from ml_studio when CERBERUS_TRUSTED_PROXIES lists it.
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey{}, ip)
+}
+
+// ClientIP is the address WithClientIP put in ctx, or "".
+func ClientIP(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return ip
+}
+
 // Credential is the caller's Authorization header, forwarded as is:
 // cerberus resolves Bearer tokens and basic credentials alike.
 type Credential string
@@ -135,6 +153,11 @@ func (c *Client) send(ctx context.Context, method string, cred Credential, path 
 	req.Header.Set("Content-Type", "application/json")
 	if cred != "" {
 		req.Header.Set("Authorization", string(cred))
+	}
+	if ip := ClientIP(ctx); ip != "" {
+		// One address, the one ml_studio settled on: cerberus need not
+		// know ml_studio's own proxies.
+		req.Header.Set("X-Forwarded-For", ip)
 	}
 	if len(registrar) > 0 && registrar[0] != "" {
 		req.Header.Set(RegistrarHeader, registrar[0])

@@ -49,7 +49,8 @@ func (c *Config) Validate() error {
 	case c.UpstreamTimeout <= 0:
 		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_TIMEOUT", Reason: "must be positive"}
 	}
-	return nil
+	// The client address feeds login throttling: a typo must not go unnoticed.
+	return c.CheckProxies(Prefix)
 }
 
 // Upstream is the HTTP client setting for cerberus and MLflow.

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"flag"
+	"strings"
 	"testing"
 
 	"github.com/ml-studio/ml-studio/pkg/testenv"
@@ -27,5 +28,40 @@ func TestDefaultsLoad(t *testing.T) {
 	}
 	if cfg.Port != 5001 || cfg.CerberusURL != "http://127.0.0.1:5000" || cfg.MlflowURL != "http://127.0.0.1:5050" {
 		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+// TestTrustedProxies: ML_STUDIO_TRUSTED_PROXIES decides whose
+// X-Forwarded-For names the client cerberus throttles; a value that is no
+// address or CIDR stops ml_studio rather than trusting no proxy.
+func TestTrustedProxies(t *testing.T) {
+	tests := []struct {
+		value string
+		want  []string // nil: refused
+	}{
+		{"", []string{}},
+		{"172.30.80.128/25", []string{"172.30.80.128/25"}},
+		{"172.30.80.128/25,", []string{"172.30.80.128/25"}}, // compose's "${NETWORK_CONTAINERS},${TRUSTED_PROXIES:-}"
+		{"127.0.0.1, 10.0.0.0/8", []string{"127.0.0.1", "10.0.0.0/8"}},
+		{"ui", nil},
+		{"10.0.0.0/40", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Setenv("ML_STUDIO_TRUSTED_PROXIES", tt.value)
+			cfg, err := config.Load()
+			if tt.want == nil {
+				if err == nil || !strings.Contains(err.Error(), "ML_STUDIO_TRUSTED_PROXIES") {
+					t.Fatalf("error %v, want one naming ML_STUDIO_TRUSTED_PROXIES", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Proxies(); strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Fatalf("proxies %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
