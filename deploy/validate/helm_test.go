@@ -62,6 +62,9 @@ var scenarios = []scenario{
 		"cerberus.admin.existingSecret=admin-secret",
 		"mlflow.artifacts.persistence.existingClaim=artifacts",
 	}, external: []string{"admin-secret"}},
+	{name: "the operator's registrar secret, the cluster's pod CIDR", set: []string{
+		"registrar.existingSecret=ops-registrar", "trustedProxies=10.244.0.0/16",
+	}, external: []string{"ml-studio-db", "ops-registrar"}},
 }
 
 func setArgs(set []string) []string {

@@ -126,6 +126,19 @@ the Secret, else a new random one. (dict "root" $ "secret" name "key" k "value" 
 {{- .Values.postgresql.existingSecret | default (include "ml-studio.componentName" (dict "root" . "component" "postgresql")) }}
 {{- end }}
 
+{{- define "ml-studio.registrarSecret" -}}
+{{- .Values.registrar.existingSecret | default (include "ml-studio.componentName" (dict "root" . "component" "registrar")) }}
+{{- end }}
+
+{{/* The registrar secret for a container's env, as NAME. */}}
+{{- define "ml-studio.registrarEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "ml-studio.registrarSecret" .root }}
+      key: {{ .root.Values.registrar.existingSecretKey }}
+{{- end }}
+
 {{- define "ml-studio.adminSecret" -}}
 {{- .Values.cerberus.admin.existingSecret | default (include "ml-studio.componentName" (dict "root" . "component" "cerberus")) }}
 {{- end }}
