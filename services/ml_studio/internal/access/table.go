@@ -162,6 +162,15 @@ var Rules = map[string]Rule{
 	"POST /api/2.0/mlflow/traces/link-to-run":                  {ByRun, Edit},
 	"POST /api/2.0/mlflow/traces/link-prompts":                 {ByTrace, Edit},
 
+	// scorers live in an experiment
+	"POST /api/3.0/mlflow/scorers/register":      {ByExperiment, Edit},
+	"GET /api/3.0/mlflow/scorers/get":            {ByExperiment, Read},
+	"GET /api/3.0/mlflow/scorers/versions":       {ByExperiment, Read},
+	"DELETE /api/3.0/mlflow/scorers/delete":      {ByExperiment, Edit},
+	"GET /api/3.0/mlflow/scorers/list":           {Special, Read},
+	"PUT /api/3.0/mlflow/scorers/online-config":  {ByExperiment, Edit}, // a registered scorer's sampling
+	"GET /api/3.0/mlflow/scorers/online-configs": {Special, Read},      // by scorer id: kept by experiment
+
 	// the artifact proxy: the path starts with the experiment id
 	"GET /api/2.0/mlflow-artifacts/artifacts":            {ByArtifacts, Read}, // a listing: ?path=
 	"GET /api/2.0/mlflow-artifacts/artifacts/{path}":     {ByArtifacts, Read},
@@ -196,7 +205,7 @@ var Refusals = []Refusal{
 	{"/api/2.0/mlflow/get-online-trace-details", "MLflow does not implement it (Databricks only)"},
 	{"/api/3.0/mlflow/datasets", "evaluation datasets are not under ML Studio's access control yet"},
 	{"/api/2.0mlflow/experiments/search-datasets", "evaluation datasets are not under ML Studio's access control yet"},
-	{"/api/3.0/mlflow/scorer", "scorers are not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/scorer/invoke", "invoking a scorer runs its code on the MLflow server"},
 	{"/api/3.0/mlflow/label-schemas", "label schemas are not under ML Studio's access control yet"},
 	{"/api/3.0/mlflow/review-queues", "review queues are not under ML Studio's access control yet"},
 	{"/api/3.0/mlflow/issues", "issues are not under ML Studio's access control yet"},

@@ -100,6 +100,8 @@ func (h handlers) specials() map[string]func(*gin.Context) error {
 		"GET " + v2 + "/model-versions/search":       h.searchVersions,
 		"GET " + v2 + "/traces":                      h.searchTracesV2,
 		"POST " + v3 + "/traces/search":              h.searchTraces,
+		"GET " + v3 + "/scorers/list":                h.listScorers,
+		"GET " + v3 + "/scorers/online-configs":      h.onlineScoringConfigs,
 	}
 }
 

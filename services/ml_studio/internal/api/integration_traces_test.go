@@ -175,3 +175,42 @@ func traceAsMLflowHasIt(t *testing.T, c *cast, id string) string {
 	}
 	return string(r.Body)
 }
+
+// TestScorersThroughTheirExperiment: scorers live in an experiment; bob
+// reaches none of alice's, and listing across experiments keeps only his.
+// (Registering and listing for real, with the stock client, is in
+// tests/python/test_scorers.py.)
+func TestScorersThroughTheirExperiment(t *testing.T) {
+	t.Parallel()
+	c := getCast(t)
+	bob := newMember(t, c)
+	fx := newFixture(t, c)
+	q := "?experiment_id=" + fx.ExpID + "&name=polite"
+	for _, call := range []gatewayCall{
+		{"register", post, v3 + "/scorers/register", map[string]any{"experiment_id": fx.ExpID, "name": "bobs", "serialized_scorer": "{}"}},
+		{"get", get, v3 + "/scorers/get" + q, nil},
+		{"versions", get, v3 + "/scorers/versions" + q, nil},
+		{"delete", del, v3 + "/scorers/delete", map[string]any{"experiment_id": fx.ExpID, "name": "polite"}},
+		{"list hers", get, v3 + "/scorers/list?experiment_id=" + fx.ExpID, nil},
+		{"sample her scorer", put, v3 + "/scorers/online-config", map[string]any{"experiment_id": fx.ExpID, "name": "polite", "sample_rate": 1}},
+	} {
+		t.Run("bob: "+call.name, func(t *testing.T) {
+			requireMLflowRefusal(t, call.send(t, c, bob.user), http.StatusForbidden)
+		})
+	}
+	t.Run("bob: list across hers and his", func(t *testing.T) {
+		r := gatewayCall{"", get, v3 + "/scorers/list?experiment_ids=" + fx.ExpID + "&experiment_ids=" + bob.expID, nil}.send(t, c, bob.user)
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s", r)
+		}
+	})
+	t.Run("bob: list of nothing named", func(t *testing.T) {
+		requireMLflowRefusal(t, gatewayCall{"", get, v3 + "/scorers/list", nil}.send(t, c, bob.user), http.StatusBadRequest)
+	})
+	t.Run("bob: list of only hers is empty", func(t *testing.T) {
+		r := gatewayCall{"", get, v3 + "/scorers/list?experiment_ids=" + fx.ExpID, nil}.send(t, c, bob.user)
+		if r.Status != http.StatusOK || strings.TrimSpace(string(r.Body)) != `{"scorers":[]}` {
+			t.Fatalf("%s, want an empty list", r)
+		}
+	})
+}

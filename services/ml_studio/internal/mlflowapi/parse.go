@@ -33,6 +33,20 @@ var rawArgs = map[string][]string{
 	"_get_provider_config":      {"provider"},
 }
 
+// handlerFields are the parameters of handlers that read no request message
+// (MLflow's _get_validated_flask_request_json), by handler name.
+var handlerFields = map[string][]Field{
+	"_get_online_scoring_configs": {
+		{Name: "scorer_ids", JSON: "scorer_ids", Kind: "string", Repeated: true},
+	},
+	"_upsert_online_scoring_config": {
+		{Name: "experiment_id", JSON: "experiment_id", Kind: "string"},
+		{Name: "name", JSON: "name", Kind: "string"},
+		{Name: "sample_rate", JSON: "sample_rate", Kind: "number"},
+		{Name: "filter_string", JSON: "filter_string", Kind: "string"},
+	},
+}
+
 // ErrNoEndpoint is a (method, path) the pinned server does not serve.
 var ErrNoEndpoint = errors.New("MLflow serves no such endpoint")
 
@@ -51,6 +65,9 @@ func (s *Spec) Parse(method, path, rawQuery string, body []byte) (*Request, erro
 		return nil, ErrNoEndpoint
 	}
 	fields := s.Fields(e.Message)
+	if e.Message == "" {
+		fields = handlerFields[e.Handler]
+	}
 	r := &Request{Endpoint: e, PathParams: vars, Params: map[string]any{}}
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {

@@ -87,6 +87,11 @@ func TestPinnedLoads(t *testing.T) {
 	for _, e := range s.Endpoints {
 		handlers[e.Handler] = true
 	}
+	for h := range handlerFields {
+		if !handlers[h] {
+			t.Errorf("handlerFields names handler %s, which serves no endpoint", h)
+		}
+	}
 	for h := range rawArgs {
 		if !handlers[h] {
 			t.Errorf("rawArgs names handler %s, which serves no endpoint", h)
