@@ -86,6 +86,13 @@ func (z *Authorizer) decide(ctx context.Context, cred cerberus.Credential, eleme
 	return d, nil
 }
 
+// Authenticate returns nil when cred is a valid credential (cerberus
+// answers a decision for it, allowed or not) and its 401 otherwise.
+func (z *Authorizer) Authenticate(ctx context.Context, cred cerberus.Credential) error {
+	_, err := z.decide(ctx, cred, Root, Read)
+	return err
+}
+
 // Forget drops what the cache remembers of the caller's access to element:
 // after ml_studio itself registers it (a model created under a name the
 // caller was just refused), the next check must ask cerberus again. Other

@@ -15,10 +15,11 @@ const (
 	ByArtifacts                    // an mlflow-artifacts path: <experiment id>/...
 	ByRunList                      // run_ids: every one must pass
 	ByTrace                        // a trace id (the path's, or trace_id / request_id) → its experiment
-	ByTraceList                    // trace_ids: every trace must pass (and experiment_ids, when given)
+	ByTraceList                    // trace_ids: every trace must pass
 	ByExperimentList               // experiment_ids: every one must pass
 	Special                        // a handler of its own: creates, searches, renames, lookups
 	AdminOnly                      // manage on the component root
+	SignedIn                       // any valid credential: what MLflow serves without login
 )
 
 // Operations, weakest first; create stands apart.
@@ -162,6 +163,9 @@ var Rules = map[string]Rule{
 	"POST /api/2.0/mlflow/traces/link-to-run":                  {ByRun, Edit},
 	"POST /api/2.0/mlflow/traces/link-prompts":                 {ByTrace, Edit},
 
+	// how the server is set up, which MLflow serves even without login
+	"GET /api/3.0/mlflow/server-info": {SignedIn, Read},
+
 	// scorers live in an experiment
 	"POST /api/3.0/mlflow/scorers/register":      {ByExperiment, Edit},
 	"GET /api/3.0/mlflow/scorers/get":            {ByExperiment, Read},
@@ -214,7 +218,6 @@ var Refusals = []Refusal{
 	{"/api/3.0/mlflow/jobs", "MLflow's background jobs are not under ML Studio's access control yet"},
 	{"/api/3.0/mlflow/gateway", "MLflow's AI gateway is not under ML Studio's access control yet"},
 	{"/api/3.0/mlflow/workspaces", "MLflow workspaces are not used: ML Studio's projects group experiments and models"},
-	{"/api/3.0/mlflow/server-info", "MLflow's server information is not served yet"},
 	{"/api/3.0/mlflow/demo", "MLflow's demo data writes server-wide"},
 	{"/graphql", "GraphQL queries are not authorized per experiment and run yet"},
 }

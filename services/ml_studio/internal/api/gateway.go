@@ -172,6 +172,8 @@ func (h handlers) authorizeCall(c *gin.Context, key string, rule access.Rule, re
 		return h.requireEach(c, req, "trace_ids", access.ByTrace, rule.Op, true)
 	case access.ByExperimentList:
 		return h.requireEach(c, req, "experiment_ids", access.ByExperiment, rule.Op, true)
+	case access.SignedIn:
+		return h.Access.Authenticate(c.Request.Context(), credential(c))
 	}
 	p := params(req.Params)
 	if path, ok := access.Params[key]; ok {

@@ -214,3 +214,21 @@ func TestScorersThroughTheirExperiment(t *testing.T) {
 		}
 	})
 }
+
+// TestServerInfoForAnySignedInUser: MLflow's server-info (which MLflow
+// serves even without login, and the stock client asks for) is served to
+// any valid credential, and only to one.
+func TestServerInfoForAnySignedInUser(t *testing.T) {
+	t.Parallel()
+	c := getCast(t)
+	info := gatewayCall{"", get, v3 + "/server-info", nil}
+	if r := info.send(t, c, c.user(nobody)); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "store_type") {
+		t.Fatalf("signed in: %s", r)
+	}
+	if r := info.send(t, c, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("anonymous: %s", r)
+	}
+	if r := info.send(t, c, &apitest.User{Name: "forged", Token: "mlt_" + strings.Repeat("0", 43)}); r.Status != http.StatusUnauthorized {
+		t.Fatalf("a forged token: %s", r)
+	}
+}
