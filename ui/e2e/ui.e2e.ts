@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch, shot } from './browser';
 // @ts-expect-error plain ES module without types
@@ -17,6 +18,7 @@ const alice = `alice${suffix}`;
 const bob = `bob${suffix}`;
 const expName = `churn-e2e-${suffix}`;
 const modelName = `churn-model-${suffix}`;
+const promptName = `churn-answer-${suffix}`;
 
 let stack: Stack;
 let browser: Browser;
@@ -60,6 +62,84 @@ async function login(user: string, password: string): Promise<string> {
   const r = await fetch(stack.api + '/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user, password }) });
   if (!r.ok) throw new Error(`login ${user}: ${r.status}`);
   return ((await r.json()) as { token: string }).token;
+}
+
+/** Base64 of a hex id, as traces.json holds span and trace ids. */
+const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+
+/**
+ * Logs a trace the way the stock client's exporter does, through ml_studio
+ * as `token`'s user: start it in the experiment (MLflow answers with the
+ * trace's artifact location), then upload its spans as traces.json through
+ * the artifact proxy. Three spans: a root with two children, one of which
+ * has a child of its own.
+ */
+async function logTrace(token: string, expId: string, question: string): Promise<string> {
+  const hex = randomBytes(16).toString('hex');
+  const traceId = `tr-${hex}`;
+  const t0 = Date.now() - 60_000;
+  const { trace } = await api<{ trace: { trace_info: { tags?: Record<string, string> } } }>(token, 'POST', '/api/3.0/mlflow/traces', {
+    trace: {
+      trace_info: {
+        trace_id: traceId,
+        trace_location: { type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: expId } },
+        request_time: new Date(t0).toISOString(),
+        execution_duration: '1.200s',
+        state: 'OK',
+        request_preview: JSON.stringify({ question }),
+        response_preview: JSON.stringify('Mostly price changes.'),
+        trace_metadata: { 'mlflow.trace_schema.version': '3' },
+        tags: { 'mlflow.traceName': 'answer_question', topic: 'churn' },
+      },
+    },
+  });
+  const location = trace.trace_info.tags?.['mlflow.artifactLocation'] ?? '';
+  expect(location).toMatch(/^mlflow-artifacts:/);
+  const ns = (ms: number) => (t0 + ms) * 1_000_000;
+  const ids = { root: randomBytes(8).toString('hex'), retrieve: randomBytes(8).toString('hex'), llm: randomBytes(8).toString('hex'), tokenize: randomBytes(8).toString('hex') };
+  const span = (id: string, parent: string | null, name: string, type: string, from: number, to: number, inputs: unknown, outputs: unknown) => ({
+    trace_id: b64(hex),
+    span_id: b64(id),
+    parent_span_id: parent ? b64(parent) : null,
+    name,
+    kind: 'SPAN_KIND_INTERNAL',
+    start_time_unix_nano: ns(from),
+    end_time_unix_nano: ns(to),
+    events: [],
+    status: { code: 'STATUS_CODE_OK', message: '' },
+    attributes: {
+      'mlflow.traceRequestId': JSON.stringify(traceId),
+      'mlflow.spanType': JSON.stringify(type),
+      'mlflow.spanFunctionName': JSON.stringify(name),
+      'mlflow.spanInputs': JSON.stringify(inputs),
+      'mlflow.spanOutputs': JSON.stringify(outputs),
+    },
+    links: [],
+  });
+  const spans = [
+    span(ids.root, null, 'answer_question', 'CHAIN', 0, 1200, { question }, 'Mostly price changes.'),
+    span(ids.retrieve, ids.root, 'retrieve_docs', 'RETRIEVER', 50, 350, { query: question, k: 3 }, ['pricing-faq', 'churn-report-q3']),
+    span(ids.llm, ids.root, 'call_llm', 'LLM', 400, 1150, { prompt: `Context: pricing-faq\nQuestion: ${question}` }, 'Mostly price changes.'),
+    span(ids.tokenize, ids.llm, 'tokenize', 'PARSER', 410, 430, { text: question }, 14),
+  ];
+  const path = location.replace(/^mlflow-artifacts:\/+/, '');
+  await api(token, 'PUT', `/api/2.0/mlflow-artifacts/artifacts/${path}/traces.json`, undefined, JSON.stringify({ spans }));
+  return traceId;
+}
+
+/** Registers a prompt with two versions through MLflow's registry API, as mlflow.genai.register_prompt does. */
+async function registerPrompt(token: string, name: string, templates: [string, string][]) {
+  const isPrompt = { key: 'mlflow.prompt.is_prompt', value: 'true' };
+  await api(token, 'POST', '/api/2.0/mlflow/registered-models/create', { name, description: 'Answers customer questions about churn', tags: [isPrompt, { key: 'team', value: 'support' }] });
+  for (const [text, message] of templates) {
+    await api(token, 'POST', '/api/2.0/mlflow/model-versions/create', {
+      name,
+      source: 'dummy-source',
+      description: message,
+      tags: [isPrompt, { key: 'mlflow.prompt.text', value: text }, { key: '_mlflow_prompt_type', value: 'text' }],
+    });
+  }
+  await api(token, 'POST', '/api/2.0/mlflow/registered-models/alias', { name, alias: 'production', version: '1' });
 }
 
 const state: { expId?: string; runs: string[] } = { runs: [] };
@@ -283,6 +363,7 @@ describe('ML Studio in the browser, against the real stack', () => {
     await expect.poll(() => vd.getByText(/^mlflow-artifacts:|^s3:|^file:|\//).count()).toBeGreaterThan(0);
     await shot(page, '07c-model-version');
     await vd.getByRole('button', { name: 'Close' }).click();
+    // Prompts are not models: the registry's list leaves them out.
     await page.goto(stack.ui + '/models');
     await page.getByRole('link', { name: modelName }).waitFor();
     await shot(page, '07b-models');
@@ -342,6 +423,138 @@ describe('ML Studio in the browser, against the real stack', () => {
     await b.getByRole('heading', { name: 'Experiments' }).waitFor();
     await b.waitForLoadState('networkidle');
     expect(await b.getByRole('link', { name: expName }).count()).toBe(0);
+  });
+
+  it('alice reviews a trace: span tree, inputs, feedback; bob, reading only, gets no feedback form', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const token = await login(alice, PW);
+    const question = 'Why do customers churn?';
+    const traceId = await logTrace(token, state.expId!, question);
+
+    const page = await newPage();
+    await signIn(page, alice, PW, `/experiments/${state.expId}`);
+    await page.getByRole('tab', { name: 'Traces' }).click();
+    await page.waitForURL(/\?tab=traces$/);
+    const table = page.getByRole('table', { name: 'Traces' });
+    const link = table.getByRole('link', { name: `Trace ${traceId}` });
+    await link.waitFor();
+    const row = table.getByRole('row').filter({ has: page.getByRole('link', { name: `Trace ${traceId}` }) });
+    await row.getByText(question).waitFor();
+    expect(await row.getByText('1.2 s').count()).toBe(1);
+    await shot(page, '14-experiment-traces');
+
+    await link.click();
+    await page.waitForURL(new RegExp(`/traces/${traceId}$`));
+    const tree = page.getByRole('tree', { name: 'Span tree' });
+    await tree.getByRole('treeitem').first().waitFor();
+    expect(await tree.getByRole('treeitem').evaluateAll((els) => els.map((e) => `${e.getAttribute('aria-level')}:${e.querySelector('.span-name .truncate')?.textContent}`))).toEqual([
+      '1:answer_question',
+      '2:retrieve_docs',
+      '2:call_llm',
+      '3:tokenize',
+    ]);
+    await page.getByRole('heading', { name: 'Span: answer_question' }).waitFor();
+    await tree.getByRole('button', { name: /^retrieve_docs, 300 ms/ }).click();
+    await page.getByRole('heading', { name: 'Span: retrieve_docs' }).waitFor();
+    expect(await page.getByLabel('Span inputs').textContent()).toContain(`"query": "${question}"`);
+    expect(await page.getByLabel('Span outputs').textContent()).toContain('churn-report-q3');
+    await tree.getByRole('button', { name: /^call_llm/ }).click();
+    expect(await page.getByLabel('Span inputs').textContent()).toContain('Context: pricing-faq');
+
+    const form = page.getByRole('form', { name: 'Add feedback' });
+    await form.getByLabel('Feedback name').fill('correctness');
+    await form.getByLabel('Value').selectOption('no');
+    await form.getByLabel('Rationale').fill('cites the wrong document');
+    await form.getByRole('button', { name: 'Add feedback' }).click();
+    const assessments = page.getByRole('table', { name: 'Assessments' });
+    await assessments.getByRole('cell', { name: 'cites the wrong document' }).waitFor();
+    const fb = assessments.getByRole('row').filter({ hasText: 'correctness' });
+    expect(await fb.getByRole('cell').allTextContents()).toEqual(expect.arrayContaining(['false', 'feedback', expect.stringContaining(alice)]));
+    // A trace tag from the page.
+    await page.getByLabel('Tag key').fill('reviewed');
+    await page.getByLabel('Tag value').fill('yes');
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await page.getByRole('button', { name: 'Remove tag reviewed' }).waitFor();
+    await shot(page, '15-trace-detail');
+
+    // The list shows the new assessment and tag.
+    await page.getByRole('link', { name: expName }).click();
+    await page.waitForURL(/\?tab=traces$/);
+    const listed = page.getByRole('table', { name: 'Traces' }).getByRole('row').filter({ has: page.getByRole('link', { name: `Trace ${traceId}` }) });
+    await listed.getByText('correctness').waitFor();
+    await listed.getByText('reviewed').waitFor();
+
+    // bob may read the experiment: he sees the trace and its feedback, but no form, and a feedback sent anyway is refused.
+    const grant = { element: `experiment:${state.expId}`, operation: 'read', effect: 'allow', user: bob };
+    await api(token, 'POST', '/api/grants', grant);
+    try {
+      const b = await newPage();
+      await signIn(b, bob, PW, `/traces/${traceId}`);
+      await b.getByRole('tree', { name: 'Span tree' }).getByRole('treeitem').first().waitFor();
+      await b.getByText('Read only').waitFor();
+      await b.getByRole('table', { name: 'Assessments' }).getByRole('cell', { name: 'correctness' }).waitFor();
+      expect(await b.getByRole('form', { name: 'Add feedback' }).count()).toBe(0);
+      expect(await b.getByRole('button', { name: 'Add tag' }).count()).toBe(0);
+      await shot(b, '16-trace-read-only');
+      const refused = await b.evaluate(async (id) => {
+        const r = await fetch(`/api/3.0/mlflow/traces/${id}/assessments`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${sessionStorage.getItem('mlstudio.token')}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ assessment: { assessment_name: 'sneaky', trace_id: id, source: { source_type: 'HUMAN', source_id: 'bob' }, feedback: { value: true } } }),
+        });
+        return r.status;
+      }, traceId);
+      expect(refused).toBe(403);
+    } finally {
+      await api(token, 'POST', '/api/grants/revoke', grant);
+    }
+  });
+
+  it('alice opens Prompts: versions, template and the diff between two versions', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const token = await login(alice, PW);
+    await registerPrompt(token, promptName, [
+      ['You are a support agent.\nAnswer the question: {{question}}\nBe brief.', 'first cut'],
+      ['You are a careful support agent.\nUse this context: {{context}}\nAnswer the question: {{question}}\nBe brief.', 'ground answers in context'],
+    ]);
+    const page = await newPage();
+    await signIn(page, alice, PW);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Prompts' }).click();
+    await page.getByRole('heading', { name: 'Prompts' }).waitFor();
+    await page.getByLabel('Search prompts by name').fill(promptName);
+    const link = page.getByRole('table', { name: 'Prompts' }).getByRole('link', { name: promptName });
+    await link.waitFor();
+    expect(await page.getByRole('table', { name: 'Prompts' }).getByText('@production → v1').count()).toBe(1);
+    await shot(page, '17-prompts');
+    await link.click();
+    await page.waitForURL(new RegExp(`/prompts/${promptName}$`));
+    const versions = page.getByRole('table', { name: 'Prompt versions' });
+    await versions.getByText('ground answers in context').waitFor();
+    expect(await versions.getByRole('row').evaluateAll((rows) => rows.slice(1).map((r) => r.querySelector('td')?.textContent))).toEqual(['v2', 'v1']);
+    expect(await page.getByLabel('Template of version 2').textContent()).toContain('Use this context: {{context}}');
+    await page.getByRole('button', { name: 'Show version 1' }).click();
+    expect(await page.getByLabel('Template of version 1').textContent()).toBe('You are a support agent.\nAnswer the question: {{question}}\nBe brief.');
+    const diff = page.getByRole('table', { name: 'Template changes from version 1 to 2' });
+    await diff.waitFor();
+    expect(await diff.locator('tr').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-kind')}:${r.querySelector('.diff-text')?.textContent}`))).toEqual([
+      'del:You are a support agent.',
+      'add:You are a careful support agent.',
+      'add:Use this context: {{context}}',
+      'same:Answer the question: {{question}}',
+      'same:Be brief.',
+    ]);
+    expect(await page.getByTestId('diff-stats').textContent()).toBe('+2 −1 lines');
+    // Move the alias to version 2.
+    await page.getByLabel('Alias', { exact: true }).fill('production');
+    await page.getByLabel('Version for alias').selectOption('2');
+    await page.getByRole('button', { name: 'Set alias' }).click();
+    await page.getByText('@production → version 2').waitFor();
+    await shot(page, '18-prompt-diff');
+    // Prompts are not models: the registry's list leaves them out.
+    await page.goto(stack.ui + '/models');
+    await page.getByRole('heading', { name: 'Models' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByRole('link', { name: promptName }).count()).toBe(0);
   });
 
   it('alice creates an API token shown once, with a notebook snippet', async ({ skip: s }) => {

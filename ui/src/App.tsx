@@ -12,6 +12,9 @@ const RunPage = lazy(() => import('./features/runs/RunPage'));
 const ComparePage = lazy(() => import('./features/compare/ComparePage'));
 const ModelsPage = lazy(() => import('./features/models/ModelsPage'));
 const ModelPage = lazy(() => import('./features/models/ModelPage'));
+const TracePage = lazy(() => import('./features/traces/TracePage'));
+const PromptsPage = lazy(() => import('./features/prompts/PromptsPage'));
+const PromptPage = lazy(() => import('./features/prompts/PromptPage'));
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
 const AccountPage = lazy(() => import('./features/account/AccountPage'));
 
@@ -54,9 +57,12 @@ export function AppRoutes() {
         <Route path="/experiments" element={<ExperimentsPage />} />
         <Route path="/experiments/:id" element={<ExperimentPage />} />
         <Route path="/runs/:runId" element={<RunPage />} />
+        <Route path="/traces/:traceId" element={<TracePage />} />
         <Route path="/compare" element={<ComparePage />} />
         <Route path="/models" element={<ModelsPage />} />
         <Route path="/models/:name" element={<ModelPage />} />
+        <Route path="/prompts" element={<PromptsPage />} />
+        <Route path="/prompts/:name" element={<PromptPage />} />
         <Route path="/account" element={<AccountPage />} />
         <Route
           path="/admin"

@@ -16,6 +16,7 @@ export function Layout() {
         <nav aria-label="Main">
           <NavLink to="/experiments">Experiments</NavLink>
           <NavLink to="/models">Models</NavLink>
+          <NavLink to="/prompts">Prompts</NavLink>
           <NavLink to="/account">My account</NavLink>
           {user?.is_admin && <NavLink to="/admin">Admin</NavLink>}
         </nav>

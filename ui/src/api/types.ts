@@ -75,6 +75,58 @@ export interface RegisteredModel {
   aliases?: ModelAlias[];
 }
 
+// ---- MLflow 3 traces (TraceInfoV3 as its proto JSON: times are RFC 3339 strings, durations "1.5s") ----
+
+export type TraceState = 'STATE_UNSPECIFIED' | 'OK' | 'ERROR' | 'IN_PROGRESS';
+
+export interface TraceLocation {
+  type?: string;
+  mlflow_experiment?: { experiment_id: string };
+}
+
+export interface AssessmentSource {
+  source_type?: 'SOURCE_TYPE_UNSPECIFIED' | 'HUMAN' | 'LLM_JUDGE' | 'CODE';
+  source_id?: string;
+}
+
+export interface AssessmentError {
+  error_code?: string;
+  error_message?: string;
+}
+
+export interface Assessment {
+  assessment_id?: string;
+  assessment_name: string;
+  trace_id?: string;
+  span_id?: string;
+  source?: AssessmentSource;
+  create_time?: string;
+  last_update_time?: string;
+  feedback?: { value?: unknown; error?: AssessmentError };
+  expectation?: { value?: unknown; serialized_value?: { serialization_format?: string; value?: string } };
+  rationale?: string;
+  metadata?: Record<string, string>;
+  /** False once a later assessment overrides this one. */
+  valid?: boolean;
+  overrides?: string;
+}
+
+export interface TraceInfo {
+  trace_id: string;
+  client_request_id?: string;
+  trace_location?: TraceLocation;
+  request_preview?: string;
+  response_preview?: string;
+  /** RFC 3339, e.g. "2026-12-03T08:00:00.123Z". */
+  request_time?: string;
+  /** A protobuf Duration, e.g. "0.250s". */
+  execution_duration?: string;
+  state?: TraceState;
+  trace_metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+  assessments?: Assessment[];
+}
+
 export interface User {
   id: number;
   username: string;

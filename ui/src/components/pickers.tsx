@@ -1,6 +1,7 @@
 import { useCallback } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { directory, groups } from '../api/account';
+import { queryKeys } from '../api/queryKeys';
 import type { Group, Person } from '../api/types';
 import { Combobox, type ComboboxProps } from './Combobox';
 import { Options } from './Field';
@@ -49,7 +50,7 @@ export function matchGroups(all: readonly Group[], q: string, limit = 50): Group
 export function GroupPicker({ onPick, ...props }: PickerProps & { onPick?: (g: Group) => void }) {
   const qc = useQueryClient();
   const search = useCallback(
-    async (q: string) => matchGroups((await qc.fetchQuery({ queryKey: ['groups'], queryFn: groups.list, staleTime: 30_000 })).items ?? [], q),
+    async (q: string) => matchGroups((await qc.fetchQuery({ queryKey: queryKeys.groups(), queryFn: groups.list, staleTime: 30_000 })).items ?? [], q),
     [qc],
   );
   return (

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { access, type GrantBody } from '../../api/account';
+import { queryKeys } from '../../api/queryKeys';
 import type { Grant, Operation } from '../../api/types';
 import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
@@ -41,7 +42,7 @@ export function AccessPanel({ element, title = 'Who has access' }: { element: st
   const [subject, setSubject] = useState('');
   const [operation, setOperation] = useState<Operation>('read');
   const [effect, setEffect] = useState<'allow' | 'deny'>('allow');
-  const refresh = () => qc.invalidateQueries({ queryKey: ['access', element] });
+  const refresh = () => qc.invalidateQueries({ queryKey: queryKeys.access(element) });
   const grant = useMutation({
     mutationFn: () =>
       access.grant({

@@ -1,5 +1,6 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { access, groups } from '../../api/account';
+import { queryKeys } from '../../api/queryKeys';
 import type { Grant, Operation, User } from '../../api/types';
 import { useUser } from '../auth/AuthContext';
 
@@ -32,7 +33,7 @@ export function levelFor(user: User | null, grants: Grant[], memberOf: (group: s
 }
 
 export function useAccessList(element: string, enabled = true) {
-  return useQuery({ queryKey: ['access', element], queryFn: () => access.of(element), enabled, retry: false });
+  return useQuery({ queryKey: queryKeys.access(element), queryFn: () => access.of(element), enabled, retry: false });
 }
 
 export function useMyAccess(element: string | null): MyAccess {
@@ -42,7 +43,7 @@ export function useMyAccess(element: string | null): MyAccess {
   const groupNames = [...new Set((q.data?.grants ?? []).filter((g) => g.subject.startsWith('group:')).map((g) => g.subject.slice(6)))];
   const members = useQueries({
     queries: groupNames.map((g) => ({
-      queryKey: ['members', g],
+      queryKey: queryKeys.members(g),
       queryFn: () => groups.members(g),
       retry: false,
       staleTime: 60_000,

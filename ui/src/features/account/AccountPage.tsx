@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { tokens } from '../../api/account';
+import { queryKeys } from '../../api/queryKeys';
 import type { ApiToken } from '../../api/types';
 import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
@@ -77,7 +78,7 @@ export function NewTokenSecret({ token, onDone }: { token: ApiToken; onDone: () 
 export default function AccountPage() {
   const user = useUser();
   const qc = useQueryClient();
-  const list = useQuery({ queryKey: ['tokens'], queryFn: tokens.list });
+  const list = useQuery({ queryKey: queryKeys.tokens(), queryFn: tokens.list });
   const [name, setName] = useState('');
   const [days, setDays] = useState(90);
   const [fresh, setFresh] = useState<ApiToken | null>(null);
@@ -86,10 +87,10 @@ export default function AccountPage() {
     onSuccess: (t) => {
       setFresh(t);
       setName('');
-      qc.invalidateQueries({ queryKey: ['tokens'] });
+      qc.invalidateQueries({ queryKey: queryKeys.tokens() });
     },
   });
-  const revoke = useMutation({ mutationFn: (id: number) => tokens.revoke(id), onSuccess: () => qc.invalidateQueries({ queryKey: ['tokens'] }) });
+  const revoke = useMutation({ mutationFn: (id: number) => tokens.revoke(id), onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.tokens() }) });
   const uri = trackingUri();
   const snippet = notebookSnippet(uri, fresh?.token ?? '<your API token>');
   return (

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { audit, groups, users, type AuditFilter } from '../../api/account';
+import { queryKeys } from '../../api/queryKeys';
 import type { Group, User } from '../../api/types';
 import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
@@ -61,11 +62,11 @@ const dash = (v: string | undefined | null) => v || <span className="muted">—<
 
 function Users() {
   const qc = useQueryClient();
-  const list = useQuery({ queryKey: ['users'], queryFn: () => users.list() });
+  const list = useQuery({ queryKey: queryKeys.users(), queryFn: () => users.list() });
   const [creating, setCreating] = useState(false);
   const toggle = useMutation({
     mutationFn: (u: { username: string; active: boolean }) => users.update(u.username, { is_active: u.active }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['users'] }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.users() }),
   });
   return (
     <Section
@@ -116,7 +117,7 @@ function CreateUser({ onClose }: { onClose: () => void }) {
   const create = useMutation({
     mutationFn: () => users.create({ ...f, username: f.username.trim() }),
     onSuccess: () => {
-      qc.invalidateQueries({ queryKey: ['users'] });
+      qc.invalidateQueries({ queryKey: queryKeys.users() });
       onClose();
     },
   });
@@ -142,7 +143,7 @@ function CreateUser({ onClose }: { onClose: () => void }) {
 
 function Groups() {
   const qc = useQueryClient();
-  const list = useQuery({ queryKey: ['groups'], queryFn: groups.list });
+  const list = useQuery({ queryKey: queryKeys.groups(), queryFn: groups.list });
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [open, setOpen] = useState<string | null>(null);
@@ -151,7 +152,7 @@ function Groups() {
     onSuccess: () => {
       setName('');
       setDescription('');
-      qc.invalidateQueries({ queryKey: ['groups'] });
+      qc.invalidateQueries({ queryKey: queryKeys.groups() });
     },
   });
   return (
@@ -186,9 +187,9 @@ function Groups() {
 
 function Members({ group }: { group: string }) {
   const qc = useQueryClient();
-  const list = useQuery({ queryKey: ['members', group], queryFn: () => groups.members(group) });
+  const list = useQuery({ queryKey: queryKeys.members(group), queryFn: () => groups.members(group) });
   const [username, setUsername] = useState('');
-  const refresh = () => qc.invalidateQueries({ queryKey: ['members', group] });
+  const refresh = () => qc.invalidateQueries({ queryKey: queryKeys.members(group) });
   const add = useMutation({
     mutationFn: () => groups.addMember(group, username.trim()),
     onSuccess: () => {
@@ -237,7 +238,7 @@ function Audit() {
   const [filter, setFilter] = useState<AuditFilter>({});
   // Paged by offset; new filters start again at the newest entries.
   const { query: q, cursor, pager } = usePagedList<Awaited<ReturnType<typeof audit.list>>, number>({
-    queryKey: ['audit', filter],
+    queryKey: queryKeys.audit(filter),
     fetchPage: (offset = 0) => audit.list({ ...filter, limit: PAGE, offset }),
     nextCursor: (r, offset = 0) => (offset + PAGE < r.total ? offset + PAGE : undefined),
   });

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { useQueries } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { runs as runsApi } from '../../api/mlflow';
+import { queryKeys } from '../../api/queryKeys';
 import type { Run } from '../../api/types';
 import { ErrorView } from '../../components/ErrorView';
 import { PALETTE } from '../../components/chart/MetricChart';
@@ -13,7 +14,7 @@ import { DiffTable } from './DiffTable';
 export default function ComparePage() {
   const [params] = useSearchParams();
   const ids = useMemo(() => (params.get('runs') ?? '').split(',').filter(Boolean).slice(0, 10), [params]);
-  const qs = useQueries({ queries: ids.map((id) => ({ queryKey: ['run', id], queryFn: () => runsApi.get(id) })) });
+  const qs = useQueries({ queries: ids.map((id) => ({ queryKey: queryKeys.run(id), queryFn: () => runsApi.get(id) })) });
   const [onlyDiff, setOnlyDiff] = useState(false);
   const loaded = qs.map((q) => q.data?.run).filter((r): r is Run => !!r);
   const allLoaded = loaded.length === ids.length;

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { experiments } from '../../api/mlflow';
+import { queryKeys } from '../../api/queryKeys';
 import type { Experiment } from '../../api/types';
 import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
@@ -38,7 +39,7 @@ export default function ExperimentsPage() {
 
   // A new view, sort or search starts again on page 1.
   const { query: list, pager } = usePagedList({
-    queryKey: ['experiments', view, sort, dq],
+    queryKey: queryKeys.experimentList(view, sort, dq),
     fetchPage: (page_token) =>
       experiments.search({
         filter: nameFilter(dq),
@@ -59,7 +60,7 @@ export default function ExperimentsPage() {
 
   const lifecycle = useMutation({
     mutationFn: (e: Experiment) => (view === 'deleted' ? experiments.restore(e.experiment_id) : experiments.remove(e.experiment_id)),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['experiments'] }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.experiments() }),
   });
 
   return (
@@ -151,7 +152,7 @@ function CreateExperiment({ onClose }: { onClose: () => void }) {
   const create = useMutation({
     mutationFn: () => experiments.create(name.trim(), project.trim() || 'default'),
     onSuccess: (r) => {
-      qc.invalidateQueries({ queryKey: ['experiments'] });
+      qc.invalidateQueries({ queryKey: queryKeys.experiments() });
       navigate(`/experiments/${r.experiment_id}`);
     },
   });
@@ -169,8 +170,8 @@ export function RenameExperiment({ experiment, onClose }: { experiment: Experime
   const rename = useMutation({
     mutationFn: () => experiments.rename(experiment.experiment_id, name.trim()),
     onSuccess: () => {
-      qc.invalidateQueries({ queryKey: ['experiments'] });
-      qc.invalidateQueries({ queryKey: ['experiment', experiment.experiment_id] });
+      qc.invalidateQueries({ queryKey: queryKeys.experiments() });
+      qc.invalidateQueries({ queryKey: queryKeys.experiment(experiment.experiment_id) });
       onClose();
     },
   });

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { models, versions } from '../../api/mlflow';
+import { queryKeys } from '../../api/queryKeys';
 import type { ModelVersion } from '../../api/types';
 import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
@@ -23,15 +24,15 @@ export default function ModelPage() {
   const { name = '' } = useParams();
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const model = useQuery({ queryKey: ['model', name], queryFn: () => models.get(name) });
-  const vers = useQuery({ queryKey: ['versions', name], queryFn: () => versions.search(name) });
+  const model = useQuery({ queryKey: queryKeys.model(name), queryFn: () => models.get(name) });
+  const vers = useQuery({ queryKey: queryKeys.modelVersions(name), queryFn: () => versions.search(name) });
   const mine = useMyAccess(`registered_model:${name}`);
   const canEdit = mine.canEdit || mine.loading;
   const canManage = mine.canManage || mine.loading;
   const refresh = () => {
-    qc.invalidateQueries({ queryKey: ['model', name] });
-    qc.invalidateQueries({ queryKey: ['versions', name] });
-    qc.invalidateQueries({ queryKey: ['models'] });
+    qc.invalidateQueries({ queryKey: queryKeys.model(name) });
+    qc.invalidateQueries({ queryKey: queryKeys.modelVersions(name) });
+    qc.invalidateQueries({ queryKey: queryKeys.models() });
   };
   const [alias, setAlias] = useState('');
   const [aliasVersion, setAliasVersion] = useState('');
@@ -56,7 +57,7 @@ export default function ModelPage() {
   const remove = useMutation({
     mutationFn: () => models.remove(name),
     onSuccess: () => {
-      qc.invalidateQueries({ queryKey: ['models'] });
+      qc.invalidateQueries({ queryKey: queryKeys.models() });
       navigate('/models');
     },
   });
@@ -249,7 +250,7 @@ export default function ModelPage() {
 }
 
 function VersionDetail({ version: v, canEdit, onChanged, onClose }: { version: ModelVersion; canEdit: boolean; onChanged: () => void; onClose: () => void }) {
-  const uri = useQuery({ queryKey: ['download-uri', v.name, v.version], queryFn: () => versions.downloadUri(v.name, v.version), retry: false });
+  const uri = useQuery({ queryKey: queryKeys.downloadUri(v.name, v.version), queryFn: () => versions.downloadUri(v.name, v.version), retry: false });
   return (
     <Modal title={`${v.name} · version ${v.version}`} onClose={onClose} wide>
       <table className="kv">

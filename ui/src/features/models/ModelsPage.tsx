@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { models } from '../../api/mlflow';
+import { queryKeys } from '../../api/queryKeys';
 import { DataTable } from '../../components/DataTable';
 import { SearchInput, TextAreaField, TextField } from '../../components/Field';
 import { fmtTime } from '../../components/format';
@@ -18,7 +19,7 @@ export default function ModelsPage() {
   const dq = useDebounced(q);
   const [creating, setCreating] = useState(false);
   const { query: list, pager } = usePagedList({
-    queryKey: ['models', dq],
+    queryKey: queryKeys.modelList(dq),
     fetchPage: (page_token) => models.search({ filter: nameFilter(dq), order_by: ['name ASC'], max_results: PAGE, page_token }),
     nextCursor: (r) => r.next_page_token || undefined,
   });
@@ -85,7 +86,7 @@ function CreateModel({ onClose }: { onClose: () => void }) {
   const create = useMutation({
     mutationFn: () => models.create(name.trim(), project.trim() || 'default', description || undefined),
     onSuccess: () => {
-      qc.invalidateQueries({ queryKey: ['models'] });
+      qc.invalidateQueries({ queryKey: queryKeys.models() });
       navigate(`/models/${encodeURIComponent(name.trim())}`);
     },
   });

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { artifacts } from '../../api/mlflow';
+import { queryKeys } from '../../api/queryKeys';
 import type { FileInfo } from '../../api/types';
 import { ErrorView } from '../../components/ErrorView';
 import { fmtBytes } from '../../components/format';
@@ -8,7 +9,7 @@ import { ArtifactPreview } from './ArtifactPreview';
 
 function Dir({ runId, path, selected, onSelect }: { runId: string; path?: string; selected?: FileInfo; onSelect: (f: FileInfo) => void }) {
   const q = useInfiniteQuery({
-    queryKey: ['artifacts', runId, path ?? ''],
+    queryKey: queryKeys.artifacts(runId, path ?? ''),
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) => artifacts.list(runId, path, pageParam),
     getNextPageParam: (last) => last.next_page_token || undefined,

@@ -1,25 +1,33 @@
+import { lazy, Suspense } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { experiments } from '../../api/mlflow';
+import { queryKeys } from '../../api/queryKeys';
 import { ErrorView } from '../../components/ErrorView';
 import { fmtTime } from '../../components/format';
 import { InlineEdit } from '../../components/InlineEdit';
 import { Breadcrumbs, PageHead } from '../../components/PageHead';
 import { TagEditor } from '../../components/Tags';
+import { Tabs } from '../../components/Tabs';
 import { AccessPanel } from '../access/AccessPanel';
 import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
 import { useMyAccess } from '../access/useMyAccess';
 import { RunsTable } from './RunsTable';
 
+const TracesTab = lazy(() => import('../traces/TracesTab'));
+type Tab = 'runs' | 'traces';
+
 export default function ExperimentPage() {
   const { id = '' } = useParams();
   const qc = useQueryClient();
-  const exp = useQuery({ queryKey: ['experiment', id], queryFn: () => experiments.get(id) });
+  const [params, setParams] = useSearchParams();
+  const tab: Tab = params.get('tab') === 'traces' ? 'traces' : 'runs';
+  const exp = useQuery({ queryKey: queryKeys.experiment(id), queryFn: () => experiments.get(id) });
   const mine = useMyAccess(`experiment:${id}`);
   const canEdit = mine.canEdit || mine.loading;
   const refresh = () => {
-    qc.invalidateQueries({ queryKey: ['experiment', id] });
-    qc.invalidateQueries({ queryKey: ['experiments'] });
+    qc.invalidateQueries({ queryKey: queryKeys.experiment(id) });
+    qc.invalidateQueries({ queryKey: queryKeys.experiments() });
   };
   const rename = useMutation({ mutationFn: (n: string) => experiments.rename(id, n), onSuccess: refresh });
   const e = exp.data?.experiment;
@@ -55,8 +63,24 @@ export default function ExperimentPage() {
           />
         </>
       )}
-      {/* The runs load alongside the experiment, not after it. */}
-      {!exp.error && <RunsTable experimentId={id} />}
+      {!exp.error && (
+        <Tabs<Tab>
+          label="Experiment sections"
+          value={tab}
+          onChange={(t) => setParams(t === 'runs' ? {} : { tab: t }, { replace: true })}
+          tabs={[
+            { id: 'runs', label: 'Runs' },
+            { id: 'traces', label: 'Traces' },
+          ]}
+        />
+      )}
+      {/* The runs (or traces) load alongside the experiment, not after it. */}
+      {!exp.error && tab === 'runs' && <RunsTable experimentId={id} />}
+      {!exp.error && tab === 'traces' && (
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <TracesTab experimentId={id} />
+        </Suspense>
+      )}
       {e && <AccessPanel element={`experiment:${id}`} />}
     </div>
   );

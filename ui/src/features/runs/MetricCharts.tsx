@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useQueries } from '@tanstack/react-query';
 import { metricHistory } from '../../api/mlflow';
+import { queryKeys } from '../../api/queryKeys';
 import { ErrorView } from '../../components/ErrorView';
 import { MetricChart, type ChartSeries, type XAxis } from '../../components/chart/MetricChart';
 
@@ -19,7 +20,7 @@ export function MetricCharts({ runs, metricKeys, initial = 6 }: { runs: RunRef[]
   const pairs = useMemo(() => chosen.flatMap((k) => runs.map((r) => ({ k, r }))), [chosen, runs]);
   const results = useQueries({
     queries: pairs.map(({ k, r }) => ({
-      queryKey: ['history', r.id, k],
+      queryKey: queryKeys.metricHistory(r.id, k),
       queryFn: ({ signal }: { signal: AbortSignal }) => metricHistory(r.id, k, signal),
       staleTime: 60_000,
     })),

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { isApiError } from '../../api/client';
 import { experiments, models, runs, versions } from '../../api/mlflow';
+import { queryKeys } from '../../api/queryKeys';
 import { ErrorView } from '../../components/ErrorView';
 import { fmtDuration, fmtNum, fmtTime } from '../../components/format';
 import { InlineEdit } from '../../components/InlineEdit';
@@ -38,17 +39,17 @@ function KV({ rows, label, empty }: { rows: { key: string; value: string }[]; la
 export default function RunPage() {
   const { runId = '' } = useParams();
   const qc = useQueryClient();
-  const q = useQuery({ queryKey: ['run', runId], queryFn: () => runs.get(runId) });
+  const q = useQuery({ queryKey: queryKeys.run(runId), queryFn: () => runs.get(runId) });
   const run = q.data?.run;
   const expId = run?.info.experiment_id ?? '';
-  const exp = useQuery({ queryKey: ['experiment', expId], queryFn: () => experiments.get(expId), enabled: !!expId });
+  const exp = useQuery({ queryKey: queryKeys.experiment(expId), queryFn: () => experiments.get(expId), enabled: !!expId });
   const mine = useMyAccess(expId ? `experiment:${expId}` : null);
   const canEdit = !!expId && (mine.canEdit || mine.loading);
   const [tab, setTab] = useState<'overview' | 'charts' | 'artifacts'>('overview');
   const [registering, setRegistering] = useState(false);
   const refresh = () => {
-    qc.invalidateQueries({ queryKey: ['run', runId] });
-    qc.invalidateQueries({ queryKey: ['runs', expId] });
+    qc.invalidateQueries({ queryKey: queryKeys.run(runId) });
+    qc.invalidateQueries({ queryKey: queryKeys.runs(expId) });
   };
   const rename = useMutation({ mutationFn: (n: string) => runs.rename(runId, n), onSuccess: refresh });
   const lifecycle = useMutation({

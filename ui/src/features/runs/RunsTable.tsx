@@ -3,6 +3,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { isApiError } from '../../api/client';
 import { runs as runsApi } from '../../api/mlflow';
+import { queryKeys } from '../../api/queryKeys';
 import { ErrorView } from '../../components/ErrorView';
 import { InlineForm } from '../../components/InlineForm';
 import { Section } from '../../components/Section';
@@ -30,7 +31,7 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
   });
 
   const q = useInfiniteQuery({
-    queryKey: ['runs', experimentId, filter, orderClause(sort.col, sort.desc), deleted],
+    queryKey: queryKeys.runList(experimentId, filter, orderClause(sort.col, sort.desc), deleted),
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam, signal }) =>
       runsApi.search(

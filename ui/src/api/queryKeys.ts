@@ -1,0 +1,51 @@
+// Every TanStack Query key of the app, in one place: a page reads with
+// `queryKeys.x(...)` and a change invalidates the same key or a prefix of
+// it, so the two never drift apart. Keys are arrays whose first items are
+// a prefix of the longer ones: invalidating `traces(id)` refetches every
+// page and filter of that experiment's trace list.
+
+export const queryKeys = {
+  // ---- experiments, runs, artifacts -------------------------------------
+  /** Every list of experiments. */
+  experiments: () => ['experiments'] as const,
+  /** One list: its view (active, deleted), sort and name search. */
+  experimentList: (view: string, sort: string, search: string) => ['experiments', view, sort, search] as const,
+  experiment: (id: string) => ['experiment', id] as const,
+  /** Every list of one experiment's runs. */
+  runs: (experimentId: string) => ['runs', experimentId] as const,
+  runList: (experimentId: string, filter: string, orderBy: string, deleted: boolean) => ['runs', experimentId, filter, orderBy, deleted] as const,
+  run: (runId: string) => ['run', runId] as const,
+  metricHistory: (runId: string, key: string) => ['history', runId, key] as const,
+  artifacts: (runId: string, path: string) => ['artifacts', runId, path] as const,
+
+  // ---- traces ------------------------------------------------------------
+  /** Every list of one experiment's traces. */
+  traces: (experimentId: string) => ['traces', experimentId] as const,
+  /** One list: its filter and order (usePagedList adds the page token). */
+  traceList: (experimentId: string, filter: string, orderBy: string) => ['traces', experimentId, filter, orderBy] as const,
+  /** A trace's info, assessments and tags. */
+  trace: (traceId: string) => ['trace', traceId] as const,
+  /** Its spans, which never change once logged. */
+  traceSpans: (traceId: string) => ['trace-spans', traceId] as const,
+
+  // ---- model registry and prompts ----------------------------------------
+  /** Every list of registered models. */
+  models: () => ['models'] as const,
+  modelList: (search: string) => ['models', search] as const,
+  model: (name: string) => ['model', name] as const,
+  modelVersions: (name: string) => ['versions', name] as const,
+  downloadUri: (name: string, version: string) => ['download-uri', name, version] as const,
+  /** Every list of prompts. */
+  prompts: () => ['prompts'] as const,
+  promptList: (search: string) => ['prompts', search] as const,
+  prompt: (name: string) => ['prompt', name] as const,
+  promptVersions: (name: string) => ['prompt-versions', name] as const,
+
+  // ---- people and access -------------------------------------------------
+  access: (element: string) => ['access', element] as const,
+  users: () => ['users'] as const,
+  groups: () => ['groups'] as const,
+  members: (group: string) => ['members', group] as const,
+  tokens: () => ['tokens'] as const,
+  audit: (filter: object) => ['audit', filter] as const,
+};
