@@ -234,6 +234,19 @@ func Model(name string) string { return "registered_model:" + name }
 // Project is a project's element.
 func Project(key string) string { return "project:" + key }
 
+// Listed are the set's elements when it is a plain list; false when it is
+// "everything" (with or without exceptions).
+func (s Set) Listed() ([]string, bool) {
+	if s.all {
+		return nil, false
+	}
+	out := make([]string, 0, len(s.names))
+	for n := range s.names {
+		out = append(out, n)
+	}
+	return out, true
+}
+
 // Everything reports whether the set holds every element.
 func (s Set) Everything() bool { return s.all && len(s.names) == 0 }
 

@@ -17,6 +17,7 @@ const (
 	ByTrace                        // a trace id (the path's, or trace_id / request_id) → its experiment
 	ByTraceList                    // trace_ids: every trace must pass
 	ByExperimentList               // experiment_ids: every one must pass
+	ByDataset                      // an evaluation dataset → its experiments: read on any, other operations on all
 	Special                        // a handler of its own: creates, searches, renames, lookups
 	AdminOnly                      // manage on the component root
 	SignedIn                       // any valid credential: what MLflow serves without login
@@ -36,25 +37,28 @@ type Rule struct {
 	Op     string
 }
 
-// Ref is a parameter naming things the caller must be able to read: a
+// Ref is a parameter naming further things the caller needs Op on: a
 // dotted proto path (mlflowapi.Spec.Values), every value it reaches.
 type Ref struct {
 	Path   string
-	Target Target // ByRun, ByLoggedModel, ByTrace or ByModel
+	Target Target // ByExperiment, ByRun, ByLoggedModel, ByTrace or ByModel
+	Op     string
 }
 
-// Reads are the other things an endpoint's call names, which the caller
-// must be able to read besides passing its rule: a run's model inputs and
-// outputs, a logged model's source run. Without them anyone could link
-// another user's objects into false lineage.
-var Reads = map[string][]Ref{
-	"POST /api/2.0/mlflow/runs/log-inputs":      {{"models.model_id", ByLoggedModel}},
-	"POST /api/2.0/mlflow/runs/outputs":         {{"models.model_id", ByLoggedModel}},
-	"POST /api/2.0/mlflow/logged-models":        {{"source_run_id", ByRun}},
-	"POST /api/2.0/mlflow/traces/link-to-run":   {{"trace_ids", ByTrace}},
-	"POST /api/2.0/mlflow/traces/link-prompts":  {{"prompt_versions.name", ByModel}},
-	"GET /api/3.0/mlflow/traces/batchGet":       {{"experiment_ids", ByExperiment}},
-	"POST /api/3.0/mlflow/traces/batchGetInfos": {{"experiment_ids", ByExperiment}},
+// Also are the other things an endpoint's call names, which the caller
+// needs an operation on besides passing its rule: a run's model inputs and
+// outputs and a logged model's source run (read: without it anyone could
+// link another user's objects into false lineage), the experiments a
+// dataset is added to (edit).
+var Also = map[string][]Ref{
+	"POST /api/2.0/mlflow/runs/log-inputs":               {{"models.model_id", ByLoggedModel, Read}},
+	"POST /api/2.0/mlflow/runs/outputs":                  {{"models.model_id", ByLoggedModel, Read}},
+	"POST /api/2.0/mlflow/logged-models":                 {{"source_run_id", ByRun, Read}},
+	"POST /api/2.0/mlflow/traces/link-to-run":            {{"trace_ids", ByTrace, Read}},
+	"POST /api/2.0/mlflow/traces/link-prompts":           {{"prompt_versions.name", ByModel, Read}},
+	"GET /api/3.0/mlflow/traces/batchGet":                {{"experiment_ids", ByExperiment, Read}},
+	"POST /api/3.0/mlflow/traces/batchGetInfos":          {{"experiment_ids", ByExperiment, Read}},
+	"POST /api/3.0/mlflow/datasets/{id}/add-experiments": {{"experiment_ids", ByExperiment, Edit}},
 }
 
 // Params say where a rule's element is named when not by its target's
@@ -175,6 +179,21 @@ var Rules = map[string]Rule{
 	"PUT /api/3.0/mlflow/scorers/online-config":  {ByExperiment, Edit}, // a registered scorer's sampling
 	"GET /api/3.0/mlflow/scorers/online-configs": {Special, Read},      // by scorer id: kept by experiment
 
+	// evaluation datasets belong to experiments (any number of them)
+	"POST /api/3.0/mlflow/datasets/create":                  {ByExperimentList, Edit},
+	"GET /api/3.0/mlflow/datasets/search":                   {Special, Read},
+	"POST /api/3.0/mlflow/datasets/search":                  {Special, Read},
+	"GET /api/3.0/mlflow/datasets/{id}":                     {ByDataset, Read},
+	"DELETE /api/3.0/mlflow/datasets/{id}":                  {ByDataset, Edit},
+	"GET /api/3.0/mlflow/datasets/{id}/experiment-ids":      {ByDataset, Read},
+	"GET /api/3.0/mlflow/datasets/{id}/records":             {ByDataset, Read},
+	"POST /api/3.0/mlflow/datasets/{id}/records":            {ByDataset, Edit},
+	"DELETE /api/3.0/mlflow/datasets/{id}/records":          {ByDataset, Edit},
+	"PATCH /api/3.0/mlflow/datasets/{id}/tags":              {ByDataset, Edit},
+	"DELETE /api/3.0/mlflow/datasets/{id}/tags/{id}":        {ByDataset, Edit},
+	"POST /api/3.0/mlflow/datasets/{id}/add-experiments":    {ByDataset, Edit},
+	"POST /api/3.0/mlflow/datasets/{id}/remove-experiments": {ByDataset, Edit},
+
 	// the artifact proxy: the path starts with the experiment id
 	"GET /api/2.0/mlflow-artifacts/artifacts":            {ByArtifacts, Read}, // a listing: ?path=
 	"GET /api/2.0/mlflow-artifacts/artifacts/{path}":     {ByArtifacts, Read},
@@ -207,8 +226,7 @@ var Refusals = []Refusal{
 	{"/api/2.0/mlflow/artifacts/presigned-", "presigned artifact URLs would let their holder bypass ML Studio"},
 	{"/api/2.0/mlflow/unified-traces", "MLflow does not implement it (Databricks only)"},
 	{"/api/2.0/mlflow/get-online-trace-details", "MLflow does not implement it (Databricks only)"},
-	{"/api/3.0/mlflow/datasets", "evaluation datasets are not under ML Studio's access control yet"},
-	{"/api/2.0mlflow/experiments/search-datasets", "evaluation datasets are not under ML Studio's access control yet"},
+	{"/api/2.0mlflow/experiments/search-datasets", "MLflow does not implement it (its own path is misspelt)"},
 	{"/api/3.0/mlflow/scorer/invoke", "invoking a scorer runs its code on the MLflow server"},
 	{"/api/3.0/mlflow/label-schemas", "label schemas are not under ML Studio's access control yet"},
 	{"/api/3.0/mlflow/review-queues", "review queues are not under ML Studio's access control yet"},

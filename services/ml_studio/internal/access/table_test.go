@@ -29,7 +29,7 @@ func TestRulesNameRealEndpoints(t *testing.T) {
 		}
 	}
 	paths := map[string][]string{}
-	for key, refs := range access.Reads {
+	for key, refs := range access.Also {
 		for _, ref := range refs {
 			paths[key] = append(paths[key], ref.Path)
 		}
@@ -39,7 +39,7 @@ func TestRulesNameRealEndpoints(t *testing.T) {
 	}
 	for key, list := range paths {
 		if _, ok := access.Rules[key]; !ok {
-			t.Errorf("Reads or Params name %q, which has no rule", key)
+			t.Errorf("Also or Params name %q, which has no rule", key)
 			continue
 		}
 		method, path, _ := strings.Cut(key, " ")

@@ -101,6 +101,8 @@ func (h handlers) specials() map[string]func(*gin.Context) error {
 		"GET " + v2 + "/traces":                      h.searchTracesV2,
 		"POST " + v3 + "/traces/search":              h.searchTraces,
 		"GET " + v3 + "/scorers/list":                h.listScorers,
+		"GET " + v3 + "/datasets/search":             h.searchDatasets,
+		"POST " + v3 + "/datasets/search":            h.searchDatasets,
 		"GET " + v3 + "/scorers/online-configs":      h.onlineScoringConfigs,
 	}
 }
@@ -142,8 +144,8 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 	if err := h.authorizeCall(c, key, rule, req); err != nil {
 		return respondErr(c, err)
 	}
-	for _, ref := range access.Reads[key] {
-		if err := h.requireEach(c, req, ref.Path, ref.Target, access.Read, false); err != nil {
+	for _, ref := range access.Also[key] {
+		if err := h.requireEach(c, req, ref.Path, ref.Target, ref.Op, false); err != nil {
 			return respondErr(c, err)
 		}
 	}
@@ -174,6 +176,8 @@ func (h handlers) authorizeCall(c *gin.Context, key string, rule access.Rule, re
 		return h.requireEach(c, req, "experiment_ids", access.ByExperiment, rule.Op, true)
 	case access.SignedIn:
 		return h.Access.Authenticate(c.Request.Context(), credential(c))
+	case access.ByDataset:
+		return h.requireDataset(c, pathID(req), rule.Op)
 	}
 	p := params(req.Params)
 	if path, ok := access.Params[key]; ok {
@@ -199,7 +203,7 @@ func firstOf(vals []json.RawMessage) json.RawMessage {
 
 // pathID is the id a call's path names: a logged model's or a trace's.
 func pathID(req *mlflowapi.Request) string {
-	for _, name := range []string{"model_id", "trace_id", "request_id"} {
+	for _, name := range []string{"model_id", "trace_id", "request_id", "dataset_id"} {
 		if id := req.PathParams[name]; id != "" {
 			return id
 		}

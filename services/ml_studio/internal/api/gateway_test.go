@@ -90,6 +90,9 @@ func (m *recordingMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/2.0/mlflow/logged-models/") && strings.Count(r.URL.Path, "/") == 5:
 		_, _ = w.Write([]byte(`{"model":{"info":{"model_id":"m-1","experiment_id":"1"}}}`))
 		return
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/3.0/mlflow/datasets/") && strings.HasSuffix(r.URL.Path, "/experiment-ids"):
+		_, _ = w.Write([]byte(`{"experiment_ids":["1"]}`))
+		return
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/3.0/mlflow/traces/tr-"):
 		_, _ = w.Write([]byte(`{"trace":{"trace_info":{"trace_id":"tr-1","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}}}}`))
 		return
@@ -132,6 +135,7 @@ var searches = map[string]bool{
 	"/experiments/search": true, "/registered-models/search": true,
 	"/model-versions/search": true, "/runs/search": true, "/logged-models/search": true,
 	"/traces": true, "/api/3.0/mlflow/traces/search": true, "/ajax-api/3.0/mlflow/traces/search": true,
+	"/api/3.0/mlflow/datasets/search": true, "/ajax-api/3.0/mlflow/datasets/search": true,
 }
 
 // TestEveryMLflowRouteIsMappedOrRefused sends every route of the pinned
@@ -260,12 +264,11 @@ func TestRefusalsSayWhy(t *testing.T) {
 	srv, rec := deniedStudio(t)
 	for _, tc := range []struct{ method, target, reason string }{
 		{"GET", "/api/2.0/mlflow/unified-traces", "Databricks"},
-		{"POST", "/api/3.0/mlflow/datasets/create", "evaluation datasets"},
 		{"POST", "/api/3.0/mlflow/gateway/secrets/create", "AI gateway"},
 		{"GET", "/api/3.0/mlflow/workspaces", "workspaces"},
 		{"GET", "/ajax-api/3.0/mlflow/gateway/supported-providers", "AI gateway"},
 		{"POST", "/graphql", "GraphQL"},
-		{"POST", "/api/2.0mlflow/experiments/search-datasets", "datasets"},
+		{"POST", "/api/2.0mlflow/experiments/search-datasets", "misspelt"},
 		{"GET", "/api/2.0/mlflow-artifacts/presigned/1/r1/artifacts/x", "presigned"},
 		{"POST", "/api/2.0/mlflow/artifacts/presigned-download-url", "presigned"},
 	} {

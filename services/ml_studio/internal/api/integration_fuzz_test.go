@@ -39,7 +39,10 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 	traceSecret := "fuzz-trace-" + testenv.RandomSuffix()
 	aliceTrace := startTrace(t, c, c.user(creator), fx.ExpID, traceSecret)
 	bobTrace := startTrace(t, c, bob.user, bob.expID, "bob-fuzz-trace")
-	secrets := append([]string{traceSecret}, fx.secrets...)
+	datasetSecret := "fuzz-dataset-" + testenv.RandomSuffix()
+	aliceDataset := dataset(t, c, c.user(creator), fx.ExpID, datasetSecret)
+	bobDataset := dataset(t, c, bob.user, bob.expID, "bob-fuzz-dataset")
+	secrets := append([]string{traceSecret, datasetSecret}, fx.secrets...)
 	perEndpoint := envInt(t, "ML_STUDIO_FUZZ_CALLS", 12)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("ML_STUDIO_FUZZ_SEED"); s != "" {
@@ -55,6 +58,7 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 			"name":       {fx.Model, bob.model},
 			"model":      {aliceLM, bobLM},
 			"trace":      {aliceTrace, bobTrace},
+			"dataset":    {aliceDataset, bobDataset},
 		},
 	}
 	keys := make([]string, 0, len(access.Rules))
@@ -141,6 +145,8 @@ func poolOf(name string) string {
 		return "experiment"
 	case strings.Contains(name, "trace_id"), strings.Contains(name, "request_id"):
 		return "trace"
+	case name == "dataset_id":
+		return "dataset"
 	case strings.Contains(name, "run_id"), name == "run_uuid", name == "run_ids":
 		return "run"
 	case name == "model_id" || strings.HasSuffix(name, "model_ids"):
@@ -175,6 +181,8 @@ func (g fuzzer) call(rng *rand.Rand, key string) fuzzCall {
 		pool := "model"
 		if strings.Contains(path, "/traces/{id}") {
 			pool = "trace"
+		} else if strings.Contains(path, "/datasets/{id}") {
+			pool = "dataset"
 		}
 		path = strings.Replace(path, "{id}", g.pick(rng, pool), 1)
 	}

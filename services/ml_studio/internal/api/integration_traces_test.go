@@ -232,3 +232,81 @@ func TestServerInfoForAnySignedInUser(t *testing.T) {
 		t.Fatalf("a forged token: %s", r)
 	}
 }
+
+// TestDatasetsThroughTheirExperiments: an evaluation dataset is reached
+// through the experiments it belongs to. Bob reads and changes none of
+// alice's, cannot add his experiment to it nor it to his, and searches show
+// him only his own; alice, who may edit both experiments, may link them.
+func TestDatasetsThroughTheirExperiments(t *testing.T) {
+	t.Parallel()
+	c := getCast(t)
+	bob := newMember(t, c)
+	fx := newFixture(t, c)
+	alice := c.user(creator)
+	secret := "alice-dataset-" + testenv.RandomSuffix()
+	ds := dataset(t, c, alice, fx.ExpID, secret)
+	bobs := dataset(t, c, bob.user, bob.expID, "bob-dataset-"+testenv.RandomSuffix())
+	for _, call := range []gatewayCall{
+		{"get", get, v3 + "/datasets/" + ds, nil},
+		{"records", get, v3 + "/datasets/" + ds + "/records", nil},
+		{"experiment ids", get, v3 + "/datasets/" + ds + "/experiment-ids", nil},
+		{"upsert records", post, v3 + "/datasets/" + ds + "/records", map[string]any{"records": `[{"inputs":{"q":"x"}}]`}},
+		{"set tags", patch, v3 + "/datasets/" + ds + "/tags", map[string]any{"tags": `{"bob":"x"}`}},
+		{"delete", del, v3 + "/datasets/" + ds, nil},
+		{"add his experiment to hers", post, v3 + "/datasets/" + ds + "/add-experiments", map[string]any{"experiment_ids": []string{bob.expID}}},
+		{"add her experiment to his", post, v3 + "/datasets/" + bobs + "/add-experiments", map[string]any{"experiment_ids": []string{fx.ExpID}}},
+		{"create in her experiment", post, v3 + "/datasets/create", map[string]any{"name": "bobs", "experiment_ids": []string{fx.ExpID}}},
+	} {
+		t.Run("bob: "+call.name, func(t *testing.T) {
+			requireMLflowRefusal(t, call.send(t, c, bob.user), http.StatusForbidden, secret)
+		})
+	}
+	t.Run("bob: create in no experiment", func(t *testing.T) {
+		r := gatewayCall{"", post, v3 + "/datasets/create", map[string]any{"name": "orphan"}}.send(t, c, bob.user)
+		requireMLflowRefusal(t, r, http.StatusBadRequest)
+	})
+	for _, call := range []gatewayCall{
+		{"search both", post, v3 + "/datasets/search", map[string]any{"experiment_ids": []string{fx.ExpID, bob.expID}}},
+		{"search both, GET", get, v3 + "/datasets/search?experiment_ids=" + fx.ExpID + "&experiment_ids=" + bob.expID, nil},
+		{"search all he may read", post, v3 + "/datasets/search", map[string]any{"filter_string": "name LIKE '%dataset-%'"}},
+	} {
+		t.Run("bob: "+call.name, func(t *testing.T) {
+			r := call.send(t, c, bob.user)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s", r)
+			}
+			mustContain(t, r, bobs)
+			if strings.Contains(string(r.Body), ds) || strings.Contains(string(r.Body), secret) {
+				t.Fatalf("shows alice's dataset: %s", r)
+			}
+		})
+	}
+	t.Run("alice: reads hers, not his", func(t *testing.T) {
+		if r := (gatewayCall{"", get, v3 + "/datasets/" + ds, nil}).send(t, c, alice); r.Status != http.StatusOK {
+			t.Fatalf("%s", r)
+		}
+		requireMLflowRefusal(t, gatewayCall{"", get, v3 + "/datasets/" + bobs, nil}.send(t, c, alice), http.StatusForbidden)
+	})
+	t.Run("a reader of one of its experiments reads it, cannot change it", func(t *testing.T) {
+		if r := (gatewayCall{"", get, v3 + "/datasets/" + ds + "/records", nil}).send(t, c, c.user(reader)); r.Status != http.StatusOK {
+			t.Fatalf("%s", r)
+		}
+		r := gatewayCall{"", patch, v3 + "/datasets/" + ds + "/tags", map[string]any{"tags": `{"r":"x"}`}}.send(t, c, c.user(reader))
+		requireMLflowRefusal(t, r, http.StatusForbidden)
+	})
+}
+
+// dataset creates an evaluation dataset in an experiment through ml_studio.
+func dataset(t *testing.T, c *cast, u *apitest.User, expID, name string) string {
+	t.Helper()
+	r := gatewayCall{"", post, v3 + "/datasets/create", map[string]any{"name": name, "experiment_ids": []string{expID}}}.send(t, c, u)
+	var out struct {
+		Dataset struct {
+			ID string `json:"dataset_id"`
+		} `json:"dataset"`
+	}
+	if r.Status != http.StatusOK || json.Unmarshal(r.Body, &out) != nil || out.Dataset.ID == "" {
+		t.Fatalf("create a dataset as %s: %s", u, r)
+	}
+	return out.Dataset.ID
+}

@@ -291,3 +291,19 @@ func (c *Client) TraceExperiment(ctx context.Context, traceID string) (string, *
 	c.runExps.Add(key, exp)
 	return exp, nil, nil
 }
+
+// DatasetExperiments are the experiments an evaluation dataset belongs to.
+// Not cached: experiments are added to and removed from a dataset.
+func (c *Client) DatasetExperiments(ctx context.Context, datasetID string) ([]string, *Response, error) {
+	resp, err := c.Call(ctx, http.MethodGet, "/api/3.0/mlflow/datasets/"+url.PathEscape(datasetID)+"/experiment-ids", nil, nil)
+	if err != nil || !resp.OK() {
+		return nil, resp, err
+	}
+	var out struct {
+		IDs []string `json:"experiment_ids"`
+	}
+	if err := json.Unmarshal(resp.Body, &out); err != nil {
+		return nil, resp, apierror.BadGateway(err, "MLflow gave an unreadable answer")
+	}
+	return out.IDs, resp, nil
+}
