@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
@@ -99,6 +101,9 @@ func (s *Spec) Parse(method, path, rawQuery string, body []byte) (*Request, erro
 		}
 		if len(vs) > 1 {
 			return nil, apierror.BadRequest("'%s' is given more than once", k)
+		}
+		if isField && f.Kind == "integer" && !wholeNumber(vs[0]) {
+			return nil, apierror.BadRequest("'%s' must be a whole number", k)
 		}
 		r.Params[k] = vs[0]
 	}
@@ -280,7 +285,24 @@ func fieldByKey(fields []Field, key string) (Field, bool) {
 // them): protobuf would fail to parse it and MLflow go on with what it had
 // read so far.
 func checkKind(f Field, raw json.RawMessage) error {
-	if f.Kind != "string" || string(raw) == "null" {
+	if string(raw) == "null" {
+		return nil
+	}
+	if f.Kind == "integer" && !f.Repeated {
+		// protobuf's JSON takes a number or a string of one; some handlers
+		// read the field themselves and fail on anything else.
+		var n json.Number
+		if s, ok := Text(raw); ok {
+			n = json.Number(s)
+		} else if json.Unmarshal(raw, &n) != nil {
+			return apierror.BadRequest("'%s' must be a whole number", f.Name)
+		}
+		if !wholeNumber(n.String()) {
+			return apierror.BadRequest("'%s' must be a whole number", f.Name)
+		}
+		return nil
+	}
+	if f.Kind != "string" {
 		return nil
 	}
 	if f.Repeated {
@@ -294,6 +316,16 @@ func checkKind(f Field, raw json.RawMessage) error {
 		return apierror.BadRequest("'%s' must be a string", f.Name)
 	}
 	return nil
+}
+
+// wholeNumber reports whether s is an integer as protobuf reads one: digits
+// with an optional sign, or a number with no fraction (1e3, 2.0).
+func wholeNumber(s string) bool {
+	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return err == nil && f == math.Trunc(f) && !math.IsInf(f, 0)
 }
 
 // member is one key of a JSON object, in the order given.
