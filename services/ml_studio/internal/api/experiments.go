@@ -161,13 +161,14 @@ func (h handlers) searchExperiments(c *gin.Context) error {
 // searchRuns keeps only the experiments the caller may read, then lets
 // MLflow search them: its pages are full and its page tokens valid as they are.
 func (h handlers) searchRuns(c *gin.Context) error {
-	return h.searchInReadableExperiments(c, "/runs/search", "runs",
+	return h.searchInReadableExperiments(c, post, "/runs/search", "runs",
 		"filter", "max_results", "order_by", "page_token", "run_view_type")
 }
 
 // searchInReadableExperiments is a search over experiment_ids (runs, logged
-// models): unreadable experiments are dropped before MLflow searches.
-func (h handlers) searchInReadableExperiments(c *gin.Context, upPath, listKey string, fields ...string) error {
+// models, v2 traces): unreadable experiments are dropped before MLflow
+// searches, and with none left MLflow is not asked.
+func (h handlers) searchInReadableExperiments(c *gin.Context, method, upPath, listKey string, fields ...string) error {
 	p, err := readParams(c)
 	if err != nil {
 		return err
@@ -182,7 +183,7 @@ func (h handlers) searchInReadableExperiments(c *gin.Context, upPath, listKey st
 	}
 	body := p.only(fields...)
 	body["experiment_ids"] = visible
-	return h.forward(c, post, upPath, body)
+	return h.forward(c, method, upPath, body)
 }
 
 // readableExperiments is the experiment_ids parameter less the experiments

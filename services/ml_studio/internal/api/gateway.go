@@ -452,7 +452,7 @@ func (h handlers) searchLoggedModels(c *gin.Context) error {
 	if err := loggedModelsPageToken(p); err != nil {
 		return err
 	}
-	return h.searchInReadableExperiments(c, "/logged-models/search", "models",
+	return h.searchInReadableExperiments(c, post, "/logged-models/search", "models",
 		"filter", "datasets", "max_results", "order_by", "page_token")
 }
 

@@ -73,21 +73,7 @@ func (h handlers) searchTraces(c *gin.Context) error {
 // searchTracesV2 is the deprecated GET /api/2.0/mlflow/traces: its
 // experiment_ids are cut down to the readable ones, as runs/search does.
 func (h handlers) searchTracesV2(c *gin.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
-	visible, err := h.readableExperiments(c, p)
-	if err != nil {
-		return err
-	}
-	if len(visible) == 0 {
-		c.JSON(http.StatusOK, gin.H{"traces": []any{}})
-		return nil
-	}
-	q := p.only("filter", "max_results", "order_by", "page_token")
-	q["experiment_ids"] = visible
-	return h.forwardTo(c, http.MethodGet, "/api/2.0/mlflow/traces", q)
+	return h.searchInReadableExperiments(c, get, "/traces", "traces", "filter", "max_results", "order_by", "page_token")
 }
 
 // listScorers lists the scorers of one experiment (read on it) or of
