@@ -44,7 +44,11 @@ type Deps struct {
 	CerberusTransport http.RoundTripper
 }
 
-type handlers struct{ Deps }
+type handlers struct {
+	Deps
+	// special is specials(), built once at Register rather than per call.
+	special map[string]func(*gin.Context) error
+}
 
 // Register adds ml_studio's routes. With nil deps only / is served.
 func Register(r gin.IRouter, d *Deps) {
@@ -55,7 +59,8 @@ func Register(r gin.IRouter, d *Deps) {
 	if d == nil {
 		return
 	}
-	h := handlers{*d}
+	h := handlers{Deps: *d}
+	h.special = h.specials()
 	if d.CerberusURL != "" {
 		if err := registerAccount(r, d.CerberusURL, d.CerberusTransport); err != nil {
 			panic("api: cerberus URL: " + err.Error()) // validated by config before

@@ -135,7 +135,7 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 	c.Set(parsedParams, p)
 	c.Set(parsedRequest, req)
 	if rule.Target == access.Special {
-		handle, ok := h.specials()[key]
+		handle, ok := h.special[key]
 		if !ok {
 			return errRefused
 		}
