@@ -122,7 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.serial, "serial", 500, "decisions timed one at a time, over HTTP and as the store calls they make")
 	fs.IntVar(&o.churn, "churn", 100, "access changes a second (grants given and taken back) during the churn phase")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the data set and the questions")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the single-decision phase to FILE.<backend>")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the single, one-at-a-time, batch and readable phases to FILE.<backend>.<phase>")
 	fs.StringVar(&o.logFile, "log", "", "append the server's log to this file instead of discarding it")
 	fs.BoolVar(&o.keep, "keep", false, "keep the seeded databases (SQLite file, MariaDB test_bench_* database) for inspection")
 	fs.BoolVar(&o.quick, "quick", false, "a small smoke run: 60 users, 6 groups, 20 projects, 1,000 elements, 4,000 grants, 8 clients, 2 s phases")
@@ -390,7 +390,7 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 	})
 
 	progress("%s: POST /api/authorize, %d clients, %s", name, o.clients, o.duration)
-	stopProfile, err := startProfile(o.cpuProfile, backend)
+	stopProfile, err := startProfile(o.cpuProfile, backend, "single")
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +429,13 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 		return nil, fmt.Errorf("churn: %w", err)
 	}
 
+	if stopProfile, err = startProfile(o.cpuProfile, backend, "serial"); err != nil {
+		return nil, err
+	}
 	if err := serial(ctx, o, r, t, st, a, rng, progress); err != nil {
+		return nil, errors.Join(err, stopProfile())
+	}
+	if err := stopProfile(); err != nil {
 		return nil, err
 	}
 
@@ -450,7 +456,13 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 		return nil, err
 	}
 	r.batchAllowed = 0
+	if stopProfile, err = startProfile(o.cpuProfile, backend, "batch"); err != nil {
+		return nil, err
+	}
 	if r.batch, err = runSequential(ctx, o.batchCalls, batchCall); err != nil {
+		return nil, errors.Join(err, stopProfile())
+	}
+	if err := stopProfile(); err != nil {
 		return nil, err
 	}
 	r.batchAllowed /= float64(o.batchCalls)
@@ -479,7 +491,13 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 		return nil, err
 	}
 	r.readableNames, r.readableExcept, r.readableAll = 0, 0, 0
+	if stopProfile, err = startProfile(o.cpuProfile, backend, "readable"); err != nil {
+		return nil, err
+	}
 	if r.readable, err = runSequential(ctx, o.readableCalls, readableCall); err != nil {
+		return nil, errors.Join(err, stopProfile())
+	}
+	if err := stopProfile(); err != nil {
 		return nil, err
 	}
 
@@ -698,12 +716,12 @@ func serverLogger(file string, errs *errorLog) (*zap.Logger, func(), error) {
 	return log, closeSink, nil
 }
 
-// startProfile profiles the CPU into file.<backend> when file is set.
-func startProfile(file, backend string) (func() error, error) {
+// startProfile profiles the CPU into file.<backend>.<phase> when file is set.
+func startProfile(file, backend, phase string) (func() error, error) {
 	if file == "" {
 		return func() error { return nil }, nil
 	}
-	f, err := os.Create(file + "." + backend)
+	f, err := os.Create(file + "." + backend + "." + phase)
 	if err != nil {
 		return nil, err
 	}
