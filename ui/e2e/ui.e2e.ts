@@ -19,6 +19,7 @@ const bob = `bob${suffix}`;
 const expName = `churn-e2e-${suffix}`;
 const modelName = `churn-model-${suffix}`;
 const promptName = `churn-answer-${suffix}`;
+const datasetName = `churn-questions-${suffix}`;
 
 let stack: Stack;
 let browser: Browser;
@@ -508,6 +509,62 @@ describe('ML Studio in the browser, against the real stack', () => {
     } finally {
       await api(token, 'POST', '/api/grants/revoke', grant);
     }
+  });
+
+  it('alice opens an experiment’s Datasets tab and a dataset’s records; bob, without access, is told so', async ({ skip: s }) => {
+    if (skip.reason) s();
+    // Created as mlflow.genai.datasets.create_dataset and merge_records do, through ml_studio as alice.
+    const token = await login(alice, PW);
+    const { dataset } = await api<{ dataset: { dataset_id: string } }>(token, 'POST', '/api/3.0/mlflow/datasets/create', {
+      name: datasetName,
+      experiment_ids: [state.expId],
+      tags: JSON.stringify({ 'mlflow.user': alice, purpose: 'regression' }),
+    });
+    const datasetId = dataset.dataset_id;
+    const records = [
+      { inputs: { question: 'Why do customers churn?' }, expectations: { expected_facts: ['price increases', 'slow support'] }, source: { source_type: 'HUMAN', source_data: { annotator: alice } } },
+      { inputs: { question: 'How do I cancel?' }, expectations: { expected_response: 'Settings → Billing → Cancel.' }, outputs: 'Go to Settings.', source: { source_type: 'CODE', source_data: { generator: 'faq-import' } } },
+      { inputs: { question: 'Is there a student discount?', context: { plan: 'basic', country: 'DE' } }, tags: { split: 'holdout' } },
+    ];
+    const added = await api<{ inserted_count?: number }>(token, 'POST', `/api/3.0/mlflow/datasets/${datasetId}/records`, { records: JSON.stringify(records) });
+    expect(added.inserted_count).toBe(3);
+
+    const page = await newPage();
+    await signIn(page, alice, PW, `/experiments/${state.expId}`);
+    await page.getByRole('tab', { name: 'Datasets' }).click();
+    await page.waitForURL(/\?tab=datasets$/);
+    const list = page.getByRole('table', { name: 'Evaluation datasets' });
+    const link = list.getByRole('link', { name: datasetName });
+    await link.waitFor();
+    const row = list.getByRole('row').filter({ has: page.getByRole('link', { name: datasetName }) });
+    expect(await row.getByRole('cell').allTextContents()).toEqual(expect.arrayContaining(['3', alice, expect.stringContaining('purpose')]));
+    await shot(page, '19-experiment-datasets');
+
+    await link.click();
+    await page.waitForURL(new RegExp(`/datasets/${datasetId}\\?experiment=${state.expId}$`));
+    await page.getByRole('heading', { name: `Dataset ${datasetName}` }).waitFor();
+    await page.getByRole('list', { name: 'Dataset experiments' }).getByRole('link', { name: expName }).waitFor();
+    expect(await page.getByRole('list', { name: 'Dataset tags' }).textContent()).toContain('regression');
+    const table = page.getByRole('table', { name: 'Dataset records' });
+    await table.getByText('question: Why do customers churn?').waitFor();
+    expect(await table.getByRole('row').count()).toBe(4);
+    await table.getByText('Go to Settings.').waitFor();
+    await table.getByText('code', { exact: true }).waitFor();
+    // A value opens into its JSON.
+    await table.getByText('expected_facts: ["price increases","slow support"]').click();
+    const facts = table.getByRole('list', { name: /^Expectations of dr-/ });
+    await facts.waitFor();
+    expect(await facts.textContent()).toContain('"slow support"');
+    await table.getByText(/^question: Is there a student discount\?, context:/).click();
+    expect(await table.getByRole('list', { name: /^Inputs of dr-/ }).textContent()).toContain('"country"');
+    await shot(page, '20-dataset-records');
+
+    // bob may not read the experiment: the dataset is refused in plain words.
+    const b = await newPage();
+    await signIn(b, bob, PW, `/datasets/${datasetId}`);
+    await expect.poll(() => b.getByRole('alert').first().textContent()).toMatch(/You don't have read access to this dataset\. Ask someone who manages it/);
+    expect(await b.getByRole('table', { name: 'Dataset records' }).count()).toBe(0);
+    await shot(b, '21-dataset-no-access');
   });
 
   it('alice opens Prompts: versions, template and the diff between two versions', async ({ skip: s }) => {

@@ -13,6 +13,7 @@ const ComparePage = lazy(() => import('./features/compare/ComparePage'));
 const ModelsPage = lazy(() => import('./features/models/ModelsPage'));
 const ModelPage = lazy(() => import('./features/models/ModelPage'));
 const TracePage = lazy(() => import('./features/traces/TracePage'));
+const DatasetPage = lazy(() => import('./features/datasets/DatasetPage'));
 const PromptsPage = lazy(() => import('./features/prompts/PromptsPage'));
 const PromptPage = lazy(() => import('./features/prompts/PromptPage'));
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
@@ -58,6 +59,7 @@ export function AppRoutes() {
         <Route path="/experiments/:id" element={<ExperimentPage />} />
         <Route path="/runs/:runId" element={<RunPage />} />
         <Route path="/traces/:traceId" element={<TracePage />} />
+        <Route path="/datasets/:datasetId" element={<DatasetPage />} />
         <Route path="/compare" element={<ComparePage />} />
         <Route path="/models" element={<ModelsPage />} />
         <Route path="/models/:name" element={<ModelPage />} />

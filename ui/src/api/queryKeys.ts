@@ -28,6 +28,18 @@ export const queryKeys = {
   /** Its spans, which never change once logged. */
   traceSpans: (traceId: string) => ['trace-spans', traceId] as const,
 
+  // ---- evaluation datasets -----------------------------------------------
+  /** Every list of one experiment's evaluation datasets. */
+  datasets: (experimentId: string) => ['datasets', experimentId] as const,
+  /** One list: its name search and order (usePagedList adds the page token). */
+  datasetList: (experimentId: string, search: string, orderBy: string) => ['datasets', experimentId, search, orderBy] as const,
+  /** A dataset's name, tags, times and record count. */
+  dataset: (datasetId: string) => ['dataset', datasetId] as const,
+  /** The experiments it belongs to. */
+  datasetExperiments: (datasetId: string) => ['dataset-experiments', datasetId] as const,
+  /** Its records (usePagedList adds the page token). */
+  datasetRecords: (datasetId: string) => ['dataset-records', datasetId] as const,
+
   // ---- model registry and prompts ----------------------------------------
   /** Every list of registered models. */
   models: () => ['models'] as const,

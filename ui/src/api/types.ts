@@ -195,3 +195,22 @@ export interface Page<T> {
   limit: number;
   offset: number;
 }
+
+// ---- MLflow 3 evaluation datasets (their proto JSON: tags, schema and profile are JSON strings; api/datasets.ts decodes them) ----
+
+export interface DatasetJson {
+  dataset_id: string;
+  name?: string;
+  /** JSON of a string → string object. */
+  tags?: string;
+  /** JSON: the fields the records hold. */
+  schema?: string;
+  /** JSON: `{"num_records": n}` once records were added. */
+  profile?: string;
+  digest?: string;
+  created_time?: number | string;
+  last_update_time?: number | string;
+  created_by?: string;
+  last_updated_by?: string;
+  experiment_ids?: string[];
+}

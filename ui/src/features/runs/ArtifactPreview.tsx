@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { artifacts } from '../../api/mlflow';
 import { ErrorView } from '../../components/ErrorView';
+import { JsonNode } from '../../components/JsonTree';
 import { fmtBytes } from '../../components/format';
 import { parseCsv, parseSimpleYaml, previewKind, type YamlValue } from './preview';
 
@@ -19,35 +20,6 @@ export async function downloadArtifact(runId: string, path: string) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-function JsonNode({ value, name }: { value: unknown; name?: string }) {
-  const label = name !== undefined ? <span className="json-key">{JSON.stringify(name)}: </span> : null;
-  if (value === null || typeof value !== 'object') {
-    const cls = typeof value === 'string' ? 'json-str' : typeof value === 'number' ? 'json-num' : 'json-lit';
-    return (
-      <li>
-        {label}
-        <span className={cls}>{JSON.stringify(value)}</span>
-      </li>
-    );
-  }
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as object);
-  return (
-    <li>
-      <details open={entries.length <= 50}>
-        <summary>
-          {label}
-          <span className="muted">{Array.isArray(value) ? `[${entries.length} items]` : `{${entries.length} keys}`}</span>
-        </summary>
-        <ul>
-          {entries.slice(0, 500).map(([k, v]) => (
-            <JsonNode key={k} name={Array.isArray(value) ? undefined : k} value={v} />
-          ))}
-        </ul>
-      </details>
-    </li>
-  );
 }
 
 function YamlView({ value }: { value: YamlValue }) {

@@ -15,13 +15,15 @@ import { useMyAccess } from '../access/useMyAccess';
 import { RunsTable } from './RunsTable';
 
 const TracesTab = lazy(() => import('../traces/TracesTab'));
-type Tab = 'runs' | 'traces';
+const DatasetsTab = lazy(() => import('../datasets/DatasetsTab'));
+type Tab = 'runs' | 'traces' | 'datasets';
+const TABS: readonly Tab[] = ['runs', 'traces', 'datasets'];
 
 export default function ExperimentPage() {
   const { id = '' } = useParams();
   const qc = useQueryClient();
   const [params, setParams] = useSearchParams();
-  const tab: Tab = params.get('tab') === 'traces' ? 'traces' : 'runs';
+  const tab: Tab = TABS.find((t) => t === params.get('tab')) ?? 'runs';
   const exp = useQuery({ queryKey: queryKeys.experiment(id), queryFn: () => experiments.get(id) });
   const mine = useMyAccess(`experiment:${id}`);
   const canEdit = mine.canEdit || mine.loading;
@@ -71,14 +73,20 @@ export default function ExperimentPage() {
           tabs={[
             { id: 'runs', label: 'Runs' },
             { id: 'traces', label: 'Traces' },
+            { id: 'datasets', label: 'Datasets' },
           ]}
         />
       )}
-      {/* The runs (or traces) load alongside the experiment, not after it. */}
+      {/* The runs (traces, datasets) load alongside the experiment, not after it. */}
       {!exp.error && tab === 'runs' && <RunsTable experimentId={id} />}
       {!exp.error && tab === 'traces' && (
         <Suspense fallback={<p className="muted">Loading…</p>}>
           <TracesTab experimentId={id} />
+        </Suspense>
+      )}
+      {!exp.error && tab === 'datasets' && (
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <DatasetsTab experimentId={id} />
         </Suspense>
       )}
       {e && <AccessPanel element={`experiment:${id}`} />}
