@@ -98,6 +98,7 @@ test-docker:
 
 docs:
 	$(GO) test ./services/cerberus/internal/config ./services/ml_studio/internal/config -run TestREADMEDocumentsEveryVariable -count=1 -args -update
+	$(GO) test ./services/ml_studio/internal/access -run TestREADMEListsRefusals -count=1 -args -update
 
 # ---- deployment files --------------------------------------------------------
 

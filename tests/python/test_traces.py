@@ -2,7 +2,7 @@
 experiment they are logged in.
 
 alice traces five calls (nested spans) in her experiment, finds them with
-search_traces, reads their spans, and adds feedback, an expectation and a
+search_traces, reads their spans (sent over OTLP), and adds feedback, an expectation and a
 tag; bob, with no grant, finds none of them and can change none.
 """
 
@@ -48,6 +48,9 @@ def test_traces_stay_with_their_experiment(stack: Stack, alice: User, bob: User)
             assert trace.info.tags["reviewed"] == "yes"
             assert {a.name for a in trace.info.assessments} >= {"quality", "expected"}
             assert secret in str(trace.data.spans[0].inputs)
+            # the spans came over OTLP (/v1/traces) into the tracking store,
+            # not as artifacts: ml_studio serves MLflow's span ingest
+            assert trace.info.tags.get("mlflow.trace.spansLocation") == "TRACKING_STORE", trace.info.tags
 
         with as_client(stack, token=bob.token) as client:
             assert mlflow.search_traces(locations=[experiment_id], return_type="list") == []

@@ -18,6 +18,9 @@ const (
 	ByTraceList                    // trace_ids: every trace must pass
 	ByExperimentList               // experiment_ids: every one must pass
 	ByDataset                      // an evaluation dataset → its experiments: read on any, other operations on all
+	ByLabelSchema                  // schema_id → the label schema's experiment
+	ByReviewQueue                  // queue_id → the review queue's experiment
+	ByIssue                        // the path's issue id → the issue's experiment
 	Special                        // a handler of its own: creates, searches, renames, lookups
 	AdminOnly                      // manage on the component root
 	SignedIn                       // any valid credential: what MLflow serves without login
@@ -59,6 +62,7 @@ var Also = map[string][]Ref{
 	"GET /api/3.0/mlflow/traces/batchGet":                {{"experiment_ids", ByExperiment, Read}},
 	"POST /api/3.0/mlflow/traces/batchGetInfos":          {{"experiment_ids", ByExperiment, Read}},
 	"POST /api/3.0/mlflow/datasets/{id}/add-experiments": {{"experiment_ids", ByExperiment, Edit}},
+	"POST /api/3.0/mlflow/issues":                        {{"source_run_id", ByRun, Read}},
 }
 
 // Params say where a rule's element is named when not by its target's
@@ -194,6 +198,31 @@ var Rules = map[string]Rule{
 	"POST /api/3.0/mlflow/datasets/{id}/add-experiments":    {ByDataset, Edit},
 	"POST /api/3.0/mlflow/datasets/{id}/remove-experiments": {ByDataset, Edit},
 
+	// labelling and triage live in one experiment for good: label schemas,
+	// review queues (their items are trace or session ids, whose content
+	// stays behind the traces' own checks) and issues
+	"POST /api/3.0/mlflow/label-schemas/create":             {ByExperiment, Edit},
+	"GET /api/3.0/mlflow/label-schemas/get":                 {ByLabelSchema, Read},
+	"GET /api/3.0/mlflow/label-schemas/get-by-name":         {ByExperiment, Read},
+	"GET /api/3.0/mlflow/label-schemas/list":                {ByExperiment, Read},
+	"PATCH /api/3.0/mlflow/label-schemas/update":            {ByLabelSchema, Edit},
+	"DELETE /api/3.0/mlflow/label-schemas/delete":           {ByLabelSchema, Edit},
+	"POST /api/3.0/mlflow/review-queues/create":             {ByExperiment, Edit},
+	"POST /api/3.0/mlflow/review-queues/get-or-create-user": {ByExperiment, Edit},
+	"GET /api/3.0/mlflow/review-queues/get":                 {ByReviewQueue, Read},
+	"GET /api/3.0/mlflow/review-queues/get-by-name":         {ByExperiment, Read},
+	"GET /api/3.0/mlflow/review-queues/list":                {ByExperiment, Read},
+	"POST /api/3.0/mlflow/review-queues/update":             {ByReviewQueue, Edit},
+	"POST /api/3.0/mlflow/review-queues/delete":             {ByReviewQueue, Edit},
+	"GET /api/3.0/mlflow/review-queues/items/list":          {ByReviewQueue, Read},
+	"POST /api/3.0/mlflow/review-queues/items/add":          {ByReviewQueue, Edit},
+	"POST /api/3.0/mlflow/review-queues/items/remove":       {ByReviewQueue, Edit},
+	"POST /api/3.0/mlflow/review-queues/items/set-status":   {ByReviewQueue, Edit},
+	"POST /api/3.0/mlflow/issues":                           {ByExperiment, Edit},
+	"POST /api/3.0/mlflow/issues/search":                    {ByExperiment, Read}, // without one MLflow searches every experiment
+	"GET /api/3.0/mlflow/issues/{id}":                       {ByIssue, Read},
+	"PATCH /api/3.0/mlflow/issues/{id}":                     {ByIssue, Edit},
+
 	// the artifact proxy: the path starts with the experiment id
 	"GET /api/2.0/mlflow-artifacts/artifacts":            {ByArtifacts, Read}, // a listing: ?path=
 	"GET /api/2.0/mlflow-artifacts/artifacts/{path}":     {ByArtifacts, Read},
@@ -228,13 +257,12 @@ var Refusals = []Refusal{
 	{"/api/2.0/mlflow/get-online-trace-details", "MLflow does not implement it (Databricks only)"},
 	{"/api/2.0mlflow/experiments/search-datasets", "MLflow does not implement it (its own path is misspelt)"},
 	{"/api/3.0/mlflow/scorer/invoke", "invoking a scorer runs its code on the MLflow server"},
-	{"/api/3.0/mlflow/label-schemas", "label schemas are not under ML Studio's access control yet"},
-	{"/api/3.0/mlflow/review-queues", "review queues are not under ML Studio's access control yet"},
-	{"/api/3.0/mlflow/issues", "issues are not under ML Studio's access control yet"},
-	{"/api/3.0/mlflow/prompt-optimization", "prompt optimization jobs are not under ML Studio's access control yet"},
-	{"/api/3.0/mlflow/genai", "GenAI evaluation jobs are not under ML Studio's access control yet"},
-	{"/api/3.0/mlflow/jobs", "MLflow's background jobs are not under ML Studio's access control yet"},
-	{"/api/3.0/mlflow/gateway", "MLflow's AI gateway is not under ML Studio's access control yet"},
+	{"/api/3.0/mlflow/issues/invoke", "issue detection runs LLM judges with the server's provider credentials on the MLflow server"},
+	{"/api/3.0/mlflow/issues/schedule", "issue detection runs LLM judges with the server's provider credentials on the MLflow server"},
+	{"/api/3.0/mlflow/prompt-optimization", "a prompt optimization job runs registered scorers' code, and the prompts, datasets and AI gateway endpoints its free-form configuration names, on the MLflow server with nobody's identity"},
+	{"/api/3.0/mlflow/genai", "evaluating from MLflow's UI runs scorers' code on the MLflow server"},
+	{"/api/3.0/mlflow/jobs", "MLflow's background jobs are those of the evaluations, optimizations and issue detections refused above"},
+	{"/api/3.0/mlflow/gateway", "the AI gateway needs elements of its own (endpoints, secrets, model definitions) and a use operation in cerberus, which are not built yet"},
 	{"/api/3.0/mlflow/workspaces", "MLflow workspaces are not used: ML Studio's projects group experiments and models"},
 	{"/api/3.0/mlflow/demo", "MLflow's demo data writes server-wide"},
 	{"/graphql", "GraphQL queries are not authorized per experiment and run yet"},

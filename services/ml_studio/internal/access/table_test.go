@@ -1,12 +1,13 @@
 package access_test
 
 import (
-	"os"
-	"path/filepath"
+	"flag"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/ml-studio/ml-studio/pkg/testenv"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflowapi"
 )
@@ -69,10 +70,9 @@ func fieldOf(fields []mlflowapi.Field, name string) (mlflowapi.Field, bool) {
 
 // TestEveryEndpointIsMappedOrRefused: each (method, path) of the pinned
 // server, /ajax-api twins included, has a rule or is refused on purpose
-// with a reason, and README lists every reason beside its paths. An MLflow
-// upgrade that adds routes fails here until each is decided.
+// with a reason. An MLflow upgrade that adds routes fails here until each
+// is decided.
 func TestEveryEndpointIsMappedOrRefused(t *testing.T) {
-	readme := readme(t)
 	for _, e := range mlflowapi.Pinned().Endpoints {
 		probe := strings.NewReplacer("<path:artifact_path>", "1/x/artifacts/f").Replace(e.Path)
 		probe = regexp.MustCompile(`<[^>]+>`).ReplaceAllString(probe, "x")
@@ -81,24 +81,24 @@ func TestEveryEndpointIsMappedOrRefused(t *testing.T) {
 			t.Errorf("%s %s (%s): neither mapped nor refused on purpose", e.Method, e.Path, e.Handler)
 		}
 	}
-	for _, r := range access.Refusals {
-		if !strings.Contains(readme, "`"+r.Prefix) || !strings.Contains(readme, r.Reason) {
-			t.Errorf("README does not list the refusal of %s (%q)", r.Prefix, r.Reason)
-		}
-	}
 }
 
-func readme(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "README.md")); err == nil && strings.HasPrefix(string(data), "# ML Studio") {
-			return string(data)
+var update = flag.Bool("update", false, "rewrite the table of refused endpoints in README.md")
+
+// TestREADMEListsRefusals: README's table of refused endpoints is
+// access.Refusals, a row per reason (make docs rewrites it).
+func TestREADMEListsRefusals(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("| paths (and their `/ajax-api` twins) | why |\n|---|---|\n")
+	refusals := access.Refusals
+	for i := 0; i < len(refusals); {
+		var paths []string
+		j := i
+		for ; j < len(refusals) && refusals[j].Reason == refusals[i].Reason; j++ {
+			paths = append(paths, "`"+refusals[j].Prefix+"…`")
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no README.md above the test")
-		}
-		dir = parent
+		fmt.Fprintf(&b, "| %s | %s |\n", strings.Join(paths, ", "), refusals[i].Reason)
+		i = j
 	}
+	testenv.CheckDocSection(t, "README.md", "refusals", b.String(), *update)
 }

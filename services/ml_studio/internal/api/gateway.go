@@ -39,10 +39,26 @@ func (h handlers) registerGateway(r gin.IRouter) {
 	}
 	r.GET("/get-artifact", auth, handle(h.runArtifactFile))
 	r.GET("/model-versions/get-artifact", auth, handle(h.modelVersionArtifactFile))
+	r.POST(OTLPTracesPath, auth, handle(h.exportTraces))
+	r.GET("/version", auth, handle(h.mlflowVersion))
 	// Refused on purpose, with their reason (access.Refusals); the second
 	// is MLflow's own misspelt path.
 	r.Any("/graphql", auth, handle(h.refuse))
 	r.Any("/api/2.0mlflow/*endpoint", auth, handle(h.refuse))
+}
+
+// mlflowVersion is MLflow's version, by which the stock client chooses how
+// to talk to the server (spans over OTLP from 3.4 on); any signed-in caller
+// may ask, as anyone may ask MLflow.
+func (h handlers) mlflowVersion(c *gin.Context) error {
+	if err := h.Access.Authenticate(c.Request.Context(), credential(c)); err != nil {
+		return err
+	}
+	resp, err := h.MLflow.Relay(c.Request.Context(), http.MethodGet, "/version", nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	return h.relay(c, resp)
 }
 
 // refuse answers a route with no rule, saying why when it is on purpose.
@@ -201,9 +217,10 @@ func firstOf(vals []json.RawMessage) json.RawMessage {
 	return vals[0]
 }
 
-// pathID is the id a call's path names: a logged model's or a trace's.
+// pathID is the id a call's path names: a logged model's, a trace's, a
+// dataset's or an issue's.
 func pathID(req *mlflowapi.Request) string {
-	for _, name := range []string{"model_id", "trace_id", "request_id", "dataset_id"} {
+	for _, name := range []string{"model_id", "trace_id", "request_id", "dataset_id", "issue_id"} {
 		if id := req.PathParams[name]; id != "" {
 			return id
 		}

@@ -71,8 +71,9 @@ func (denyAll) Readable(context.Context, cerberus.Credential, string, string) (c
 	return cerberus.Readable{}, nil
 }
 
-// recordingMLflow answers the lookups authorization needs (a run's, a
-// logged model's and a named experiment's id) and records every other
+// recordingMLflow answers the lookups authorization needs (the experiment
+// of a run, a logged model, a trace, a dataset, a label schema, a review
+// queue or an issue; a named experiment's id) and records every other
 // request: those are calls that got through.
 type recordingMLflow struct {
 	mu        sync.Mutex
@@ -92,6 +93,15 @@ func (m *recordingMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/3.0/mlflow/datasets/") && strings.HasSuffix(r.URL.Path, "/experiment-ids"):
 		_, _ = w.Write([]byte(`{"experiment_ids":["1"]}`))
+		return
+	case r.Method == http.MethodGet && r.URL.Path == "/api/3.0/mlflow/label-schemas/get":
+		_, _ = w.Write([]byte(`{"label_schema":{"schema_id":"ls-1","experiment_id":"1"}}`))
+		return
+	case r.Method == http.MethodGet && r.URL.Path == "/api/3.0/mlflow/review-queues/get":
+		_, _ = w.Write([]byte(`{"review_queue":{"queue_id":"rq-1","experiment_id":"1"}}`))
+		return
+	case r.Method == http.MethodGet && r.URL.Path == "/api/3.0/mlflow/issues/x1":
+		_, _ = w.Write([]byte(`{"issue":{"issue_id":"x1","experiment_id":"1"}}`))
 		return
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/3.0/mlflow/traces/tr-"):
 		_, _ = w.Write([]byte(`{"trace":{"trace_info":{"trace_id":"tr-1","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}}}}`))
@@ -128,7 +138,7 @@ func concrete(rule string) string {
 }
 
 // signedIn are the endpoints any valid credential may call.
-var signedIn = map[string]bool{"/api/3.0/mlflow/server-info": true, "/ajax-api/3.0/mlflow/server-info": true}
+var signedIn = map[string]bool{"/api/3.0/mlflow/server-info": true, "/ajax-api/3.0/mlflow/server-info": true, "/version": true}
 
 // searches are the endpoints that answer a filtered list rather than a refusal.
 var searches = map[string]bool{
@@ -147,10 +157,11 @@ func TestEveryMLflowRouteIsMappedOrRefused(t *testing.T) {
 	srv, rec := deniedStudio(t)
 
 	params := url.Values{"experiment_id": {"1"}, "run_id": {"r1"}, "name": {"m"}, "version": {"1"}, "path": {"model/MLmodel"},
-		"experiment_ids": {"1"}, "run_ids": {"r1"}, "experiment_name": {"e"}, "metric_key": {"m"}, "trace_id": {"tr-1"}, "trace_ids": {"tr-1"}}
+		"experiment_ids": {"1"}, "run_ids": {"r1"}, "experiment_name": {"e"}, "metric_key": {"m"}, "trace_id": {"tr-1"}, "trace_ids": {"tr-1"},
+		"schema_id": {"ls-1"}, "queue_id": {"rq-1"}}
 	body := `{"experiment_id":"1","run_id":"r1","name":"m","new_name":"n","version":"1","source":"s","key":"k","value":"v",
 		"experiment_ids":["1"],"run_ids":["r1"],"stage":"Production","alias":"a","timestamp":1,"metrics":[],"params":[],
-		"trace_id":"tr-1","trace_ids":["tr-1"],"request_ids":["tr-1"],"locations":[{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}],
+		"trace_id":"tr-1","trace_ids":["tr-1"],"request_ids":["tr-1"],"schema_id":"ls-1","queue_id":"rq-1","issue_id":"x1","locations":[{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}],
 		"trace":{"trace_info":{"trace_id":"tr-2","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}}}}`
 
 	seenRules := map[string]bool{}
@@ -268,6 +279,9 @@ func TestRefusalsSayWhy(t *testing.T) {
 		{"GET", "/api/3.0/mlflow/workspaces", "workspaces"},
 		{"GET", "/ajax-api/3.0/mlflow/gateway/supported-providers", "AI gateway"},
 		{"POST", "/graphql", "GraphQL"},
+		{"POST", "/api/3.0/mlflow/prompt-optimization/jobs", "nobody's identity"},
+		{"POST", "/ajax-api/3.0/mlflow/issues/invoke", "LLM judges"},
+		{"POST", "/ajax-api/3.0/mlflow/genai/evaluate/invoke", "scorers' code"},
 		{"POST", "/api/2.0mlflow/experiments/search-datasets", "misspelt"},
 		{"GET", "/api/2.0/mlflow-artifacts/presigned/1/r1/artifacts/x", "presigned"},
 		{"POST", "/api/2.0/mlflow/artifacts/presigned-download-url", "presigned"},

@@ -42,7 +42,9 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 	datasetSecret := "fuzz-dataset-" + testenv.RandomSuffix()
 	aliceDataset := dataset(t, c, c.user(creator), fx.ExpID, datasetSecret)
 	bobDataset := dataset(t, c, bob.user, bob.expID, "bob-fuzz-dataset")
-	secrets := append([]string{traceSecret, datasetSecret}, fx.secrets...)
+	aliceLabels := newLabelling(t, c, c.user(creator), fx.ExpID, fx.RunID, aliceTrace)
+	bobLabels := newLabelling(t, c, bob.user, bob.expID, bob.runID, bobTrace)
+	secrets := append([]string{traceSecret, datasetSecret, aliceLabels.schemaName, aliceLabels.queueName, aliceLabels.issueDescr}, fx.secrets...)
 	perEndpoint := envInt(t, "ML_STUDIO_FUZZ_CALLS", 12)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("ML_STUDIO_FUZZ_SEED"); s != "" {
@@ -59,6 +61,9 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 			"model":      {aliceLM, bobLM},
 			"trace":      {aliceTrace, bobTrace},
 			"dataset":    {aliceDataset, bobDataset},
+			"schema":     {aliceLabels.schema, bobLabels.schema},
+			"queue":      {aliceLabels.queue, bobLabels.queue},
+			"issue":      {aliceLabels.issue, bobLabels.issue},
 		},
 	}
 	keys := make([]string, 0, len(access.Rules))
@@ -66,7 +71,7 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	before := snapshot(t, c.st, fx)
+	before := snapshot(t, c.st, fx) + aliceLabels.asMLflowHasIt(t, c)
 	var (
 		mu       sync.Mutex
 		statuses = map[int]int{}
@@ -97,7 +102,7 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 		}
 	})
 	t.Logf("%d calls, statuses %v", len(calls), statuses)
-	if after := snapshot(t, c.st, fx); after != before {
+	if after := snapshot(t, c.st, fx) + aliceLabels.asMLflowHasIt(t, c); after != before {
 		t.Errorf("bob changed alice's objects:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
@@ -143,10 +148,16 @@ func poolOf(name string) string {
 	switch {
 	case strings.Contains(name, "experiment"):
 		return "experiment"
-	case strings.Contains(name, "trace_id"), strings.Contains(name, "request_id"):
+	case strings.Contains(name, "trace_id"), strings.Contains(name, "request_id"), name == "item_id", name == "item_ids":
 		return "trace"
 	case name == "dataset_id":
 		return "dataset"
+	case name == "schema_id", name == "schema_ids":
+		return "schema"
+	case name == "queue_id":
+		return "queue"
+	case name == "issue_id":
+		return "issue"
 	case strings.Contains(name, "run_id"), name == "run_uuid", name == "run_ids":
 		return "run"
 	case name == "model_id" || strings.HasSuffix(name, "model_ids"):
@@ -183,6 +194,8 @@ func (g fuzzer) call(rng *rand.Rand, key string) fuzzCall {
 			pool = "trace"
 		} else if strings.Contains(path, "/datasets/{id}") {
 			pool = "dataset"
+		} else if strings.Contains(path, "/issues/{id}") {
+			pool = "issue"
 		}
 		path = strings.Replace(path, "{id}", g.pick(rng, pool), 1)
 	}

@@ -215,21 +215,31 @@ func TestScorersThroughTheirExperiment(t *testing.T) {
 	})
 }
 
-// TestServerInfoForAnySignedInUser: MLflow's server-info (which MLflow
-// serves even without login, and the stock client asks for) is served to
-// any valid credential, and only to one.
+// TestServerInfoForAnySignedInUser: MLflow's server-info and version (which
+// MLflow serves even without login, and the stock client asks for: from
+// the version it decides to send spans over OTLP) are served to any valid
+// credential, and only to one.
 func TestServerInfoForAnySignedInUser(t *testing.T) {
 	t.Parallel()
 	c := getCast(t)
-	info := gatewayCall{"", get, v3 + "/server-info", nil}
-	if r := info.send(t, c, c.user(nobody)); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "store_type") {
-		t.Fatalf("signed in: %s", r)
-	}
-	if r := info.send(t, c, nil); r.Status != http.StatusUnauthorized {
-		t.Fatalf("anonymous: %s", r)
-	}
-	if r := info.send(t, c, &apitest.User{Name: "forged", Token: "mlt_" + strings.Repeat("0", 43)}); r.Status != http.StatusUnauthorized {
-		t.Fatalf("a forged token: %s", r)
+	for _, tc := range []struct {
+		call gatewayCall
+		want string
+	}{
+		{gatewayCall{"server-info", get, v3 + "/server-info", nil}, "store_type"},
+		{gatewayCall{"version", get, "/version", nil}, "3."},
+	} {
+		t.Run(tc.call.name, func(t *testing.T) {
+			if r := tc.call.send(t, c, c.user(nobody)); r.Status != http.StatusOK || !strings.Contains(string(r.Body), tc.want) {
+				t.Fatalf("signed in: %s", r)
+			}
+			if r := tc.call.send(t, c, nil); r.Status != http.StatusUnauthorized {
+				t.Fatalf("anonymous: %s", r)
+			}
+			if r := tc.call.send(t, c, &apitest.User{Name: "forged", Token: "mlt_" + strings.Repeat("0", 43)}); r.Status != http.StatusUnauthorized {
+				t.Fatalf("a forged token: %s", r)
+			}
+		})
 	}
 }
 

@@ -54,6 +54,21 @@ func (h handlers) element(c *gin.Context, rule access.Rule, p params, ids []stri
 			}
 			id = v[0]
 		}
+	case access.ByLabelSchema, access.ByReviewQueue:
+		name := "schema_id"
+		if rule.Target == access.ByReviewQueue {
+			name = "queue_id"
+		}
+		v, err := p.required(name)
+		if err != nil {
+			return "", err
+		}
+		id = v[0]
+	case access.ByIssue:
+		if len(ids) == 0 || ids[0] == "" {
+			return "", apierror.Required("issue_id")
+		}
+		id = ids[0]
 	case access.AdminOnly:
 		return access.Root, nil
 	default:
@@ -77,6 +92,12 @@ func (h handlers) elementOf(c *gin.Context, target access.Target, id string) (st
 		return h.experimentOf(h.MLflow.LoggedModelExperiment(ctx, id))
 	case access.ByTrace:
 		return h.experimentOf(h.MLflow.TraceExperiment(ctx, id))
+	case access.ByLabelSchema:
+		return h.experimentOf(h.MLflow.OwnerExperiment(ctx, mlflow.LabelSchema, id))
+	case access.ByReviewQueue:
+		return h.experimentOf(h.MLflow.OwnerExperiment(ctx, mlflow.ReviewQueue, id))
+	case access.ByIssue:
+		return h.experimentOf(h.MLflow.OwnerExperiment(ctx, mlflow.Issue, id))
 	}
 	return "", errRefused
 }

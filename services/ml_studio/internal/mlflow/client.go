@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -306,4 +307,63 @@ func (c *Client) DatasetExperiments(ctx context.Context, datasetID string) ([]st
 		return nil, resp, apierror.BadGateway(err, "MLflow gave an unreadable answer")
 	}
 	return out.IDs, resp, nil
+}
+
+// Owned is a kind of GenAI object MLflow keeps in one experiment for good
+// (none of their updates names an experiment), so its experiment is cached
+// like a run's.
+type Owned int
+
+// The kinds of Owned objects.
+const (
+	LabelSchema Owned = iota + 1
+	ReviewQueue
+	Issue
+)
+
+// lookup is how MLflow is asked for one: a GET of path with the id in
+// param (or in the path when param is empty); the answer wraps the object
+// in field.
+func (o Owned) lookup() (path, param, field string) {
+	switch o {
+	case LabelSchema:
+		return "/api/3.0/mlflow/label-schemas/get", "schema_id", "label_schema"
+	case ReviewQueue:
+		return "/api/3.0/mlflow/review-queues/get", "queue_id", "review_queue"
+	case Issue:
+		return "/api/3.0/mlflow/issues/", "", "issue"
+	}
+	return "", "", ""
+}
+
+// OwnerExperiment is the experiment an Owned object lives in. A missing one
+// is MLflow's own 404 answer.
+func (c *Client) OwnerExperiment(ctx context.Context, o Owned, id string) (string, *Response, error) {
+	path, param, field := o.lookup()
+	if path == "" {
+		return "", nil, fmt.Errorf("mlflow: unknown kind of object %d", o)
+	}
+	key := field + ":" + id
+	if exp, ok := c.runExps.Get(key); ok {
+		return exp, nil, nil
+	}
+	var query url.Values
+	if param == "" {
+		path += url.PathEscape(id)
+	} else {
+		query = url.Values{param: {id}}
+	}
+	resp, err := c.Call(ctx, http.MethodGet, path, query, nil)
+	if err != nil || !resp.OK() {
+		return "", resp, err
+	}
+	var out map[string]struct {
+		ExperimentID string `json:"experiment_id"`
+	}
+	if err := json.Unmarshal(resp.Body, &out); err != nil || out[field].ExperimentID == "" {
+		return "", resp, apierror.BadGateway(err, "MLflow gave an unreadable %s", strings.ReplaceAll(field, "_", " "))
+	}
+	exp := out[field].ExperimentID
+	c.runExps.Add(key, exp)
+	return exp, nil, nil
 }
