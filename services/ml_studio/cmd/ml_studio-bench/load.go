@@ -22,10 +22,17 @@ import (
 
 // The workloads.
 const (
-	wlGet      = "get-experiment"
-	wlSearch   = "search-runs"
-	wlLogBatch = "log-batch"
+	wlGet          = "get-experiment"
+	wlSearch       = "search-runs"
+	wlLogBatch     = "log-batch"
+	wlSearchTraces = "search-traces"
+	wlIngest       = "trace-ingest"
 )
+
+// allWorkloads are the workloads in the order they are run and reported.
+func allWorkloads() []string {
+	return []string{wlGet, wlSearch, wlLogBatch, wlSearchTraces, wlIngest}
+}
 
 // Components whose CPU time is measured during each timed window.
 const (
@@ -42,6 +49,7 @@ type phase struct {
 	method, url, auth     string
 	fresh                 bool                   // a new connection per request (no keep-alive)
 	body                  func(seq int64) []byte // nil: no body
+	header                http.Header            // set on each request (after the JSON Content-Type)
 	respBytes             int
 
 	lat       []time.Duration // concurrent load, requests started in the window
@@ -74,6 +82,8 @@ func (b *bench) plan() []*phase {
 		targets = append(targets, tgt{basicAuth, b.basicURL, basicHeader(benchUser, b.userPassword), false})
 	}
 	search := []byte(fmt.Sprintf(`{"experiment_ids":[%q],"max_results":%d}`, b.expID, b.o.searchResults))
+	searchTraces := []byte(fmt.Sprintf(`{"locations":[{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":%q}}],"max_results":%d}`,
+		b.expID, b.o.searchResults))
 	var out []*phase
 	for _, wl := range workloads(b.o.only) {
 		for _, t := range targets {
@@ -87,6 +97,15 @@ func (b *bench) plan() []*phase {
 			case wlLogBatch:
 				ph.method, ph.url = http.MethodPost, t.base+rest+"/runs/log-batch"
 				ph.body = logBatchBody(b.logRuns[t.name], b.o.metrics)
+			case wlSearchTraces:
+				ph.via = "/api/3.0/mlflow"
+				ph.method, ph.url = http.MethodPost, t.base+ph.via+"/traces/search"
+				ph.body = func(int64) []byte { return searchTraces }
+			case wlIngest:
+				ph.via = "OTLP"
+				ph.method, ph.url = http.MethodPost, t.base+"/v1/traces"
+				ph.body = otlpTrace(b.traceNonce, t.name)
+				ph.header = http.Header{"X-Mlflow-Experiment-Id": {b.expID}}
 			}
 			out = append(out, ph)
 			if wl == wlGet && t.name == studio {
@@ -102,7 +121,7 @@ func (b *bench) plan() []*phase {
 
 // workloads are the workloads of -only, all by default.
 func workloads(only string) []string {
-	all := []string{wlGet, wlSearch, wlLogBatch}
+	all := allWorkloads()
 	if only == "" {
 		return all
 	}
@@ -120,7 +139,7 @@ func validWorkloads(only string) bool {
 		return true
 	}
 	for _, wl := range strings.Split(only, ",") {
-		if !slices.Contains([]string{wlGet, wlSearch, wlLogBatch}, wl) {
+		if !slices.Contains(allWorkloads(), wl) {
 			return false
 		}
 	}
@@ -150,6 +169,37 @@ func logBatchBody(runID string, n int) func(seq int64) []byte {
 			buf = append(buf, '}')
 		}
 		return append(buf, "]}"...)
+	}
+}
+
+// otlpTrace makes new traces of five spans (a root and four children) in
+// OTLP's JSON encoding, as the stock client's exporter sends one: each id
+// is unique to the run (nonce), the target and the call, whatever seq the
+// phase passes (it starts again every round).
+func otlpTrace(nonce uint32, target string) func(seq int64) []byte {
+	var tag uint32
+	for _, r := range target {
+		tag = tag*31 + uint32(r)
+	}
+	var calls atomic.Int64
+	return func(seq int64) []byte {
+		traceID := fmt.Sprintf("%08x%08x%016x", nonce, tag, calls.Add(1))
+		start := time.Now().UnixNano()
+		buf := make([]byte, 0, 2048)
+		buf = append(buf, `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"ml_studio-bench"}}]},"scopeSpans":[{"scope":{"name":"bench"},"spans":[`...)
+		for k := range 5 {
+			if k > 0 {
+				buf = append(buf, ',')
+			}
+			buf = fmt.Appendf(buf, `{"traceId":%q,"spanId":"%016x",`, traceID, k+1)
+			if k > 0 {
+				buf = append(buf, `"parentSpanId":"0000000000000001",`...)
+			}
+			buf = fmt.Appendf(buf, `"name":"step-%d","kind":1,"startTimeUnixNano":"%d","endTimeUnixNano":"%d",`, k, start+int64(k)*1000, start+int64(10-k)*1_000_000)
+			buf = fmt.Appendf(buf, `"attributes":[{"key":"mlflow.spanInputs","value":{"stringValue":"{\"question\": \"q-%d-%d\"}"}},`, seq, k)
+			buf = append(buf, `{"key":"mlflow.spanOutputs","value":{"stringValue":"\"an answer of some length to stand for a model's\""}}],"status":{"code":1}}`...)
+		}
+		return append(buf, "]}]}]}"...)
 	}
 }
 
@@ -230,6 +280,9 @@ func do(ctx context.Context, hc *http.Client, ph *phase, seq int64) error {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range ph.header {
+		req.Header[k] = v
 	}
 	if ph.auth != "" {
 		req.Header.Set("Authorization", ph.auth)

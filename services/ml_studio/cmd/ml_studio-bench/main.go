@@ -107,13 +107,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each timed phase")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each timed phase")
 	fs.IntVar(&o.rounds, "rounds", 1, "times every phase is run (interleaved); the samples of all rounds are pooled")
-	fs.IntVar(&o.runs, "runs", 110, "runs seeded in the experiment (at least -search-results)")
-	fs.IntVar(&o.searchResults, "search-results", 100, "max_results of search-runs")
+	fs.IntVar(&o.runs, "runs", 110, "runs, and traces of five spans, seeded in the experiment (at least -search-results)")
+	fs.IntVar(&o.searchResults, "search-results", 100, "max_results of search-runs and search-traces")
 	fs.IntVar(&o.metrics, "metrics", 10, "metrics per log-batch call")
 	fs.IntVar(&o.serial, "serial", 50, "requests timed one at a time (one client) per phase before the concurrent load; 0 skips")
 	fs.IntVar(&o.maxRequests, "max-requests", 500_000, "upper bound of the requests of one timed phase")
 	fs.StringVar(&o.decisionCache, "decision-cache", "", "ML_STUDIO_DECISION_CACHE for ml_studio (default: ml_studio's own, 2s)")
-	fs.StringVar(&o.only, "only", "", "comma-separated workloads to time (get-experiment, search-runs, log-batch); default all")
+	fs.StringVar(&o.only, "only", "", "comma-separated workloads to time (get-experiment, search-runs, log-batch, search-traces, trace-ingest); default all")
 	fs.Var(&o.studioEnv, "studio-env", "an extra ML_STUDIO_*=value setting for ml_studio (repeatable), e.g. ML_STUDIO_MLFLOW_KEEP_ALIVE=true")
 	fs.StringVar(&o.profileDir, "profile", "", "build ml_studio with a pprof listener (go build -overlay, no source change) and write a CPU profile of each ml_studio phase to this folder")
 	fs.Float64Var(&o.waitLoad, "wait-load", 0, "before starting anything, wait until the 1-minute load average is below this (0: do not wait)")
@@ -159,7 +159,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case o.workers < 1 || o.workers > 16:
 		return o, errors.New("-mlflow-workers must be from 1 to 16")
 	case !validWorkloads(o.only):
-		return o, errors.New("-only takes get-experiment, search-runs and log-batch, comma-separated")
+		return o, errors.New("-only takes get-experiment, search-runs, log-batch, search-traces and trace-ingest, comma-separated")
 	case !o.studioEnv.valid():
 		return o, errors.New("-studio-env takes ML_STUDIO_NAME=value")
 	case o.decisionCache != "":

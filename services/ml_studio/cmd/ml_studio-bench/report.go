@@ -189,8 +189,8 @@ func (b *bench) report(out io.Writer) {
 	}
 	fmt.Fprintf(out, "\nml_studio-bench: MLflow %s (%d uvicorn workers, %s, %s, --serve-artifacts) direct; through ml_studio + cerberus (%s); %s\n",
 		b.versions["mlflow"], b.o.workers, loop, store, settings, basicNote)
-	fmt.Fprintf(out, "data: experiment %s with %d runs (5 params, 5 metrics, 3 tags each); search-runs returns %d runs (%d bytes); log-batch writes %d metrics\n",
-		b.expID, b.o.runs, b.o.searchResults, b.searchBytes(), b.o.metrics)
+	fmt.Fprintf(out, "data: experiment %s with %d runs (5 params, 5 metrics, 3 tags each) and %d traces (5 spans each); search-runs and search-traces return %d (search-runs %d bytes); log-batch writes %d metrics; trace-ingest sends a new trace of 5 spans over OTLP\n",
+		b.expID, b.o.runs, b.o.runs, b.o.searchResults, b.searchBytes(), b.o.metrics)
 	fmt.Fprintf(out, "load: %d clients in this process, closed loop, %s per phase after %s warm-up, %d round(s) interleaved; before each, %d requests one at a time\n",
 		b.o.clients, b.o.duration, b.o.warmup, b.o.rounds, b.o.serial)
 	fmt.Fprintf(out, "  direct, ml_studio, basic-auth: keep-alive clients; direct-fresh: a new connection per request (ml_studio's own calls to MLflow: ML_STUDIO_MLFLOW_KEEP_ALIVE)\n")
@@ -261,7 +261,7 @@ func (b *bench) report(out io.Writer) {
 	fmt.Fprintln(out, "\ngoals: ml_studio through MLflow's REST path, against the faster direct variant (* above); in brackets against keep-alive direct")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "goal\tworkload\tml_studio\tbasic-auth\tverdict\t\n")
-	workloads := []string{wlGet, wlSearch, wlLogBatch}
+	workloads := allWorkloads()
 	for _, wl := range workloads {
 		ref, ka, st, ba := b.baseline(wl), b.find(wl, direct, false), b.find(wl, studio, false), b.find(wl, basicAuth, false)
 		if ref == nil || st == nil || ref.rate() == 0 {

@@ -60,6 +60,7 @@ type bench struct {
 	basicGrantPath                               string
 	// data
 	expID, otherExpID string
+	traceNonce        uint32 // makes the run's trace ids its own
 	logRuns           map[string]string // target → the run log-batch writes to
 
 	setupHTTP *http.Client
@@ -403,8 +404,9 @@ func basicHeader(user, password string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
 }
 
-// send makes one set-up call: body is JSON-encoded unless it is []byte.
-func (b *bench) send(ctx context.Context, method, url, auth string, body any) (int, []byte, error) {
+// send makes one set-up call: body is JSON-encoded unless it is []byte;
+// header (optional) is set after the JSON Content-Type.
+func (b *bench) send(ctx context.Context, method, url, auth string, body any, header ...http.Header) (int, []byte, error) {
 	var reader io.Reader
 	switch v := body.(type) {
 	case nil:
@@ -425,6 +427,11 @@ func (b *bench) send(ctx context.Context, method, url, auth string, body any) (i
 	}
 	if reader != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, h := range header {
+		for k, v := range h {
+			req.Header[k] = v
+		}
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
@@ -504,6 +511,8 @@ func (b *bench) createUsers(ctx context.Context) error {
 	b.token = tok.Token
 
 	sfx := secret("")[:8]
+	nonce, _ := strconv.ParseUint(sfx, 16, 32)
+	b.traceNonce = uint32(nonce)
 	for _, e := range []struct {
 		name string
 		id   *string
@@ -602,6 +611,16 @@ func (b *bench) seed(ctx context.Context) error {
 	if err := <-errs; err != nil {
 		return fmt.Errorf("seed runs: %w", err)
 	}
+	seedTrace, into := otlpTrace(b.traceNonce, "seed"), http.Header{"X-Mlflow-Experiment-Id": {b.expID}}
+	for i := range b.o.runs {
+		status, data, err := b.send(ctx, http.MethodPost, b.mlflowURL+"/v1/traces", "", seedTrace(int64(i)), into)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("status %d: %s", status, snippet(data))
+		}
+		if err != nil {
+			return fmt.Errorf("seed traces: %w", err)
+		}
+	}
 	b.logRuns = map[string]string{}
 	for i, t := range []string{direct, directFresh, studio, basicAuth} {
 		id, err := createRun("log-batch-"+t, int64(i+1))
@@ -610,7 +629,7 @@ func (b *bench) seed(ctx context.Context) error {
 		}
 		b.logRuns[t] = id
 	}
-	b.log("seeded experiment %s with %d runs (5 params, 5 metrics, 3 tags each) in %s", b.expID, b.o.runs, time.Since(start).Round(100*time.Millisecond))
+	b.log("seeded experiment %s with %d runs (5 params, 5 metrics, 3 tags each) and %d traces (5 spans each) in %s", b.expID, b.o.runs, b.o.runs, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 
@@ -632,7 +651,7 @@ func (b *bench) verify(ctx context.Context) error {
 		if ph.body != nil {
 			body = ph.body(0)
 		}
-		status, data, err := b.send(ctx, ph.method, ph.url, ph.auth, body)
+		status, data, err := b.send(ctx, ph.method, ph.url, ph.auth, body, ph.header)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ph.label(), err)
 		}
@@ -657,6 +676,13 @@ func (b *bench) verify(ctx context.Context) error {
 				return fmt.Errorf("%s: %d runs, want %d", ph.label(), len(out.Runs), b.o.searchResults)
 			}
 			ph.respBytes = len(data)
+		case wlSearchTraces:
+			var out struct {
+				Traces []json.RawMessage `json:"traces"`
+			}
+			if json.Unmarshal(data, &out) != nil || len(out.Traces) != b.o.searchResults {
+				return fmt.Errorf("%s: %d traces, want %d", ph.label(), len(out.Traces), b.o.searchResults)
+			}
 		}
 	}
 	other := "/api/2.0/mlflow/experiments/get?experiment_id=" + b.otherExpID
