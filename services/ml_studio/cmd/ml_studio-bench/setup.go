@@ -60,7 +60,7 @@ type bench struct {
 	basicGrantPath                               string
 	// data
 	expID, otherExpID string
-	traceNonce        uint32 // makes the run's trace ids its own
+	traceNonce        uint32            // makes the run's trace ids its own
 	logRuns           map[string]string // target → the run log-batch writes to
 
 	setupHTTP *http.Client
