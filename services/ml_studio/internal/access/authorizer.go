@@ -93,6 +93,19 @@ func (z *Authorizer) Authenticate(ctx context.Context, cred cerberus.Credential)
 	return err
 }
 
+// Username is who cred is, as cerberus names them; the answer is cached
+// with the caller's decisions.
+func (z *Authorizer) Username(ctx context.Context, cred cerberus.Credential) (string, error) {
+	d, err := z.decide(ctx, cred, Root, Read)
+	if err != nil {
+		return "", err
+	}
+	if d.User == nil || d.User.Username == "" {
+		return "", apierror.BadGateway(nil, "cerberus did not say who the caller is")
+	}
+	return d.User.Username, nil
+}
+
 // Forget drops what the cache remembers of the caller's access to element:
 // after ml_studio itself registers it (a model created under a name the
 // caller was just refused), the next check must ask cerberus again. Other

@@ -65,6 +65,29 @@ var Also = map[string][]Ref{
 	"POST /api/3.0/mlflow/issues":                        {{"source_run_id", ByRun, Read}},
 }
 
+// Stamps are the fields of a call that say who did it. MLflow stores what
+// the client sends (the stock client sends the local OS user as a run's
+// user_id); ML Studio sets each to the caller's username instead, so who
+// created a run, a dataset or an issue, or closed a review item, cannot be
+// claimed for someone else.
+var Stamps = map[string][]Stamp{
+	"POST /api/2.0/mlflow/runs/create":                      {{Field: "user_id"}},
+	"POST /api/3.0/mlflow/datasets/create":                  {{Field: "created_by"}},
+	"POST /api/3.0/mlflow/datasets/{id}/records":            {{Field: "updated_by"}},
+	"POST /api/3.0/mlflow/issues":                           {{Field: "created_by"}},
+	"PATCH /api/3.0/mlflow/issues/{id}":                     {{Field: "last_updated_by"}},
+	"POST /api/3.0/mlflow/review-queues/create":             {{Field: "created_by"}},
+	"POST /api/3.0/mlflow/review-queues/get-or-create-user": {{Field: "created_by"}},
+	// an item reopened to PENDING has nobody who completed it
+	"POST /api/3.0/mlflow/review-queues/items/set-status": {{Field: "completed_by", Unless: [2]string{"status", "PENDING"}}},
+}
+
+// Stamp is one field set to the caller's username.
+type Stamp struct {
+	Field  string
+	Unless [2]string // a parameter and a value for which the field is left unset instead
+}
+
 // Params say where a rule's element is named when not by its target's
 // usual parameter (experiment_id, run_id, name, the path's id).
 var Params = map[string]string{

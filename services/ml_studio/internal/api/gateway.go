@@ -168,9 +168,32 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 	if err := jsonObjectFields(key, p); err != nil {
 		return err
 	}
+	if err := h.stamp(c, key, p); err != nil {
+		return err
+	}
 	// MLflow's answer streams through, under the JSON client's whole-call
 	// timeout and retries (GETs only).
 	return h.forwardTo(c, method, req.Path(), p)
+}
+
+// stamp sets the fields of access.Stamps to the caller's username.
+func (h handlers) stamp(c *gin.Context, key string, p params) error {
+	fields := access.Stamps[key]
+	if len(fields) == 0 {
+		return nil
+	}
+	who, err := h.Access.Username(c.Request.Context(), credential(c))
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		if v, _ := mlflowapi.Text(p[f.Unless[0]]); f.Unless[0] != "" && v == f.Unless[1] {
+			delete(p, f.Field)
+			continue
+		}
+		p[f.Field] = who
+	}
+	return nil
 }
 
 // Context keys of a gateway call's parse, which the handlers shared with

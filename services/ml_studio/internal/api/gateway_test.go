@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -78,6 +79,7 @@ func (denyAll) Readable(context.Context, cerberus.Credential, string, string) (c
 type recordingMLflow struct {
 	mu        sync.Mutex
 	forwarded []string
+	bodies    []string // of the forwarded requests
 }
 
 func (m *recordingMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -107,8 +109,10 @@ func (m *recordingMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"trace":{"trace_info":{"trace_id":"tr-1","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}}}}`))
 		return
 	}
+	body, _ := io.ReadAll(r.Body)
 	m.mu.Lock()
 	m.forwarded = append(m.forwarded, r.Method+" "+r.URL.Path)
+	m.bodies = append(m.bodies, string(body))
 	m.mu.Unlock()
 	// A search answers with an item the caller may not see.
 	_, _ = w.Write([]byte(`{"experiments":[{"experiment_id":"1"}],"registered_models":[{"name":"m"}],"model_versions":[{"name":"m"}],"runs":[{"info":{"run_id":"r1"}}],"models":[{"info":{"model_id":"m-1"}}]}`))
@@ -118,8 +122,17 @@ func (m *recordingMLflow) take() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := m.forwarded
-	m.forwarded = nil
+	m.forwarded, m.bodies = nil, nil
 	return out
+}
+
+// takeBodies is take with the bodies of the forwarded requests.
+func (m *recordingMLflow) takeBodies() ([]string, []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out, bodies := m.forwarded, m.bodies
+	m.forwarded, m.bodies = nil, nil
+	return out, bodies
 }
 
 var placeholder = regexp.MustCompile(`<(?:[a-z]+:)?([a-z_]+)>`)
@@ -304,4 +317,97 @@ func TestRefusalsSayWhy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// allowAs is a cerberus that allows everything to one user.
+type allowAs string
+
+func (a allowAs) Authorize(context.Context, cerberus.Credential, string, string) (cerberus.Decision, error) {
+	return cerberus.Decision{Allowed: true, User: &cerberus.User{ID: 7, Username: string(a)}}, nil
+}
+
+func (a allowAs) AuthorizeBatch(_ context.Context, cred cerberus.Credential, elements []string, op string) (map[string]cerberus.Decision, error) {
+	out := map[string]cerberus.Decision{}
+	for _, e := range elements {
+		out[e], _ = a.Authorize(context.Background(), cred, e, op)
+	}
+	return out, nil
+}
+
+func (allowAs) Readable(context.Context, cerberus.Credential, string, string) (cerberus.Readable, error) {
+	return cerberus.Readable{All: true}, nil
+}
+
+// TestStampsNameTheCaller: whatever a call says did it (a run's user_id, an
+// issue's created_by, …), MLflow is told the caller's username, on every
+// endpoint of access.Stamps and on the seed's run creation.
+func TestStampsNameTheCaller(t *testing.T) {
+	rec := &recordingMLflow{}
+	fake := httptest.NewServer(rec)
+	t.Cleanup(fake.Close)
+	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
+	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
+	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(allowAs("alice"), 0), DefaultProject: "default"})
+
+	bodies := map[string]string{
+		"POST /api/2.0/mlflow/runs/create":                      `{"experiment_id":"1","user_id":"mallory"}`,
+		"POST /api/3.0/mlflow/datasets/create":                  `{"name":"d","experiment_ids":["1"],"created_by":"mallory"}`,
+		"POST /api/3.0/mlflow/datasets/{id}/records":            `{"dataset_id":"d-1","records":"[]","updated_by":"mallory"}`,
+		"POST /api/3.0/mlflow/issues":                           `{"experiment_id":"1","name":"i","created_by":"mallory"}`,
+		"PATCH /api/3.0/mlflow/issues/{id}":                     `{"issue_id":"x1","last_updated_by":"mallory"}`,
+		"POST /api/3.0/mlflow/review-queues/create":             `{"experiment_id":"1","name":"q","created_by":"mallory"}`,
+		"POST /api/3.0/mlflow/review-queues/get-or-create-user": `{"experiment_id":"1","user":"bob"}`,
+		"POST /api/3.0/mlflow/review-queues/items/set-status":   `{"queue_id":"rq-1","item_id":"tr-1","status":"COMPLETE","completed_by":"mallory"}`,
+	}
+	ids := map[string]string{"datasets": "d-1", "issues": "x1"}
+	for key, fields := range access.Stamps {
+		t.Run(key, func(t *testing.T) {
+			body, ok := bodies[key]
+			if !ok {
+				t.Fatal("no call of this endpoint in the test")
+			}
+			method, path, _ := strings.Cut(key, " ")
+			for family, id := range ids {
+				path = strings.Replace(path, family+"/{id}", family+"/"+id, 1)
+			}
+			req := httptest.NewRequest(method, path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer mlt_alice")
+			w := httptest.NewRecorder()
+			srv.Engine().ServeHTTP(w, req)
+			got, sent := rec.takeBodies()
+			if w.Code != http.StatusOK || len(got) != 1 {
+				t.Fatalf("answered %d %s; MLflow received %v", w.Code, w.Body, got)
+			}
+			var fwd map[string]any
+			if err := json.Unmarshal([]byte(sent[0]), &fwd); err != nil {
+				t.Fatalf("MLflow received %q: %v", sent[0], err)
+			}
+			for _, f := range fields {
+				if fwd[f.Field] != "alice" {
+					t.Errorf("MLflow was told %s=%v, want alice: %s", f.Field, fwd[f.Field], sent[0])
+				}
+			}
+		})
+	}
+	t.Run("a review item reopened has nobody who completed it", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodPost, "/api/3.0/mlflow/review-queues/items/set-status",
+			strings.NewReader(`{"queue_id":"rq-1","item_id":"tr-1","status":"PENDING","completed_by":"mallory"}`))
+		req.Header.Set("Authorization", "Bearer mlt_alice")
+		w := httptest.NewRecorder()
+		srv.Engine().ServeHTTP(w, req)
+		_, sent := rec.takeBodies()
+		if w.Code != http.StatusOK || len(sent) != 1 || strings.Contains(sent[0], "completed_by") {
+			t.Fatalf("answered %d %s; MLflow received %v", w.Code, w.Body, sent)
+		}
+	})
+	t.Run("seed run creation", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodPost, "/api/runs/create", strings.NewReader(`{"experiment_id":"1","user_id":"mallory"}`))
+		req.Header.Set("Authorization", "Bearer mlt_alice")
+		w := httptest.NewRecorder()
+		srv.Engine().ServeHTTP(w, req)
+		_, sent := rec.takeBodies()
+		if w.Code != http.StatusOK || len(sent) != 1 || !strings.Contains(sent[0], `"user_id":"alice"`) {
+			t.Fatalf("answered %d %s; MLflow received %v", w.Code, w.Body, sent)
+		}
+	})
 }

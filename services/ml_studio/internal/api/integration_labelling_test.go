@@ -189,6 +189,28 @@ func TestLabellingMatrix(t *testing.T) {
 		})
 	}
 
+	t.Run("MLflow records the caller as who did it", func(t *testing.T) {
+		var issue struct {
+			Issue struct {
+				CreatedBy string `json:"created_by"`
+			} `json:"issue"`
+		}
+		if r, err := apitest.Send(http.DefaultClient, nil, get, c.st.MLflowURL+v3+"/issues/"+l.issue, nil, nil); err != nil ||
+			json.Unmarshal(r.Body, &issue) != nil || issue.Issue.CreatedBy != alice.Name {
+			t.Fatalf("issue created_by %q, want %q (%v %v)", issue.Issue.CreatedBy, alice.Name, r, err)
+		}
+		var run struct {
+			Run struct {
+				Info struct {
+					UserID string `json:"user_id"`
+				} `json:"info"`
+			} `json:"run"`
+		}
+		r := gatewayCall{"", post, "/api/2.0/mlflow/runs/create", map[string]any{"experiment_id": exp, "user_id": "mallory"}}.send(t, c, alice)
+		if r.Status != http.StatusOK || json.Unmarshal(r.Body, &run) != nil || run.Run.Info.UserID != alice.Name {
+			t.Fatalf("a run created claiming to be mallory's: %s", r)
+		}
+	})
 	t.Run("issues of no experiment", func(t *testing.T) {
 		requireMLflowRefusal(t, gatewayCall{"", post, v3 + "/issues/search", map[string]any{}}.send(t, c, c.user(editor)), http.StatusBadRequest)
 	})

@@ -160,6 +160,10 @@ func (h handlers) simple(method, path, endpoint string, required []string, optio
 		if err := h.authorize(c, p, rule.Target, rule.Op); err != nil {
 			return respondErr(c, err)
 		}
-		return h.forward(c, upMethod, upPath, p.only(fields...))
+		p = p.only(fields...)
+		if err := h.stamp(c, upMethod+" "+mlflow.API+upPath, p); err != nil {
+			return err
+		}
+		return h.forward(c, upMethod, upPath, p)
 	}}
 }
