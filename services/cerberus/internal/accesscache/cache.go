@@ -50,6 +50,10 @@ const (
 	retention = time.Hour
 	// loadTimeout bounds a background load.
 	loadTimeout = 10 * time.Second
+	// waitForLoad is the batch size from which a decision about a user
+	// not in memory waits for their grants to load rather than asking the
+	// database about each element.
+	waitForLoad = 64
 )
 
 type (
@@ -246,28 +250,44 @@ func (c *Cache) MarkUsed(hash string, at time.Time) {
 
 // ChainGrants is store.ChainGrants from memory when the user's grants and
 // the elements' chains are loaded. A user not loaded yet is answered by the
-// database while their grants load in the background; elements not loaded
-// yet are loaded first, in one query for all of them.
+// database while their grants load in the background, except in a batch of
+// waitForLoad elements or more, which waits for the load; elements not
+// loaded yet are loaded first, by name in one query (and their ancestors
+// not held yet, by id, in one more per level).
 func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, elements []string) ([]store.ChainGrant, error) {
 	if !c.Enabled() {
 		return c.st.ChainGrants(ctx, userID, componentID, elements)
 	}
 	elements = unique(elements)
 	rows, missing, ready := c.chainGrants(userID, componentID, elements)
-	switch {
-	case !ready:
-		c.warm(userID)
-	case len(missing) == 0:
-		return rows, nil
-	default:
-		if err := c.loadElements(ctx, componentID, missing); err != nil {
-			return nil, err
+	if !ready {
+		loaded := c.warm(userID)
+		if len(elements) < waitForLoad || loaded == nil {
+			return c.st.ChainGrants(ctx, userID, componentID, elements)
 		}
-		if rows, missing, ready = c.chainGrants(userID, componentID, elements); ready && len(missing) == 0 {
-			return rows, nil
+		// A large batch waits for the user's grants: reading them costs
+		// what the user and their groups hold, while the chain query's
+		// cost grows with every element asked about — and the next
+		// batch (the next page) is answered from memory.
+		select {
+		case <-loaded:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		// Something was forgotten meanwhile: the database answers this one.
+		if rows, missing, ready = c.chainGrants(userID, componentID, elements); !ready {
+			return c.st.ChainGrants(ctx, userID, componentID, elements)
+		}
 	}
+	if len(missing) == 0 {
+		return rows, nil
+	}
+	if err := c.loadElements(ctx, componentID, missing); err != nil {
+		return nil, err
+	}
+	if rows, missing, ready = c.chainGrants(userID, componentID, elements); ready && len(missing) == 0 {
+		return rows, nil
+	}
+	// Something was forgotten meanwhile: the database answers this one.
 	return c.st.ChainGrants(ctx, userID, componentID, elements)
 }
 
@@ -351,13 +371,41 @@ func (c *Cache) chainGrants(userID, comp uint64, elements []string) (rows []stor
 	return rows, missing, true
 }
 
-// loadElements loads the chains of the named elements and remembers the
-// names that do not exist.
+// loadElements loads the named elements and those of their ancestors not
+// in memory yet, and remembers the names that do not exist. Most batches
+// cost one indexed lookup by name: the ancestors (projects, the root) are
+// shared by many elements and already held.
 func (c *Cache) loadElements(ctx context.Context, comp uint64, names []string) error {
 	gen := c.generation()
-	found, err := c.st.ElementChains(ctx, comp, names)
+	found, err := c.st.ElementsNamed(ctx, comp, names)
 	if err != nil {
 		return err
+	}
+	have := make(map[uint64]struct{}, len(found))
+	for _, e := range found {
+		have[e.ID] = struct{}{}
+	}
+	for level, depth := found, 0; depth < store.MaxDepth; depth++ {
+		var need []uint64
+		c.mu.RLock()
+		for _, e := range level {
+			if e.ParentID == nil {
+				continue
+			}
+			_, held := c.nodes[*e.ParentID]
+			if _, got := have[*e.ParentID]; !held && !got {
+				have[*e.ParentID] = struct{}{}
+				need = append(need, *e.ParentID)
+			}
+		}
+		c.mu.RUnlock()
+		if len(need) == 0 {
+			break
+		}
+		if level, err = c.st.ElementsByID(ctx, need); err != nil {
+			return err
+		}
+		found = append(found, level...)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -385,15 +433,16 @@ func (c *Cache) loadElements(ctx context.Context, comp uint64, names []string) e
 }
 
 // warm loads a user's grants in the background; concurrent calls for one
-// user share one load.
-func (c *Cache) warm(userID uint64) {
+// user share one load. The channel closes when the load ends; it is nil
+// when the user is not loaded at all (their grants would not fit).
+func (c *Cache) warm(userID uint64) <-chan singleflight.Result {
 	c.mu.RLock()
 	_, oversize := c.oversize[userID]
 	c.mu.RUnlock()
 	if oversize {
-		return // the database answers for this user: loading would not fit
+		return nil // the database answers for this user: loading would not fit
 	}
-	c.warming.DoChan(strconv.FormatUint(userID, 10), func() (any, error) {
+	return c.warming.DoChan(strconv.FormatUint(userID, 10), func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
 		// A change elsewhere during the load discards it; a few tries

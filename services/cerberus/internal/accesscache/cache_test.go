@@ -484,3 +484,75 @@ func TestOversizeUser(t *testing.T) {
 		t.Errorf("cache %v, store %v", sortRows(got), want)
 	}
 }
+
+// TestBatchCosts pins the statements of a decision about many elements for
+// a user not in memory: a small one asks the chain query while the user
+// loads in the background; a large one waits for the load (the user's
+// grants, their groups', then the elements by name and their ancestors not
+// held yet) instead of asking the chain query about every element; and
+// once loaded, a batch about new elements of known projects costs the one
+// lookup by name. Every answer is the store's.
+func TestBatchCosts(t *testing.T) {
+	s, comp, u := oneUser(t, "heidi")
+	ctx := t.Context()
+	g := store.Group{Name: "team"}
+	must(t, s.CreateGroup(ctx, &g))
+	must(t, s.AddMember(ctx, g.ID, u.ID))
+	var first, second []string
+	for p := range 4 {
+		project := fmt.Sprintf("project:b%d", p)
+		_, err := s.RegisterElement(ctx, comp, project, "", nil)
+		must(t, err)
+		must(t, s.Grant(ctx, store.GrantSpec{ComponentID: comp, Element: project, Operation: "read", Effect: store.Allow, Subject: store.Subject{Kind: store.SubjectGroup, ID: g.ID}}))
+		for e := range 40 {
+			name := fmt.Sprintf("experiment:%d", p*100+e)
+			_, err := s.RegisterElement(ctx, comp, name, project, &u.ID)
+			must(t, err)
+			if e%2 == 0 {
+				first = append(first, name)
+			} else {
+				second = append(second, name)
+			}
+		}
+	}
+	// Every statement, the background's too, within the call.
+	cost := func(c *Cache, ask []string) int64 {
+		t.Helper()
+		count, stop := s.CountQueries()
+		got, err := c.ChainGrants(ctx, u.ID, comp, ask)
+		stop()
+		must(t, err)
+		if want := fromStore(t, s, u.ID, comp, ask); !reflect.DeepEqual(sortRows(got), want) {
+			t.Fatalf("cache %v, store %v", sortRows(got), want)
+		}
+		return count()
+	}
+	if len(first) < waitForLoad {
+		t.Fatalf("a batch of %d is below waitForLoad (%d)", len(first), waitForLoad)
+	}
+	c := newCache(t, s, Config{})
+	tests := []struct {
+		name string
+		ask  []string
+		want int64
+	}{
+		// user's grants, the group's, elements by name, their projects and the root by id
+		{"large batch, user not loaded: waits for the load", first, 4},
+		{"the same again: from memory", first, 0},
+		{"new elements of held projects: one lookup by name", second, 1},
+		{"the same again: from memory", second, 0},
+	}
+	for _, tt := range tests {
+		if got := cost(c, tt.ask); got != tt.want {
+			t.Errorf("%s: %d statements, want %d", tt.name, got, tt.want)
+		}
+	}
+	small := newCache(t, s, Config{})
+	tagged, onPath, stopPath := s.CountQueriesOf(ctx)
+	_, err := small.ChainGrants(tagged, u.ID, comp, first[:3])
+	stopPath()
+	must(t, err)
+	if n := onPath(); n != 1 {
+		t.Errorf("small batch, user not loaded: %d statements on the request's path, want 1 (the chain query)", n)
+	}
+}

@@ -187,22 +187,28 @@ WHERE gp.group_id IN ?`, groupIDs).Scan(&rows).Error
 	return out, classify(err, "group grants")
 }
 
-// ElementChains returns, in one query, the named elements of a component
-// and all their ancestors: what the decision cache keeps of elements.
-// Names that do not exist are simply missing from the answer.
-func (s *Store) ElementChains(ctx context.Context, componentID uint64, names []string) ([]Element, error) {
+// ElementsNamed returns the named elements of a component, in one indexed
+// lookup per name; names that do not exist are missing from the answer.
+// The decision cache reads an element's ancestors with ElementsByID, and
+// only those it does not hold already: an element's project is shared by
+// all its siblings.
+func (s *Store) ElementsNamed(ctx context.Context, componentID uint64, names []string) ([]Element, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
 	var rows []Element
-	err := s.db.WithContext(ctx).Raw(`
-WITH RECURSIVE chain (id, component_id, name, parent_id, depth) AS (
-    SELECT id, component_id, name, parent_id, 0 FROM element WHERE component_id = ? AND name IN ?
-  UNION ALL
-    SELECT e.id, e.component_id, e.name, e.parent_id, chain.depth + 1
-    FROM element e JOIN chain ON e.id = chain.parent_id
-    WHERE chain.depth < `+fmt.Sprint(MaxDepth)+`
-)
-SELECT DISTINCT id, component_id, name, parent_id FROM chain`, componentID, names).Scan(&rows).Error
-	return rows, classify(err, "element chains")
+	err := s.db.WithContext(ctx).Raw(`SELECT id, component_id, name, parent_id FROM element WHERE component_id = ? AND name IN ?`,
+		componentID, names).Scan(&rows).Error
+	return rows, classify(err, "elements")
+}
+
+// ElementsByID returns the elements with these ids; ids that do not exist
+// are missing from the answer.
+func (s *Store) ElementsByID(ctx context.Context, ids []uint64) ([]Element, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []Element
+	err := s.db.WithContext(ctx).Raw(`SELECT id, component_id, name, parent_id FROM element WHERE id IN ?`, ids).Scan(&rows).Error
+	return rows, classify(err, "elements")
 }
