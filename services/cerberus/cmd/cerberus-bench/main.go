@@ -47,6 +47,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -90,6 +92,7 @@ type options struct {
 	logFile       string
 	keep          bool
 	quick         bool
+	scales        []int
 	loadAtStart   string
 }
 
@@ -126,8 +129,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.logFile, "log", "", "append the server's log to this file instead of discarding it")
 	fs.BoolVar(&o.keep, "keep", false, "keep the seeded databases (SQLite file, MariaDB test_bench_* database) for inspection")
 	fs.BoolVar(&o.quick, "quick", false, "a small smoke run: 60 users, 6 groups, 20 projects, 1,000 elements, 4,000 grants, 8 clients, 2 s phases")
+	scale := fs.String("scale", "", "a series of worlds, e.g. 1,5,25: each multiplies -users, -groups, -projects, -elements and -grants (a user's own share stays the same), and a scaling table ends the report")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	for f := range strings.SplitSeq(*scale, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		k, err := strconv.Atoi(f)
+		if err != nil || k < 1 {
+			return o, fmt.Errorf("-scale: %q is not a whole multiplier of at least 1", f)
+		}
+		o.scales = append(o.scales, k)
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -173,10 +187,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	progress := func(format string, args ...any) {
 		fmt.Fprintf(stderr, "%s cerberus-bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}
-	backends := []string{"sqlite", "mysql"}
-	if o.backend != "both" {
-		backends = []string{o.backend}
-	}
 	if o.dsn == "" && o.backend != "sqlite" {
 		fmt.Fprintf(stderr, "cerberus-bench: no MariaDB/MySQL server: set %s or -dsn (make bench starts a local MariaDB), or run -backend sqlite\n", envMySQLDSN)
 		return 2
@@ -184,13 +194,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	started := time.Now()
 	o.loadAtStart = procstat.LoadAverage()
+	if len(o.scales) == 0 {
+		_, code := runWorld(ctx, o, stdout, stderr, progress)
+		return code
+	}
+	var series []scaled
+	for _, k := range o.scales {
+		ok := o
+		ok.sizes = sizes{users: o.users * k, groups: o.groups * k, projects: o.projects * k, elements: o.elements * k, grants: o.grants * k}
+		ok.loadAtStart = procstat.LoadAverage()
+		progress("world ×%d: %d grants", k, ok.grants)
+		results, code := runWorld(ctx, ok, stdout, stderr, progress)
+		for _, r := range results {
+			series = append(series, scaled{k: k, grants: ok.grants, r: r})
+		}
+		if code != 0 {
+			scalingReport(stdout, o, series)
+			return code
+		}
+	}
+	scalingReport(stdout, o, series)
+	fmt.Fprintf(stdout, "total time %s\n", time.Since(started).Round(time.Second))
+	return 0
+}
+
+// runWorld generates one world, measures it on each backend and reports.
+func runWorld(ctx context.Context, o options, stdout, stderr io.Writer, progress func(string, ...any)) ([]*result, int) {
+	started := time.Now()
 	heapBefore := heapInUse()
 	w, err := newWorld(o.sizes, mathrand.New(mathrand.NewPCG(o.seed, 1)))
 	if err != nil {
 		fmt.Fprintln(stderr, "cerberus-bench:", err)
-		return 2
+		return nil, 2
 	}
-	worldMB := float64(heapInUse()-heapBefore) / (1 << 20)
+	worldMB := float64(max(0, int64(heapInUse())-int64(heapBefore))) / (1 << 20)
 	progress("data set generated in %s (%.0f MiB in memory, kept for the reference model)", time.Since(started).Round(time.Millisecond), worldMB)
 
 	// Every user shares one password hash: a thousand bcrypt hashes would
@@ -198,19 +235,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	password, err := authn.GeneratePassword()
 	if err != nil {
 		fmt.Fprintln(stderr, "cerberus-bench:", err)
-		return 1
+		return nil, 1
 	}
 	hasher, err := authn.NewPasswords(benchBcryptCost, 0)
 	if err != nil {
 		fmt.Fprintln(stderr, "cerberus-bench:", err)
-		return 1
+		return nil, 1
 	}
 	hash, err := hasher.Hash(password)
 	if err != nil {
 		fmt.Fprintln(stderr, "cerberus-bench:", err)
-		return 1
+		return nil, 1
 	}
 
+	backends := []string{"sqlite", "mysql"}
+	if o.backend != "both" {
+		backends = []string{o.backend}
+	}
 	var results []*result
 	code := 0
 	for _, b := range backends {
@@ -225,7 +266,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(results) > 0 {
 		report(stdout, o, w, results, worldMB, time.Since(started))
 	}
-	return code
+	return results, code
 }
 
 // envMySQLDSN is pkg/testenv's variable, which `make test` and `make bench`
@@ -263,6 +304,9 @@ type result struct {
 	batchAllowed                                  float64 // per call
 	readableNames, readableExcept                 int     // in all the timed answers
 	readableAll                                   int     // answers "all but Except"
+
+	firstBatch time.Duration // the first batch, before the warm-up ones
+	cache      accesscache.Stats
 
 	rssServing, peakRSS int64 // kB
 	peakReset           bool
@@ -452,6 +496,11 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 		r.batchAllowed += float64(bytes.Count(buf.Bytes(), allowedTrue))
 		return d, nil
 	}
+	first, err := runSequential(ctx, 1, batchCall) // what the first caller waits
+	if err != nil {
+		return nil, err
+	}
+	r.firstBatch = first.p(1)
 	if _, err := runSequential(ctx, 3, batchCall); err != nil { // warm-up
 		return nil, err
 	}
@@ -502,6 +551,7 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 	}
 
 	r.peakRSS, _ = procstat.StatusKB(0, "VmHWM")
+	r.cache = svc.CacheStats()
 	r.serverErrors, r.serverErrorSample = errLog.snapshot()
 	for _, s := range []*stats{r.baseline, r.single, r.uncached, r.churn} {
 		if s.errors > 0 {

@@ -112,6 +112,11 @@ func report(out io.Writer, o options, w *world, results []*result, worldMB float
 	row("  \"all but\" answers (avg excepted)", "", func(r *result) string {
 		return fmt.Sprintf("%d (%.0f)", r.readableAll, float64(r.readableExcept)/float64(max(1, r.readableAll)))
 	})
+	row("  the first call (nothing of the caller's cached)", "", func(r *result) string { return ms(r.firstBatch) })
+	row("decision cache at the end: entries (grants) / estimated memory, bound", "", func(r *result) string {
+		c := r.cache
+		return fmt.Sprintf("%s (%s) / %s, %s", num(c.Tokens+c.Users+c.Groups+c.Elements+c.Absent), num(c.Grants), mib(c.Bytes/1024), mib(c.MaxBytes()/1024))
+	})
 	row("RSS: after seeding / peak while measuring", "", func(r *result) string {
 		peak := mib(r.peakRSS)
 		if !r.peakReset {
@@ -217,4 +222,60 @@ func machine() string {
 		mem = fmt.Sprintf(", %.1f GiB RAM", m.MemoryGiB())
 	}
 	return fmt.Sprintf("%d CPUs (%s)%s", runtime.NumCPU(), model, mem)
+}
+
+// The goals of the scaling issue, at 1M grants on MariaDB.
+const (
+	goalColdP99      = 5 * time.Millisecond
+	goalReadableP99  = 50 * time.Millisecond
+	goalCachedVsHTTP = 0.5
+)
+
+// scaled is one backend's figures in one world of a -scale series.
+type scaled struct {
+	k, grants int
+	r         *result
+}
+
+// scalingReport prints the series side by side: how each figure grows with
+// the world.
+func scalingReport(out io.Writer, o options, series []scaled) {
+	if len(series) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "\nscaling: each world multiplies %s users, %s groups, %s projects, %s elements and %s grants; goals at 1M grants on MariaDB\n\n",
+		num(o.users), num(o.groups), num(o.projects), num(o.elements), num(o.grants))
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	row := func(label, goal string, cell func(s scaled) string) {
+		cells := []string{label, goal}
+		for _, s := range series {
+			cells = append(cells, cell(s))
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	row("", "goal (1M, MariaDB)", func(s scaled) string { return fmt.Sprintf("%s ×%d", s.r.backend, s.k) })
+	row("grants", "", func(s scaled) string { return num(s.grants) })
+	row("seeding (store + bulk + statistics)", "", func(s scaled) string {
+		return secs(s.r.seed.storeTime + s.r.seed.bulkTime + s.r.analyzeTime)
+	})
+	row("cached decisions/s (32 clients)", "", func(s scaled) string { return num(int(s.r.single.rate())) })
+	row("  vs GET /healthz of the run", fmt.Sprintf(">= %.1fx", goalCachedVsHTTP), func(s scaled) string {
+		return ratio(s.r.single.rate(), s.r.baseline.rate())
+	})
+	row("  p50 / p99", "", func(s scaled) string { return p50p99(s.r.single) })
+	row("one at a time, cached: p50 / p99", "", func(s scaled) string { return p50p99(s.r.serialHTTP) })
+	row("one at a time, cold: p50 / p99", "p99 <= "+ms(goalColdP99), func(s scaled) string { return p50p99(s.r.serialCold) })
+	row("  store: chain query p50 / p99", "", func(s scaled) string { return p50p99(s.r.chain) })
+	row("1k batch: p50 / p99", "p99 <= "+ms(goalBatch), func(s scaled) string { return p50p99(s.r.batch) })
+	row("  the first call", "", func(s scaled) string { return ms(s.r.firstBatch) })
+	row("readable set: p50 / p99", "p99 <= "+ms(goalReadableP99), func(s scaled) string { return p50p99(s.r.readable) })
+	row("  names per answer (avg)", "", func(s scaled) string {
+		return fmt.Sprintf("%.0f", float64(s.r.readableNames)/float64(max(1, s.r.readable.n()-s.r.readableAll)))
+	})
+	row("peak RSS while measuring", "", func(s scaled) string { return mib(s.r.peakRSS) })
+	row("decision cache: estimated memory / bound", "", func(s scaled) string {
+		return mib(s.r.cache.Bytes/1024) + " / " + mib(s.r.cache.MaxBytes()/1024)
+	})
+	_ = tw.Flush()
+	fmt.Fprintln(out, "\nRSS is the whole process: server, load generator and the reference model of the world.")
 }

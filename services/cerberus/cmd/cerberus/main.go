@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/ml-studio/ml-studio/pkg/app"
@@ -75,6 +76,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, log *zap.Lo
 
 	srv := server.New(cfg.ServerConfig, log, service, server.Check{Name: "database", Run: db.Ping})
 	api.Register(srv.Engine(), db, svc)
+	srv.Registry().MustRegister(cacheMetrics(svc)...)
 	return srv.Run(ctx, server.Listen(cfg.Host, cfg.Port))
 }
 
@@ -111,5 +113,31 @@ func waitForDatabase(ctx context.Context, db *store.Store, limit time.Duration, 
 			return errors.Join(ctx.Err(), err)
 		case <-time.After(delay):
 		}
+	}
+}
+
+// cacheMetrics report the decision cache's entries and estimated memory
+// on /metrics, read at each scrape.
+func cacheMetrics(svc *accesssvc.Service) []prometheus.Collector {
+	entries := func(kind string, n func(accesscache.Stats) int) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "cerberus_decision_cache_entries", Help: "Entries held by the decision cache, by kind.",
+			ConstLabels: prometheus.Labels{"kind": kind},
+		}, func() float64 { return float64(n(svc.CacheStats())) })
+	}
+	return []prometheus.Collector{
+		entries("token", func(s accesscache.Stats) int { return s.Tokens }),
+		entries("user", func(s accesscache.Stats) int { return s.Users }),
+		entries("group", func(s accesscache.Stats) int { return s.Groups }),
+		entries("grant", func(s accesscache.Stats) int { return s.Grants }),
+		entries("element", func(s accesscache.Stats) int { return s.Elements }),
+		entries("absent", func(s accesscache.Stats) int { return s.Absent }),
+		entries("oversize_user", func(s accesscache.Stats) int { return s.Oversize }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "cerberus_decision_cache_bytes", Help: "Estimated memory of the decision cache's entries.",
+		}, func() float64 { return float64(svc.CacheStats().Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "cerberus_decision_cache_max_bytes", Help: "Estimated memory of a full decision cache: its bound.",
+		}, func() float64 { return float64(svc.CacheStats().MaxBytes()) }),
 	}
 }

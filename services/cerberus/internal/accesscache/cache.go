@@ -526,3 +526,48 @@ func unique(names []string) []string {
 	}
 	return out
 }
+
+// Stats is what the cache holds and the most it may hold, for /metrics
+// and the benchmark.
+type Stats struct {
+	Tokens   int // credentials by token hash
+	Users    int // users whose grants are held
+	Groups   int // groups whose grants are held
+	Grants   int // grants loaded into users and groups (an over-count: see held)
+	Elements int // elements held with their parent
+	Absent   int // names known not to exist
+	Oversize int // users answered by the database, too large to hold
+	// Limit bounds each kind of entry; the grants are bounded by 4×Limit.
+	Limit int
+	// Bytes estimates the memory the entries take, from the size of each
+	// kind of entry and of the maps holding it (not measured).
+	Bytes int64
+}
+
+// Rough sizes of one entry, map slot included: the bound on memory that
+// Stats reports rests on them.
+const (
+	tokenBytes   = 400 // a CredentialOwner (user, credential, their strings) and its hash key
+	userBytes    = 200 // a userEntry, its maps and group list
+	groupBytes   = 100
+	grantBytes   = 90  // a store.Held in a slice of a map entry
+	elementBytes = 220 // a node in two maps (by id and by name), name included
+	absentBytes  = 100
+)
+
+// Stats reports the cache's size now.
+func (c *Cache) Stats() Stats {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	st := Stats{Tokens: len(c.tokens), Users: len(c.users), Groups: len(c.groups), Grants: c.held,
+		Elements: len(c.nodes), Absent: len(c.absent), Oversize: len(c.oversize), Limit: c.cfg.MaxEntries}
+	st.Bytes = int64(st.Tokens*tokenBytes + st.Users*userBytes + st.Groups*groupBytes + st.Grants*grantBytes +
+		st.Elements*elementBytes + st.Absent*absentBytes)
+	return st
+}
+
+// MaxBytes estimates the memory of a full cache: what Limit bounds it to.
+func (s Stats) MaxBytes() int64 {
+	n := int64(s.Limit)
+	return n*(tokenBytes+userBytes+groupBytes+elementBytes+absentBytes) + 4*n*grantBytes
+}

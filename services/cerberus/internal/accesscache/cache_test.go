@@ -547,6 +547,11 @@ func TestBatchCosts(t *testing.T) {
 			t.Errorf("%s: %d statements, want %d", tt.name, got, tt.want)
 		}
 	}
+	// 160 experiments, 4 projects and the root; heidi and her group.
+	st := c.Stats()
+	if st.Users != 1 || st.Groups != 1 || st.Elements != 165 || st.Bytes <= 0 || st.Bytes > st.MaxBytes() {
+		t.Errorf("stats %+v (max %d bytes), want 1 user, 1 group, 165 elements, a size within the bound", st, st.MaxBytes())
+	}
 	small := newCache(t, s, Config{})
 	tagged, onPath, stopPath := s.CountQueriesOf(ctx)
 	_, err := small.ChainGrants(tagged, u.ID, comp, first[:3])

@@ -262,3 +262,6 @@ func requireAdmin(p Principal) error {
 	}
 	return nil
 }
+
+// CacheStats reports what the decision cache holds.
+func (s *Service) CacheStats() accesscache.Stats { return s.access.Stats() }
