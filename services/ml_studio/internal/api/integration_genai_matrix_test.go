@@ -94,19 +94,26 @@ func sendSpans(t *testing.T, c *cast, u *apitest.User, spans []byte, experiment 
 	return c.studio.Do(t, u, post, "/v1/traces", spans, h)
 }
 
-// TestLabellingMatrix: label schemas, review queues, issues and OTLP span
-// ingest are authorized through their experiment. Each role of the matrix
-// calls every endpoint on alice's experiment's objects and gets what its
-// operation there allows: read to read, edit to change; nobody, without
-// any grant, gets neither, and no refusal shows alice's names.
-func TestLabellingMatrix(t *testing.T) {
+// TestGenAIMatrix: traces, evaluation datasets, label schemas, review
+// queues, issues and OTLP span ingest are authorized through their
+// experiment. Each role of the matrix calls every endpoint on alice's
+// experiment's objects and gets what its operation there allows: read to
+// read, edit to change; nobody, without any grant, gets neither, and no
+// refusal shows alice's names.
+func TestGenAIMatrix(t *testing.T) {
 	t.Parallel()
 	c := getCast(t)
 	fx := newFixture(t, c)
 	alice := c.user(creator)
-	trace := startTrace(t, c, alice, fx.ExpID, "labelled")
+	spanName, otlpID := "alice-matrix-span-"+testenv.RandomSuffix(), newTraceID()
+	if r := sendSpans(t, c, alice, otlpSpans(otlpID, spanName), fx.ExpID); r.Status != http.StatusOK {
+		t.Fatalf("alice's spans: %s", r)
+	}
+	trace := "tr-" + otlpID // stored with its spans in MLflow's tracking store
 	l := newLabelling(t, c, alice, fx.ExpID, fx.RunID, trace)
-	secrets := []string{l.schemaName, l.queueName, l.issueDescr}
+	dsName := "matrix-dataset-" + testenv.RandomSuffix()
+	ds := dataset(t, c, alice, fx.ExpID, dsName)
+	secrets := []string{l.schemaName, l.queueName, l.issueDescr, dsName, spanName}
 
 	type entry struct {
 		name  string
@@ -120,6 +127,25 @@ func TestLabellingMatrix(t *testing.T) {
 	}
 	exp := fx.ExpID
 	entries := []entry{
+		{"trace", readOp, same(gatewayCall{"", get, v3 + "/traces/" + trace, nil})},
+		{"trace with spans", readOp, same(gatewayCall{"", get, v3 + "/traces/get?trace_id=" + trace, nil})},
+		{"trace with spans, ajax", readOp, same(gatewayCall{"", get, "/ajax-api/3.0/mlflow/traces/get?trace_id=" + trace, nil})},
+		{"trace infos", readOp, same(gatewayCall{"", post, v3 + "/traces/batchGetInfos", map[string]any{"trace_ids": []string{trace}}})},
+		{"tag a trace", editOp, same(gatewayCall{"", patch, v3 + "/traces/" + trace + "/tags", map[string]any{"key": "seen", "value": "yes"}})},
+		{"assess a trace", editOp, func(_ *testing.T, who string) gatewayCall {
+			return gatewayCall{"", post, v3 + "/traces/" + trace + "/assessments", map[string]any{"assessment": map[string]any{
+				"assessment_name": "quality", "trace_id": trace, "source": map[string]any{"source_type": "HUMAN", "source_id": who},
+				"feedback": map[string]any{"value": true}}}}
+		}},
+		{"dataset", readOp, same(gatewayCall{"", get, v3 + "/datasets/" + ds, nil})},
+		{"dataset records", readOp, same(gatewayCall{"", get, v3 + "/datasets/" + ds + "/records", nil})},
+		{"create a dataset", editOp, func(_ *testing.T, who string) gatewayCall {
+			return gatewayCall{"", post, v3 + "/datasets/create", map[string]any{"name": "by-" + who, "experiment_ids": []string{exp}}}
+		}},
+		{"add dataset records", editOp, func(_ *testing.T, who string) gatewayCall {
+			return gatewayCall{"", post, v3 + "/datasets/" + ds + "/records", map[string]any{"records": `[{"inputs":{"q":"` + who + `"}}]`}}
+		}},
+		{"tag a dataset", editOp, same(gatewayCall{"", patch, v3 + "/datasets/" + ds + "/tags", map[string]any{"tags": `{"seen":"yes"}`}})},
 		{"label schema", readOp, same(gatewayCall{"", get, v3 + "/label-schemas/get?schema_id=" + l.schema, nil})},
 		{"label schema by name", readOp, same(gatewayCall{"", get, v3 + "/label-schemas/get-by-name?experiment_id=" + exp + "&name=" + l.schemaName, nil})},
 		{"label schemas of the experiment", readOp, same(gatewayCall{"", get, v3 + "/label-schemas/list?experiment_id=" + exp, nil})},
