@@ -155,6 +155,22 @@ func (h handlers) searchExperiments(c *gin.Context) error {
 			_ = json.Unmarshal(item, &e)
 			return access.Experiment(e.ID)
 		},
+		narrow: func(elements []string) string {
+			var b strings.Builder
+			b.WriteString("attribute.experiment_id IN (")
+			n := 0
+			for _, e := range elements {
+				id := strings.TrimPrefix(e, "experiment:")
+				if access.Experiment(id) != e {
+					continue // only canonical decimal ids: nothing to quote
+				}
+				if n++; n > 1 {
+					b.WriteByte(',')
+				}
+				b.WriteString("'" + id + "'")
+			}
+			return b.String() + ")"
+		},
 	})
 }
 

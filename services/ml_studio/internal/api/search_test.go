@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/zap"
@@ -40,36 +42,62 @@ func (f *fakeAuthority) Readable(context.Context, cerberus.Credential, string, s
 	return f.readable, nil
 }
 
-// fakeMLflow pages through experiments 1..n by offset tokens, as MLflow does.
+// inClause is the experiment_id IN (...) clause of a search filter.
+var inClause = regexp.MustCompile(`attribute\.experiment_id IN \(([^)]*)\)`)
+
+// fakeMLflow pages through experiments 1..n by offset tokens, as MLflow
+// does, keeping those an experiment_id IN (...) filter names; it counts the
+// searches it answers.
 func fakeMLflow(t *testing.T, n int) *httptest.Server {
+	srv, _ := countingMLflow(t, n)
+	return srv
+}
+
+func countingMLflow(t *testing.T, n int) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
+	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/api/2.0/mlflow/experiments/search" {
 			http.NotFound(w, r)
 			return
 		}
+		calls.Add(1)
 		var in struct {
 			MaxResults int    `json:"max_results"`
 			PageToken  string `json:"page_token"`
+			Filter     string `json:"filter"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 			http.Error(w, err.Error(), 400)
 			return
 		}
+		var all []int
+		if m := inClause.FindStringSubmatch(in.Filter); m != nil {
+			for _, id := range strings.Split(m[1], ",") {
+				if i, err := strconv.Atoi(strings.Trim(id, "'")); err == nil && i >= 1 && i <= n {
+					all = append(all, i)
+				}
+			}
+			slices.Sort(all)
+		} else {
+			for i := 1; i <= n; i++ {
+				all = append(all, i)
+			}
+		}
 		start, _ := strconv.Atoi(in.PageToken)
-		end := min(start+in.MaxResults, n)
+		end := min(start+in.MaxResults, len(all))
 		items := []map[string]string{}
-		for i := start; i < end; i++ {
-			items = append(items, map[string]string{"experiment_id": strconv.Itoa(i + 1), "name": fmt.Sprintf("e%d", i+1)})
+		for _, id := range all[min(start, end):end] {
+			items = append(items, map[string]string{"experiment_id": strconv.Itoa(id), "name": fmt.Sprintf("e%d", id)})
 		}
 		out := map[string]any{"experiments": items}
-		if end < n {
+		if end < len(all) {
 			out["next_page_token"] = strconv.Itoa(end)
 		}
 		_ = json.NewEncoder(w).Encode(out)
 	}))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, &calls
 }
 
 func TestSearchPagesStayFull(t *testing.T) {
@@ -154,6 +182,39 @@ func TestSearchPagesStayFull(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestSearchNamesFewReadableToMLflow: a caller who may read a few of
+// many experiments gets each page from one MLflow search that names them
+// (beside the caller's own filter), not from a scan of the whole list;
+// one who may read more than maxNarrow, or everything, is filtered as
+// before.
+func TestSearchNamesFewReadableToMLflow(t *testing.T) {
+	const total = 5000
+	fake, calls := countingMLflow(t, total)
+	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
+	var few []string
+	for i := 50; i <= total; i += 50 { // 100 of 5,000
+		few = append(few, access.Experiment(strconv.Itoa(i)))
+	}
+	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
+	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc),
+		Access: access.NewAuthorizer(&fakeAuthority{readable: cerberus.Readable{Names: few}}, 0)})
+	req := httptest.NewRequest(http.MethodPost, "/api/2.0/mlflow/experiments/search", strings.NewReader(`{"max_results": 100, "filter": "name LIKE 'e%'"}`))
+	req.Header.Set("Authorization", "Bearer x")
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	srv.Engine().ServeHTTP(rec, req)
+	var out struct {
+		Experiments []json.RawMessage `json:"experiments"`
+		Next        string            `json:"next_page_token"`
+	}
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &out) != nil || len(out.Experiments) != 100 || out.Next != "" {
+		t.Fatalf("%d %.300s: want the 100 readable experiments on one page", rec.Code, rec.Body)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d MLflow searches for one page, want 1", n)
 	}
 }
 
