@@ -27,11 +27,12 @@ const (
 	wlLogBatch     = "log-batch"
 	wlSearchTraces = "search-traces"
 	wlIngest       = "trace-ingest"
+	wlSparse       = "search-experiments"
 )
 
 // allWorkloads are the workloads in the order they are run and reported.
 func allWorkloads() []string {
-	return []string{wlGet, wlSearch, wlLogBatch, wlSearchTraces, wlIngest}
+	return []string{wlGet, wlSearch, wlLogBatch, wlSearchTraces, wlIngest, wlSparse}
 }
 
 // Components whose CPU time is measured during each timed window.
@@ -84,9 +85,13 @@ func (b *bench) plan() []*phase {
 	search := []byte(fmt.Sprintf(`{"experiment_ids":[%q],"max_results":%d}`, b.expID, b.o.searchResults))
 	searchTraces := []byte(fmt.Sprintf(`{"locations":[{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":%q}}],"max_results":%d}`,
 		b.expID, b.o.searchResults))
+	sparse := []byte(fmt.Sprintf(`{"filter":"name LIKE '%s-%%'","max_results":%d}`, b.sparsePrefix, b.o.searchResults))
 	var out []*phase
 	for _, wl := range workloads(b.o.only) {
 		for _, t := range targets {
+			if wl == wlSparse && t.name == basicAuth {
+				continue // what basic-auth's user may read there was never granted: nothing to compare
+			}
 			ph := &phase{workload: wl, target: t.name, via: rest, auth: t.auth, fresh: t.fresh, cpu: map[string]time.Duration{}}
 			switch wl {
 			case wlGet:
@@ -101,6 +106,9 @@ func (b *bench) plan() []*phase {
 				ph.via = "/api/3.0/mlflow"
 				ph.method, ph.url = http.MethodPost, t.base+ph.via+"/traces/search"
 				ph.body = func(int64) []byte { return searchTraces }
+			case wlSparse:
+				ph.method, ph.url = http.MethodPost, t.base+rest+"/experiments/search"
+				ph.body = func(int64) []byte { return sparse }
 			case wlIngest:
 				ph.via = "OTLP"
 				ph.method, ph.url = http.MethodPost, t.base+"/v1/traces"

@@ -68,6 +68,8 @@ type options struct {
 	pin           bool
 	runs          int
 	searchResults int
+	experiments   int
+	readableExps  int
 	metrics       int
 	serial        int
 	maxRequests   int
@@ -109,11 +111,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 1, "times every phase is run (interleaved); the samples of all rounds are pooled")
 	fs.IntVar(&o.runs, "runs", 110, "runs, and traces of five spans, seeded in the experiment (at least -search-results)")
 	fs.IntVar(&o.searchResults, "search-results", 100, "max_results of search-runs and search-traces")
+	fs.IntVar(&o.experiments, "experiments", 10_000, "experiments of search-experiments, made directly in MLflow")
+	fs.IntVar(&o.readableExps, "readable-experiments", 100, "of those, how many the user may read (made through ml_studio, read granted): search-experiments pages them -search-results at a time")
 	fs.IntVar(&o.metrics, "metrics", 10, "metrics per log-batch call")
 	fs.IntVar(&o.serial, "serial", 50, "requests timed one at a time (one client) per phase before the concurrent load; 0 skips")
 	fs.IntVar(&o.maxRequests, "max-requests", 500_000, "upper bound of the requests of one timed phase")
 	fs.StringVar(&o.decisionCache, "decision-cache", "", "ML_STUDIO_DECISION_CACHE for ml_studio (default: ml_studio's own, 2s)")
-	fs.StringVar(&o.only, "only", "", "comma-separated workloads to time (get-experiment, search-runs, log-batch, search-traces, trace-ingest); default all")
+	fs.StringVar(&o.only, "only", "", "comma-separated workloads to time (get-experiment, search-runs, log-batch, search-traces, trace-ingest, search-experiments); default all")
 	fs.Var(&o.studioEnv, "studio-env", "an extra ML_STUDIO_*=value setting for ml_studio (repeatable), e.g. ML_STUDIO_MLFLOW_KEEP_ALIVE=true")
 	fs.StringVar(&o.profileDir, "profile", "", "build ml_studio with a pprof listener (go build -overlay, no source change) and write a CPU profile of each ml_studio phase to this folder")
 	fs.Float64Var(&o.waitLoad, "wait-load", 0, "before starting anything, wait until the 1-minute load average is below this (0: do not wait)")
@@ -150,6 +154,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-rounds must be from 1 to 10")
 	case o.searchResults < 1 || o.searchResults > 1000 || o.runs < o.searchResults || o.runs > 5000:
 		return o, errors.New("-search-results must be from 1 to 1,000 and -runs from -search-results to 5,000")
+	case o.readableExps < o.searchResults || o.experiments < o.readableExps || o.experiments > 100_000:
+		return o, errors.New("-readable-experiments must be at least -search-results and -experiments from that to 100,000")
 	case o.metrics < 1 || o.metrics > 1000:
 		return o, errors.New("-metrics must be from 1 to 1,000")
 	case o.serial < 0 || o.serial > 10_000 || o.maxRequests < 1:
@@ -159,7 +165,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case o.workers < 1 || o.workers > 16:
 		return o, errors.New("-mlflow-workers must be from 1 to 16")
 	case !validWorkloads(o.only):
-		return o, errors.New("-only takes get-experiment, search-runs, log-batch, search-traces and trace-ingest, comma-separated")
+		return o, errors.New("-only takes get-experiment, search-runs, log-batch, search-traces, trace-ingest and search-experiments, comma-separated")
 	case !o.studioEnv.valid():
 		return o, errors.New("-studio-env takes ML_STUDIO_NAME=value")
 	case o.decisionCache != "":

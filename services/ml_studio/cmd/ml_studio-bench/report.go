@@ -189,8 +189,8 @@ func (b *bench) report(out io.Writer) {
 	}
 	fmt.Fprintf(out, "\nml_studio-bench: MLflow %s (%d uvicorn workers, %s, %s, --serve-artifacts) direct; through ml_studio + cerberus (%s); %s\n",
 		b.versions["mlflow"], b.o.workers, loop, store, settings, basicNote)
-	fmt.Fprintf(out, "data: experiment %s with %d runs (5 params, 5 metrics, 3 tags each) and %d traces (5 spans each); search-runs and search-traces return %d (search-runs %d bytes); log-batch writes %d metrics; trace-ingest sends a new trace of 5 spans over OTLP\n",
-		b.expID, b.o.runs, b.o.runs, b.o.searchResults, b.searchBytes(), b.o.metrics)
+	fmt.Fprintf(out, "data: experiment %s with %d runs (5 params, 5 metrics, 3 tags each) and %d traces (5 spans each); search-runs and search-traces return %d (search-runs %d bytes); log-batch writes %d metrics; trace-ingest sends a new trace of 5 spans over OTLP; search-experiments finds %d a page of the %d of %d experiments the user may read (basic-auth: not run)\n",
+		b.expID, b.o.runs, b.o.runs, b.o.searchResults, b.searchBytes(), b.o.metrics, b.o.searchResults, b.o.readableExps, b.o.experiments)
 	fmt.Fprintf(out, "load: %d clients in this process, closed loop, %s per phase after %s warm-up, %d round(s) interleaved; before each, %d requests one at a time\n",
 		b.o.clients, b.o.duration, b.o.warmup, b.o.rounds, b.o.serial)
 	fmt.Fprintf(out, "  direct, ml_studio, basic-auth: keep-alive clients; direct-fresh: a new connection per request (ml_studio's own calls to MLflow: ML_STUDIO_MLFLOW_KEEP_ALIVE)\n")

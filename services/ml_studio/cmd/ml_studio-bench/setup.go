@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,7 @@ type bench struct {
 	// data
 	expID, otherExpID string
 	traceNonce        uint32            // makes the run's trace ids its own
+	sparsePrefix      string            // names the experiments of search-experiments
 	logRuns           map[string]string // target → the run log-batch writes to
 
 	setupHTTP *http.Client
@@ -478,18 +480,26 @@ func (b *bench) mlflowVersion(ctx context.Context) string {
 	return strings.TrimSpace(string(data))
 }
 
-// createUsers makes the non-admin user in cerberus (with an API token) and
-// in the basic-auth app, and the experiments through ml_studio as cerberus's
-// admin, so they are registered in cerberus as a notebook's would be.
-func (b *bench) createUsers(ctx context.Context) error {
+// adminSession is an Authorization header of cerberus's admin.
+func (b *bench) adminSession(ctx context.Context) (string, error) {
 	var session struct {
 		Token string `json:"token"`
 	}
 	if err := b.expect(ctx, http.StatusOK, http.MethodPost, b.cerberusURL+"/api/auth/login", "",
 		map[string]string{"username": "admin", "password": b.adminPassword}, &session); err != nil {
+		return "", err
+	}
+	return "Bearer " + session.Token, nil
+}
+
+// createUsers makes the non-admin user in cerberus (with an API token) and
+// in the basic-auth app, and the experiments through ml_studio as cerberus's
+// admin, so they are registered in cerberus as a notebook's would be.
+func (b *bench) createUsers(ctx context.Context) error {
+	admin, err := b.adminSession(ctx)
+	if err != nil {
 		return err
 	}
-	admin := "Bearer " + session.Token
 	if err := b.expect(ctx, http.StatusCreated, http.MethodPost, b.cerberusURL+"/api/users", admin,
 		map[string]string{"username": benchUser, "password": b.userPassword}, nil); err != nil {
 		return err
@@ -621,6 +631,11 @@ func (b *bench) seed(ctx context.Context) error {
 			return fmt.Errorf("seed traces: %w", err)
 		}
 	}
+	if slices.Contains(workloads(b.o.only), wlSparse) {
+		if err := b.seedSparse(ctx); err != nil {
+			return err
+		}
+	}
 	b.logRuns = map[string]string{}
 	for i, t := range []string{direct, directFresh, studio, basicAuth} {
 		id, err := createRun("log-batch-"+t, int64(i+1))
@@ -630,6 +645,60 @@ func (b *bench) seed(ctx context.Context) error {
 		b.logRuns[t] = id
 	}
 	b.log("seeded experiment %s with %d runs (5 params, 5 metrics, 3 tags each) and %d traces (5 spans each) in %s", b.expID, b.o.runs, b.o.runs, time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// seedSparse makes -experiments experiments of which the user may read
+// -readable-experiments, spread evenly: those are created through ml_studio
+// by cerberus's admin (so cerberus knows them) and granted read; the rest
+// directly in MLflow, as other people's.
+func (b *bench) seedSparse(ctx context.Context) error {
+	start := time.Now()
+	admin, err := b.adminSession(ctx)
+	if err != nil {
+		return err
+	}
+	b.sparsePrefix = "sparse-" + secret("")[:8]
+	every := b.o.experiments / b.o.readableExps
+	jobs := make(chan int)
+	errs := make(chan error, b.o.experiments)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				name := fmt.Sprintf("%s-%06d", b.sparsePrefix, i)
+				var created struct {
+					ID string `json:"experiment_id"`
+				}
+				readable := i%every == 0 && i/every < b.o.readableExps
+				base, auth := b.mlflowURL, ""
+				if readable {
+					base, auth = b.studioURL, admin
+				}
+				err := b.expect(ctx, http.StatusOK, http.MethodPost, base+"/api/2.0/mlflow/experiments/create", auth, map[string]string{"name": name}, &created)
+				if err == nil && readable {
+					err = b.expect(ctx, http.StatusCreated, http.MethodPost, b.cerberusURL+"/api/grants", admin,
+						map[string]string{"element": "experiment:" + created.ID, "operation": "read", "effect": "allow", "user": benchUser}, nil)
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for i := range b.o.experiments {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return fmt.Errorf("seed the experiments of %s: %w", wlSparse, err)
+	}
+	b.log("seeded %d experiments %s-*, %d of them readable by %s, in %s", b.o.experiments, b.sparsePrefix, b.o.readableExps, benchUser,
+		time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 
@@ -676,6 +745,13 @@ func (b *bench) verify(ctx context.Context) error {
 				return fmt.Errorf("%s: %d runs, want %d", ph.label(), len(out.Runs), b.o.searchResults)
 			}
 			ph.respBytes = len(data)
+		case wlSparse:
+			var out struct {
+				Experiments []json.RawMessage `json:"experiments"`
+			}
+			if json.Unmarshal(data, &out) != nil || len(out.Experiments) != b.o.searchResults {
+				return fmt.Errorf("%s: %d experiments, want %d", ph.label(), len(out.Experiments), b.o.searchResults)
+			}
 		case wlSearchTraces:
 			var out struct {
 				Traces []json.RawMessage `json:"traces"`
