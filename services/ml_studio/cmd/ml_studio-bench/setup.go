@@ -594,31 +594,13 @@ func (b *bench) seed(ctx context.Context) error {
 		}, &out)
 		return out.Run.Info.ID, err
 	}
-	jobs := make(chan int)
-	errs := make(chan error, b.o.runs)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				id, err := createRun(fmt.Sprintf("seed-%04d", i), base+int64(i))
-				if err == nil {
-					err = b.expect(ctx, http.StatusOK, http.MethodPost, api+"/runs/log-batch", "", seedBatch(id, i, base), nil)
-				}
-				if err != nil {
-					errs <- err
-				}
-			}
-		}()
-	}
-	for i := range b.o.runs {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	if err := inParallel(b.o.runs, func(i int) error {
+		id, err := createRun(fmt.Sprintf("seed-%04d", i), base+int64(i))
+		if err != nil {
+			return err
+		}
+		return b.expect(ctx, http.StatusOK, http.MethodPost, api+"/runs/log-batch", "", seedBatch(id, i, base), nil)
+	}); err != nil {
 		return fmt.Errorf("seed runs: %w", err)
 	}
 	seedTrace, into := otlpTrace(b.traceNonce, "seed"), http.Header{"X-Mlflow-Experiment-Id": {b.expID}}
@@ -660,46 +642,53 @@ func (b *bench) seedSparse(ctx context.Context) error {
 	}
 	b.sparsePrefix = "sparse-" + secret("")[:8]
 	every := b.o.experiments / b.o.readableExps
+	err = inParallel(b.o.experiments, func(i int) error {
+		name := fmt.Sprintf("%s-%06d", b.sparsePrefix, i)
+		var created struct {
+			ID string `json:"experiment_id"`
+		}
+		readable := i%every == 0 && i/every < b.o.readableExps
+		base, auth := b.mlflowURL, ""
+		if readable {
+			base, auth = b.studioURL, admin
+		}
+		if err := b.expect(ctx, http.StatusOK, http.MethodPost, base+"/api/2.0/mlflow/experiments/create", auth, map[string]string{"name": name}, &created); err != nil || !readable {
+			return err
+		}
+		return b.expect(ctx, http.StatusCreated, http.MethodPost, b.cerberusURL+"/api/grants", admin,
+			map[string]string{"element": "experiment:" + created.ID, "operation": "read", "effect": "allow", "user": benchUser}, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("seed the experiments of %s: %w", wlSparse, err)
+	}
+	b.log("seeded %d experiments %s-*, %d of them readable by %s, in %s", b.o.experiments, b.sparsePrefix, b.o.readableExps, benchUser,
+		time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// inParallel calls f for 0..n-1 on four goroutines; the first error wins.
+func inParallel(n int, f func(i int) error) error {
 	jobs := make(chan int)
-	errs := make(chan error, b.o.experiments)
+	errs := make(chan error, n)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				name := fmt.Sprintf("%s-%06d", b.sparsePrefix, i)
-				var created struct {
-					ID string `json:"experiment_id"`
-				}
-				readable := i%every == 0 && i/every < b.o.readableExps
-				base, auth := b.mlflowURL, ""
-				if readable {
-					base, auth = b.studioURL, admin
-				}
-				err := b.expect(ctx, http.StatusOK, http.MethodPost, base+"/api/2.0/mlflow/experiments/create", auth, map[string]string{"name": name}, &created)
-				if err == nil && readable {
-					err = b.expect(ctx, http.StatusCreated, http.MethodPost, b.cerberusURL+"/api/grants", admin,
-						map[string]string{"element": "experiment:" + created.ID, "operation": "read", "effect": "allow", "user": benchUser}, nil)
-				}
-				if err != nil {
+				if err := f(i); err != nil {
 					errs <- err
 				}
 			}
 		}()
 	}
-	for i := range b.o.experiments {
+	for i := range n {
 		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
 	close(errs)
-	if err := <-errs; err != nil {
-		return fmt.Errorf("seed the experiments of %s: %w", wlSparse, err)
-	}
-	b.log("seeded %d experiments %s-*, %d of them readable by %s, in %s", b.o.experiments, b.sparsePrefix, b.o.readableExps, benchUser,
-		time.Since(start).Round(100*time.Millisecond))
-	return nil
+	return <-errs
 }
 
 func seedBatch(runID string, i int, ts int64) map[string]any {

@@ -234,12 +234,18 @@ func TestEveryMLflowRouteIsMappedOrRefused(t *testing.T) {
 func deniedStudio(t *testing.T) (*server.Server, *recordingMLflow) {
 	t.Helper()
 	rec := &recordingMLflow{}
-	fake := httptest.NewServer(rec)
+	return studioOn(t, rec, denyAll{}), rec
+}
+
+// studioOn is ml_studio in front of a fake MLflow, asking a fake cerberus.
+func studioOn(t *testing.T, fakeMLflow http.Handler, authority access.Authority) *server.Server {
+	t.Helper()
+	fake := httptest.NewServer(fakeMLflow)
 	t.Cleanup(fake.Close)
 	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
 	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
-	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(denyAll{}, 0), DefaultProject: "default"})
-	return srv, rec
+	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(authority, 0), DefaultProject: "default"})
+	return srv
 }
 
 // TestRefusedFamilies names the holes the peers shipped: each is refused
@@ -343,11 +349,7 @@ func (allowAs) Readable(context.Context, cerberus.Credential, string, string) (c
 // endpoint of access.Stamps and on the seed's run creation.
 func TestStampsNameTheCaller(t *testing.T) {
 	rec := &recordingMLflow{}
-	fake := httptest.NewServer(rec)
-	t.Cleanup(fake.Close)
-	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
-	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
-	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(allowAs("alice"), 0), DefaultProject: "default"})
+	srv := studioOn(t, rec, allowAs("alice"))
 
 	bodies := map[string]string{
 		"POST /api/2.0/mlflow/runs/create":                      `{"experiment_id":"1","user_id":"mallory"}`,

@@ -12,14 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"go.uber.org/zap"
-
-	"github.com/ml-studio/ml-studio/pkg/httpclient"
-	"github.com/ml-studio/ml-studio/pkg/server"
-	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/api"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/cerberus"
-	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
 )
 
 // allowOnly is a cerberus that allows every operation on its elements and
@@ -93,12 +87,7 @@ func compressed(t *testing.T, enc string, data []byte) []byte {
 // ml_studio bounded. Anything MLflow could read otherwise is refused.
 func TestOTLPExportChecksItsHeaders(t *testing.T) {
 	rec := &otlpMLflow{}
-	fake := httptest.NewServer(rec)
-	t.Cleanup(fake.Close)
-	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
-	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
-	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc),
-		Access: access.NewAuthorizer(allowOnly{"experiment:1": true}, 0), DefaultProject: "default"})
+	srv := studioOn(t, rec, allowOnly{"experiment:1": true})
 
 	spans := []byte("\x0a\x02\x0a\x00") // any bytes: MLflow parses them, ml_studio does not need to
 	bomb := compressed(t, "gzip", make([]byte, 17<<20))

@@ -63,6 +63,15 @@ func readSeedParams(c *gin.Context) (params, error) {
 
 // str returns a parameter as a string: numbers are formatted, absent or
 // null is "".
+// first is the first value of a required parameter.
+func (p params) first(name string) (string, error) {
+	v, err := p.required(name)
+	if err != nil {
+		return "", err
+	}
+	return v[0], nil
+}
+
 func (p params) str(name string) (string, error) {
 	switch v := p[name].(type) {
 	case nil:

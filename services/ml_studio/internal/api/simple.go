@@ -14,67 +14,53 @@ import (
 // element names what a call touches, by its rule; ids are the ids its
 // path names (a logged model's, a trace's).
 func (h handlers) element(c *gin.Context, rule access.Rule, p params, ids []string) (string, error) {
-	var id string
+	var (
+		id  string
+		err error
+	)
 	switch rule.Target {
 	case access.ByExperiment:
-		v, err := p.required("experiment_id")
-		if err != nil {
-			return "", err
-		}
-		id = v[0]
+		id, err = p.first("experiment_id")
 	case access.ByRun:
 		if _, ok := p["run_id"]; !ok && p["run_uuid"] != nil {
 			p["run_id"] = p["run_uuid"] // older MLflow clients name it so
 		}
-		v, err := p.required("run_id")
-		if err != nil {
-			return "", err
-		}
-		id = v[0]
+		id, err = p.first("run_id")
 	case access.ByModel:
-		v, err := p.required("name")
-		if err != nil {
-			return "", err
-		}
-		id = v[0]
+		id, err = p.first("name")
+	case access.ByLabelSchema:
+		id, err = p.first("schema_id")
+	case access.ByReviewQueue:
+		id, err = p.first("queue_id")
 	case access.ByLoggedModel:
-		if len(ids) == 0 || ids[0] == "" {
-			return "", apierror.Required("model_id")
-		}
-		id = ids[0]
+		id, err = fromPath(ids, "model_id")
+	case access.ByIssue:
+		id, err = fromPath(ids, "issue_id")
 	case access.ByTrace: // the path's id, or trace_id (request_id in v2)
 		if len(ids) > 0 && ids[0] != "" {
 			id = ids[0]
-		} else if v, err := p.str("trace_id"); err != nil {
-			return "", err
-		} else if id = v; id == "" {
-			v, err := p.required("request_id")
-			if err != nil {
-				return "", apierror.Required("trace_id")
+		} else if id, err = p.str("trace_id"); err == nil && id == "" {
+			if id, err = p.first("request_id"); err != nil {
+				err = apierror.Required("trace_id")
 			}
-			id = v[0]
 		}
-	case access.ByLabelSchema, access.ByReviewQueue:
-		name := "schema_id"
-		if rule.Target == access.ByReviewQueue {
-			name = "queue_id"
-		}
-		v, err := p.required(name)
-		if err != nil {
-			return "", err
-		}
-		id = v[0]
-	case access.ByIssue:
-		if len(ids) == 0 || ids[0] == "" {
-			return "", apierror.Required("issue_id")
-		}
-		id = ids[0]
 	case access.AdminOnly:
 		return access.Root, nil
 	default:
 		return "", errRefused
 	}
+	if err != nil {
+		return "", err
+	}
 	return h.elementOf(c, rule.Target, id)
+}
+
+// fromPath is the first id a call's path names, which must be there.
+func fromPath(ids []string, name string) (string, error) {
+	if len(ids) == 0 || ids[0] == "" {
+		return "", apierror.Required(name)
+	}
+	return ids[0], nil
 }
 
 // elementOf is the element an id names, by what it is the id of: runs,
