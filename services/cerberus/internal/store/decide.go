@@ -21,6 +21,40 @@ func inOrder(d Dialect) string {
 	return "CROSS JOIN"
 }
 
+// The index each lookup of the decision queries must use: with the join
+// order fixed (inOrder), the planner still picks an index per table from
+// its statistics, and statistics taken when a table held two rows
+// (cerberus refreshes them at start, then hourly) make every index look
+// useless: SQLite was seen to scan all 50,000 elements at each step of a
+// walk down the tree (minutes for one readable set). Each lookup names its
+// index: INDEXED BY on SQLite (NOT INDEXED where the rowid is the key),
+// FORCE INDEX on MySQL. SQLite names a UNIQUE constraint's index after
+// its table: sqlite_autoindex_<table>_1 (migrations 00001, 00002, 00005).
+var lookups = map[string][2]string{ // sqlite, mysql
+	"element by id":                 {"NOT INDEXED", "FORCE INDEX (PRIMARY)"},
+	"element by name":               {"INDEXED BY sqlite_autoindex_element_1", "FORCE INDEX (uq_element_component_name)"},
+	"element by parent":             {"INDEXED BY ix_element_parent", "FORCE INDEX (ix_element_parent)"},
+	"permission by id":              {"NOT INDEXED", "FORCE INDEX (PRIMARY)"},
+	"permission by element":         {"INDEXED BY ix_permission_element", "FORCE INDEX (ix_permission_element)"},
+	"user grants by user":           {"INDEXED BY sqlite_autoindex_user_permission_1", "FORCE INDEX (uq_user_permission)"},
+	"group grants by group":         {"INDEXED BY sqlite_autoindex_group_permission_1", "FORCE INDEX (uq_group_permission)"},
+	"group grants by permission":    {"INDEXED BY ix_group_permission_permission", "FORCE INDEX (ix_group_permission_permission)"},
+	"memberships by group and user": {"INDEXED BY sqlite_autoindex_user_group_member_1", "FORCE INDEX (PRIMARY)"},
+	"memberships by user":           {"INDEXED BY ix_user_group_member_user", "FORCE INDEX (ix_user_group_member_user)"},
+}
+
+// use is the hint of a lookup (see lookups).
+func use(d Dialect, lookup string) string {
+	h, ok := lookups[lookup]
+	if !ok {
+		panic("store: no index for " + lookup)
+	}
+	if d == MySQL {
+		return h[1]
+	}
+	return h[0]
+}
+
 // ChainGrant is one grant found on an element's chain of ancestors.
 type ChainGrant struct {
 	Start     string // the element asked about
@@ -42,34 +76,34 @@ func (s *Store) ChainGrants(ctx context.Context, userID, componentID uint64, ele
 	j := inOrder(s.dialect)
 	query := `
 WITH RECURSIVE chain (start, id, parent_id, depth) AS (
-    SELECT name, id, parent_id, 0 FROM element WHERE component_id = ? AND name IN (` + placeholders + `)
+    SELECT name, id, parent_id, 0 FROM element ` + use(s.dialect, "element by name") + ` WHERE component_id = ? AND name IN (` + placeholders + `)
   UNION ALL
     SELECT chain.start, e.id, e.parent_id, chain.depth + 1
-    FROM chain ` + j + ` element e ON e.id = chain.parent_id
+    FROM chain ` + j + ` element e ` + use(s.dialect, "element by id") + ` ON e.id = chain.parent_id
     WHERE chain.depth < ` + fmt.Sprint(MaxDepth) + `
 ),
 targets (start, id, depth) AS (
     SELECT start, id, depth FROM chain
   UNION ALL
-    SELECT s.start, r.id, -1 FROM element r
+    SELECT s.start, r.id, -1 FROM element r ` + use(s.dialect, "element by name") + `
     JOIN (SELECT DISTINCT start FROM chain WHERE depth = 0) s ON 1 = 1
     WHERE r.component_id = ? AND r.name = '*'
 ),
 held (start, depth, permission_id, operation, ordinal) AS (
     SELECT t.start, t.depth, p.id, o.name, o.ordinal
     FROM targets t
-    ` + j + ` permission p ON p.element_id = t.id
+    ` + j + ` permission p ` + use(s.dialect, "permission by element") + ` ON p.element_id = t.id
     ` + j + ` operation o ON o.id = p.operation_id
 )
 SELECT t.start AS start, t.depth AS depth, '' AS operation, 0 AS ordinal, '' AS effect FROM targets t WHERE t.depth = 0
 UNION ALL
 SELECT h.start, h.depth, h.operation, h.ordinal, up.effect
-FROM held h ` + j + ` user_permission up ON up.permission_id = h.permission_id AND up.user_id = ?
+FROM held h ` + j + ` user_permission up ` + use(s.dialect, "user grants by user") + ` ON up.permission_id = h.permission_id AND up.user_id = ?
 UNION ALL
 SELECT h.start, h.depth, h.operation, h.ordinal, gp.effect
 FROM held h
-` + j + ` group_permission gp ON gp.permission_id = h.permission_id
-` + j + ` user_group_member m ON m.group_id = gp.group_id AND m.user_id = ?`
+` + j + ` group_permission gp ` + use(s.dialect, "group grants by permission") + ` ON gp.permission_id = h.permission_id
+` + j + ` user_group_member m ` + use(s.dialect, "memberships by group and user") + ` ON m.group_id = gp.group_id AND m.user_id = ?`
 	// The query starts from the chain's few elements and their permissions,
 	// then looks up the user's grants on just those, in that order (see
 	// inOrder): its cost grows with the elements asked about and the grants
@@ -105,23 +139,23 @@ func (s *Store) Reach(ctx context.Context, userID, componentID uint64, kind stri
 	query := `
 WITH RECURSIVE granted (element_id, effect) AS (
     SELECT p.element_id, up.effect
-    FROM user_permission up
-    ` + j + ` permission p ON p.id = up.permission_id
+    FROM user_permission up ` + use(s.dialect, "user grants by user") + `
+    ` + j + ` permission p ` + use(s.dialect, "permission by id") + ` ON p.id = up.permission_id
     ` + j + ` operation o ON o.id = p.operation_id
     WHERE up.user_id = ? AND p.component_id = ? AND (up.effect = 'deny' OR o.ordinal >= ?)
   UNION ALL
     SELECT p.element_id, gp.effect
-    FROM user_group_member m
-    ` + j + ` group_permission gp ON gp.group_id = m.group_id
-    ` + j + ` permission p ON p.id = gp.permission_id
+    FROM user_group_member m ` + use(s.dialect, "memberships by user") + `
+    ` + j + ` group_permission gp ` + use(s.dialect, "group grants by group") + ` ON gp.group_id = m.group_id
+    ` + j + ` permission p ` + use(s.dialect, "permission by id") + ` ON p.id = gp.permission_id
     ` + j + ` operation o ON o.id = p.operation_id
     WHERE m.user_id = ? AND p.component_id = ? AND (gp.effect = 'deny' OR o.ordinal >= ?)
 ),
 down (id, name, effect, depth) AS (
-    SELECT e.id, e.name, granted.effect, 0 FROM granted ` + j + ` element e ON e.id = granted.element_id
+    SELECT e.id, e.name, granted.effect, 0 FROM granted ` + j + ` element e ` + use(s.dialect, "element by id") + ` ON e.id = granted.element_id
   UNION ALL
     SELECT c.id, c.name, down.effect, down.depth + 1
-    FROM down ` + j + ` element c ON c.parent_id = down.id
+    FROM down ` + j + ` element c ` + use(s.dialect, "element by parent") + ` ON c.parent_id = down.id
     WHERE down.depth < ` + fmt.Sprint(MaxDepth) + `
 )
 SELECT DISTINCT name, effect, CASE WHEN name = '*' THEN 1 ELSE 0 END AS root FROM down
@@ -197,7 +231,7 @@ func (s *Store) ElementsNamed(ctx context.Context, componentID uint64, names []s
 		return nil, nil
 	}
 	var rows []Element
-	err := s.db.WithContext(ctx).Raw(`SELECT id, component_id, name, parent_id FROM element WHERE component_id = ? AND name IN ?`,
+	err := s.db.WithContext(ctx).Raw(`SELECT id, component_id, name, parent_id FROM element `+use(s.dialect, "element by name")+` WHERE component_id = ? AND name IN ?`,
 		componentID, names).Scan(&rows).Error
 	return rows, classify(err, "elements")
 }
@@ -209,6 +243,6 @@ func (s *Store) ElementsByID(ctx context.Context, ids []uint64) ([]Element, erro
 		return nil, nil
 	}
 	var rows []Element
-	err := s.db.WithContext(ctx).Raw(`SELECT id, component_id, name, parent_id FROM element WHERE id IN ?`, ids).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT id, component_id, name, parent_id FROM element `+use(s.dialect, "element by id")+` WHERE id IN ?`, ids).Scan(&rows).Error
 	return rows, classify(err, "elements")
 }

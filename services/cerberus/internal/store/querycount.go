@@ -2,11 +2,15 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // counter counts the statements match accepts.
@@ -103,4 +107,120 @@ func (s *Store) CountQueriesOf(ctx context.Context) (tagged context.Context, cou
 		return got == tag
 	})
 	return context.WithValue(ctx, countKey{}, tag), count, stop
+}
+
+// bound is the store reading through db: one connection, or a session
+// that logs its statements. It is for reads: its writes would not reach
+// the store's change listeners.
+func (s *Store) bound(db *gorm.DB) *Store {
+	return &Store{db: db, sql: s.sql, dialect: s.dialect, ids: s.ids}
+}
+
+// RowsRead runs fn on one connection and returns how many rows the server
+// read for it (the session's Handler_read_* counters, less what reading
+// them costs) where the database tells: on MySQL. On SQLite it runs fn and
+// ok is false. Like CountQueries it is for tests and diagnostics: pinning
+// that a call's work does not grow with the tables. fn must read only.
+func (s *Store) RowsRead(ctx context.Context, fn func(on *Store) error) (rows int64, ok bool, err error) {
+	if s.dialect != MySQL {
+		return 0, false, fn(s)
+	}
+	err = s.db.WithContext(ctx).Connection(func(tx *gorm.DB) error {
+		read := func() (int64, error) {
+			var counters []struct {
+				VariableName string `gorm:"column:Variable_name"`
+				Value        int64  `gorm:"column:Value"`
+			}
+			if err := tx.Raw("SHOW SESSION STATUS LIKE 'Handler_read%'").Scan(&counters).Error; err != nil {
+				return 0, classify(err, "session status")
+			}
+			var n int64
+			for _, c := range counters {
+				n += c.Value
+			}
+			return n, nil
+		}
+		first, err := read()
+		if err != nil {
+			return err
+		}
+		before, err := read() // the second read tells what reading costs
+		if err != nil {
+			return err
+		}
+		if err := fn(s.bound(tx)); err != nil {
+			return err
+		}
+		after, err := read()
+		rows = after - before - (before - first)
+		return err
+	})
+	return rows, err == nil, err
+}
+
+// Plans returns the query plan of each statement fn sends (EXPLAIN QUERY
+// PLAN on SQLite, EXPLAIN on MySQL), one line per row of the plan: for
+// tests that pin a call's statements to index searches. fn must read only.
+func (s *Store) Plans(ctx context.Context, fn func(on *Store) error) ([][]string, error) {
+	var statements []string
+	on := s.bound(s.db.Session(&gorm.Session{Logger: sqlRecorder{&statements}}))
+	if err := fn(on); err != nil {
+		return nil, err
+	}
+	explain := "EXPLAIN QUERY PLAN "
+	if s.dialect == MySQL {
+		explain = "EXPLAIN "
+	}
+	plans := make([][]string, 0, len(statements))
+	for _, q := range statements {
+		rows, err := s.sql.QueryContext(ctx, explain+q)
+		if err != nil {
+			return nil, classify(err, "plan")
+		}
+		plan, err := planLines(rows)
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, plan)
+	}
+	return plans, nil
+}
+
+// planLines reads an EXPLAIN answer as lines of space-separated cells.
+func planLines(rows *sql.Rows) ([]string, error) {
+	defer func() { _ = rows.Close() }()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, classify(err, "plan")
+	}
+	var lines []string
+	for rows.Next() {
+		cells := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range cells {
+			ptrs[i] = &cells[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, classify(err, "plan")
+		}
+		line := make([]string, len(cells))
+		for i, c := range cells {
+			line[i] = c.String
+		}
+		lines = append(lines, strings.Join(line, " "))
+	}
+	return lines, classify(rows.Err(), "plan")
+}
+
+// sqlRecorder is a GORM logger that keeps each statement's SQL, with its
+// arguments written in, for Plans.
+type sqlRecorder struct{ statements *[]string }
+
+func (r sqlRecorder) LogMode(logger.LogLevel) logger.Interface { return r }
+func (sqlRecorder) Info(context.Context, string, ...any)       {}
+func (sqlRecorder) Warn(context.Context, string, ...any)       {}
+func (sqlRecorder) Error(context.Context, string, ...any)      {}
+func (r sqlRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	q, _ := fc()
+	*r.statements = append(*r.statements, q)
 }
