@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -79,7 +81,7 @@ func (h handlers) deleteModel(c *gin.Context) error {
 func (h handlers) searchModels(c *gin.Context) error {
 	return h.filteredSearch(c, search{
 		upMethod: get, upPath: "/registered-models/search", kind: "registered_model", listKey: "registered_models",
-		fields: []string{"filter", "order_by"}, maxResults: 1000, defaultMax: 100, element: modelOf,
+		fields: []string{"filter", "order_by"}, maxResults: 1000, defaultMax: 100, element: modelOf, narrow: namedModels,
 	})
 }
 
@@ -87,8 +89,26 @@ func (h handlers) searchModels(c *gin.Context) error {
 func (h handlers) searchVersions(c *gin.Context) error {
 	return h.filteredSearch(c, search{
 		upMethod: get, upPath: "/model-versions/search", kind: "registered_model", listKey: "model_versions",
-		fields: []string{"filter", "order_by"}, maxResults: 10_000, defaultMax: 200, element: modelOf,
+		fields: []string{"filter", "order_by"}, maxResults: 10_000, defaultMax: 200, element: modelOf, narrow: namedModels,
 	})
+}
+
+// namedModels is the filter clause naming the models of elements, or ""
+// when a name cannot be written safely inside MLflow's quotes.
+func namedModels(elements []string) string {
+	var b strings.Builder
+	b.WriteString("name IN (")
+	for i, e := range elements {
+		name, ok := strings.CutPrefix(e, "registered_model:")
+		if !ok || strings.ContainsFunc(name, func(r rune) bool { return r == '\'' || r == '\\' || r == '"' || unicode.IsControl(r) }) {
+			return ""
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("'" + name + "'")
+	}
+	return b.String() + ")"
 }
 
 func modelOf(item json.RawMessage) string {

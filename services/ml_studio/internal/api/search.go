@@ -22,7 +22,7 @@ type search struct {
 	defaultMax       int // MLflow's default page size
 	element          func(item json.RawMessage) string
 	// narrow, when MLflow can filter by the readable elements themselves,
-	// is the filter clause naming them (nil: it cannot).
+	// is the filter clause naming them ("" or nil: it cannot).
 	narrow func(elements []string) string
 }
 
@@ -94,15 +94,16 @@ func (h handlers) filteredSearch(c *gin.Context, s search) error {
 			c.JSON(http.StatusOK, gin.H{s.listKey: []any{}})
 			return nil
 		}
-		filter, err := p.str("filter")
-		if err != nil {
-			return err
+		if clause := s.narrow(names); clause != "" {
+			filter, err := p.str("filter")
+			if err != nil {
+				return err
+			}
+			if filter != "" {
+				clause = filter + " AND " + clause
+			}
+			p["filter"], batch = clause, want
 		}
-		clause := s.narrow(names)
-		if filter != "" {
-			clause = filter + " AND " + clause
-		}
-		p["filter"], batch = clause, want
 	}
 	batch = min(batch, s.maxResults)
 
