@@ -65,6 +65,7 @@ staticcheck: $(STATICCHECK)
 # no Docker engine, MariaDB + PostgreSQL + MLflow-on-PostgreSQL are started
 # here (with one, the tests start containers through testcontainers-go).
 test-servers:
+	$(LOCAL)/mlflow.sh install # the pinned client, whose route table tests compare against
 	@if [ -n "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ] && [ -n "$${ML_STUDIO_TEST_MLFLOW_URL:-}" ]; then \
 		echo "integration servers from the environment"; \
 	elif docker info >/dev/null 2>&1; then \
