@@ -16,13 +16,15 @@ LOCAL       := deploy/local
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 
-.PHONY: help build run stop test test-docker lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench bench-cerberus ui test-ui bench-ui bench-ml-studio
+.PHONY: help build run stop test test-docker lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench bench-cerberus ui test-ui bench-ui bench-ml-studio images compose-up compose-down compose-purge test-compose
 
 help:
 	@echo "make run    start ML Studio (STORE=sqlite|mysql)"
 	@echo "make test   run every check and test"
 	@echo "make stop   stop local MariaDB/PostgreSQL/MLflow"
 	@echo "make docs   regenerate the configuration tables in README.md"
+	@echo "make compose-up / compose-down   docker-compose.yml on docker or podman"
+	@echo "make test-compose                the compose acceptance test (podman here)"
 
 build:
 	$(GO) build -o $(BIN)/cerberus ./services/cerberus/cmd/cerberus
@@ -194,3 +196,34 @@ bench-ui:
 	ui/scripts/ensure-chromium.sh
 	cd ui && npm ci --no-audit --no-fund && npm run build
 	cd ui && node scripts/bench.mjs
+
+# ---- containers (docker-compose.yml on a real engine) --------------------------
+
+# The images of deploy/docker (and, without a Docker engine, the local
+# stand-ins of their upstream bases plus MariaDB/PostgreSQL from Debian
+# packages), built with docker where an engine answers, else with podman
+# (installed by the script); see README "Containers without Docker".
+images:
+	deploy/containers/images.sh all
+
+# docker-compose.yml with .env (made from .env.example when missing): build
+# what is missing, start, wait until healthy, print the URLs; the first
+# admin's password is in .data/compose/admin-password. down keeps the volumes.
+compose-up:
+	deploy/containers/compose.sh up
+
+compose-down:
+	deploy/containers/compose.sh down
+
+# down, and delete the named volumes (all data of the stack).
+compose-purge:
+	deploy/containers/compose.sh purge
+
+# The acceptance test of the composed stack (deploy/composetest), on its own
+# project, ports (:13000, :15000, :15001, ...) and subnet: health, the UI's
+# own container, the stock client and two users through ml_studio, secrets
+# from .env, data kept across down + up, nothing left after down -v. It
+# fails, never skips, when it cannot run.
+test-compose:
+	$(LOCAL)/pytest-env.sh install
+	$(GO) test -tags composetest -count=1 -timeout 60m -v ./deploy/composetest/

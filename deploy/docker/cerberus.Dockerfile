@@ -1,13 +1,17 @@
 # cerberus, ML Studio's user-access-control service (:5000).
 #
 #   docker build -f deploy/docker/cerberus.Dockerfile -t ml-studio/cerberus .   (context: the repo root)
+#   (without a registry: deploy/containers/images.sh, which passes BUILD_IMAGE)
 #
 # Everything is configured with CERBERUS_* variables (README.md,
 # "Configuration"); the image sets only what differs inside a container.
 # Without CERBERUS_DATABASE_DSN it keeps an SQLite file in /data (mount a
 # volume there); compose and the Helm chart give it MySQL.
 
-FROM golang:1.26.8-bookworm AS build
+# The build image is an argument so that hosts without a registry can name a
+# local stand-in (deploy/containers/images.sh); the default is upstream's.
+ARG BUILD_IMAGE=golang:1.26.8-bookworm
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Static binaries, reproducible paths, and the toolchain of this image only.
 ENV CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-trimpath
@@ -25,16 +29,26 @@ RUN go work init ./pkg ./services/cerberus && go mod download
 COPY pkg/ pkg/
 COPY services/cerberus/ services/cerberus/
 COPY deploy/cmd/healthcheck/ deploy/cmd/healthcheck/
-RUN go build -ldflags="-s -w" -o out/cerberus ./services/cerberus/cmd/cerberus && \
-    cd deploy && GOWORK=off go build -ldflags="-s -w" -o ../out/healthcheck ./cmd/healthcheck && \
-    cd .. && mkdir -p out/data
+# The final image is scratch plus out/rootfs: the binaries, CA certificates,
+# an /etc/passwd naming the non-root user 65532, /tmp and the data folder.
+# Time zones are compiled in (timetzdata). No shell: hence the healthcheck binary.
+# The compiler's cache persists between builds (BuildKit and buildah cache
+# mounts): a source edit recompiles only the packages it touches.
+RUN --mount=type=cache,target=/root/.cache/go-build \
+    go build -tags timetzdata -ldflags="-s -w" -o out/rootfs/usr/local/bin/cerberus ./services/cerberus/cmd/cerberus && \
+    cd deploy && GOWORK=off go build -ldflags="-s -w" -o ../out/rootfs/usr/local/bin/healthcheck ./cmd/healthcheck && \
+    cd ../out/rootfs && mkdir -p etc/ssl/certs tmp data && chmod 1777 tmp && \
+    cp /etc/ssl/certs/ca-certificates.crt etc/ssl/certs/ && \
+    printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >etc/passwd && \
+    printf 'root:x:0:\nnonroot:x:65532:\n' >etc/group
 
-# distroless static: CA certificates, tzdata, /etc/passwd with nonroot
-# (65532); no shell, hence the healthcheck binary above.
-FROM gcr.io/distroless/static-debian12:nonroot@sha256:d093aa3e30dbadd3efe1310db061a14da60299baff8450a17fe0ccc514a16639
-COPY --from=build /src/out/cerberus /usr/local/bin/cerberus
-COPY --from=build /src/out/healthcheck /usr/local/bin/healthcheck
-COPY --from=build --chown=65532:65532 /src/out/data /data
+FROM scratch
+COPY --from=build /src/out/rootfs/ /
+COPY --from=build --chown=65532:65532 /src/out/rootfs/data /data
+LABEL org.opencontainers.image.title="cerberus" \
+      org.opencontainers.image.description="ML Studio's user-access-control service" \
+      org.opencontainers.image.source="https://github.com/ml-studio/ml-studio" \
+      org.opencontainers.image.vendor="ML Studio"
 ENV CERBERUS_HOST=0.0.0.0 \
     CERBERUS_PORT=5000 \
     CERBERUS_DATABASE_DSN=sqlite:/data/auth.db

@@ -2,12 +2,16 @@
 # many replicas as needed.
 #
 #   docker build -f deploy/docker/ml_studio.Dockerfile -t ml-studio/ml_studio .   (context: the repo root)
+#   (without a registry: deploy/containers/images.sh, which passes BUILD_IMAGE)
 #
 # Everything is configured with ML_STUDIO_* variables (README.md,
 # "Configuration"); the image sets only what differs inside a container, and
 # points at the compose service names cerberus and mlflow by default.
 
-FROM golang:1.26.8-bookworm AS build
+# The build image is an argument so that hosts without a registry can name a
+# local stand-in (deploy/containers/images.sh); the default is upstream's.
+ARG BUILD_IMAGE=golang:1.26.8-bookworm
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Static binaries, reproducible paths, and the toolchain of this image only.
 ENV CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-trimpath
@@ -25,14 +29,25 @@ RUN go work init ./pkg ./services/ml_studio && go mod download
 COPY pkg/ pkg/
 COPY services/ml_studio/ services/ml_studio/
 COPY deploy/cmd/healthcheck/ deploy/cmd/healthcheck/
-RUN go build -ldflags="-s -w" -o out/ml_studio ./services/ml_studio/cmd/ml_studio && \
-    cd deploy && GOWORK=off go build -ldflags="-s -w" -o ../out/healthcheck ./cmd/healthcheck
+# The final image is scratch plus out/rootfs: the binaries, CA certificates,
+# an /etc/passwd naming the non-root user 65532 and /tmp. Time zones are
+# compiled in (timetzdata). No shell: hence the healthcheck binary.
+# The compiler's cache persists between builds (BuildKit and buildah cache
+# mounts): a source edit recompiles only the packages it touches.
+RUN --mount=type=cache,target=/root/.cache/go-build \
+    go build -tags timetzdata -ldflags="-s -w" -o out/rootfs/usr/local/bin/ml_studio ./services/ml_studio/cmd/ml_studio && \
+    cd deploy && GOWORK=off go build -ldflags="-s -w" -o ../out/rootfs/usr/local/bin/healthcheck ./cmd/healthcheck && \
+    cd ../out/rootfs && mkdir -p etc/ssl/certs tmp && chmod 1777 tmp && \
+    cp /etc/ssl/certs/ca-certificates.crt etc/ssl/certs/ && \
+    printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >etc/passwd && \
+    printf 'root:x:0:\nnonroot:x:65532:\n' >etc/group
 
-# distroless static: CA certificates, tzdata, /etc/passwd with nonroot
-# (65532); no shell, hence the healthcheck binary above.
-FROM gcr.io/distroless/static-debian12:nonroot@sha256:d093aa3e30dbadd3efe1310db061a14da60299baff8450a17fe0ccc514a16639
-COPY --from=build /src/out/ml_studio /usr/local/bin/ml_studio
-COPY --from=build /src/out/healthcheck /usr/local/bin/healthcheck
+FROM scratch
+COPY --from=build /src/out/rootfs/ /
+LABEL org.opencontainers.image.title="ml_studio" \
+      org.opencontainers.image.description="The ML Studio API in front of MLflow" \
+      org.opencontainers.image.source="https://github.com/ml-studio/ml-studio" \
+      org.opencontainers.image.vendor="ML Studio"
 ENV ML_STUDIO_HOST=0.0.0.0 \
     ML_STUDIO_PORT=5001 \
     ML_STUDIO_CERBERUS_URL=http://cerberus:5000 \

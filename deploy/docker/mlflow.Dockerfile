@@ -18,8 +18,11 @@
 # pkg/testenv builds this file (context: the repo root) and sets
 # MLFLOW_BACKEND_STORE_URI; keep the name, the port and GET /health.
 # No BuildKit-only syntax here: testcontainers may use the classic builder.
+# Without a registry, deploy/containers/images.sh passes PYTHON_IMAGE: a local
+# stand-in with `python` (3.11) and pip first on PATH.
 
-FROM python:3.11.17-slim-bookworm
+ARG PYTHON_IMAGE=python:3.11.17-slim-bookworm
+FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -40,6 +43,10 @@ RUN chmod 0755 /usr/local/bin/mlflow-server && \
     mkdir -p /mlflow/artifacts /mlflow/db && \
     chown -R 10001:10001 /mlflow
 
+LABEL org.opencontainers.image.title="ml-studio-mlflow" \
+      org.opencontainers.image.description="MLflow 3.18.0 tracking server behind ml_studio" \
+      org.opencontainers.image.source="https://github.com/ml-studio/ml-studio" \
+      org.opencontainers.image.vendor="ML Studio"
 ENV HOME=/mlflow \
     MLFLOW_PORT=5050 \
     MLFLOW_WORKERS=2 \

@@ -134,7 +134,7 @@ func TestComposeServiceSettings(t *testing.T) {
 		"cerberus":  {"CERBERUS_HOST": "0.0.0.0", "CERBERUS_PORT": "5000"},
 		"ml_studio": {"ML_STUDIO_HOST": "0.0.0.0", "ML_STUDIO_PORT": "5001", "ML_STUDIO_CERBERUS_URL": "http://cerberus:5000", "ML_STUDIO_MLFLOW_URL": "http://mlflow:5050", "ML_STUDIO_DECISION_CACHE": "2s"},
 		"mlflow":    {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", "MLFLOW_ARTIFACTS_DESTINATION": "/mlflow/artifacts"},
-		"ui":        {"UI_PORT": "3000", "UI_ML_STUDIO_UPSTREAM": "ml-studio:5001"},
+		"ui":        {"UI_PORT": "3000", "UI_ML_STUDIO_URL": "http://ml-studio:5001"},
 	} {
 		s := service(t, p, svc)
 		for k, v := range kv {

@@ -8,6 +8,7 @@ package validate
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -105,6 +106,30 @@ func (d Dockerfile) IsStage(name string, before int) bool {
 	return false
 }
 
+// ArgDefaults are the defaults of the ARGs declared before the first FROM.
+func (d Dockerfile) ArgDefaults() map[string]string {
+	args := map[string]string{}
+	for _, in := range d.Before {
+		for _, a := range in.Args {
+			if k, v, ok := strings.Cut(a, "="); ok {
+				args[k] = unquote(v)
+			} else {
+				args[a] = ""
+			}
+		}
+	}
+	return args
+}
+
+// expandArgs replaces $NAME and ${NAME} with the ARG defaults.
+func (d Dockerfile) expandArgs(s string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	args := d.ArgDefaults()
+	return os.Expand(s, func(k string) string { return args[k] })
+}
+
 // ParseDockerfile reads a Dockerfile with BuildKit's parser.
 func ParseDockerfile(r io.Reader) (Dockerfile, error) {
 	res, err := parser.Parse(r)
@@ -127,7 +152,9 @@ func ParseDockerfile(r io.Reader) (Dockerfile, error) {
 			if len(in.Args) == 0 {
 				return Dockerfile{}, fmt.Errorf("line %d: FROM without an image", in.Line)
 			}
-			st := Stage{Index: len(d.Stages), Base: in.Args[0], Instructions: []Instruction{in}}
+			// FROM ${ARG}: the ARG's default before the first FROM (what a
+			// build without --build-arg uses), so the checks see the image.
+			st := Stage{Index: len(d.Stages), Base: d.expandArgs(in.Args[0]), Instructions: []Instruction{in}}
 			if len(in.Args) == 3 && strings.EqualFold(in.Args[1], "as") {
 				st.Name = strings.ToLower(in.Args[2])
 			} else if len(in.Args) != 1 {

@@ -17,7 +17,7 @@ var images = map[string]struct {
 	"cerberus.Dockerfile":  {"5000", "65532:65532"},
 	"ml_studio.Dockerfile": {"5001", "65532:65532"},
 	"mlflow.Dockerfile":    {"5050", "10001:10001"},
-	"ui.Dockerfile":        {"3000", "101:101"},
+	"ui.Dockerfile":        {"3000", "65532:65532"},
 }
 
 func parseFile(t *testing.T, name string) Dockerfile {

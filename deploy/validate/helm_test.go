@@ -519,8 +519,8 @@ func checkWiring(t *testing.T, r rendered) {
 		}
 	}
 	ui := cm("ui")
-	for _, k := range []string{"UI_ML_STUDIO_UPSTREAM"} {
-		host, _, _ := strings.Cut(ui[k], ".")
+	for _, k := range []string{"UI_ML_STUDIO_URL"} {
+		host, _, _ := strings.Cut(strings.TrimPrefix(ui[k], "http://"), ".")
 		if r.services[host] == nil || !strings.Contains(ui[k], ".svc.cluster.local:") {
 			t.Errorf("%s = %q: want a rendered Service's fully qualified name", k, ui[k])
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path"
@@ -160,10 +161,24 @@ type image struct {
 func buildImage(t *testing.T, name string) image {
 	t.Helper()
 	d := parseFile(t, name)
-	if len(d.Stages) != 2 {
-		t.Fatalf("%s: %d stages, want build + final", name, len(d.Stages))
+	if len(d.Stages) < 2 {
+		t.Fatalf("%s: %d stages, want build stage(s) + final", name, len(d.Stages))
 	}
-	root := buildStage(t, d, 0)
+	// The build stages the final stage copies from, each run once.
+	roots := map[string]stageRoot{}
+	stageRootOf := func(from string, line int) stageRoot {
+		if r, ok := roots[strings.ToLower(from)]; ok {
+			return r
+		}
+		for i, s := range d.Stages[:len(d.Stages)-1] {
+			if s.Name != "" && strings.EqualFold(s.Name, from) {
+				roots[s.Name] = buildStage(t, d, i)
+				return roots[s.Name]
+			}
+		}
+		t.Fatalf("%s line %d: COPY --from=%s is not a build stage", name, line, from)
+		return ""
+	}
 	img := image{final: d.Final(), files: map[string]string{}}
 	for _, in := range img.final.Instructions {
 		if in.Cmd != "copy" {
@@ -171,29 +186,45 @@ func buildImage(t *testing.T, name string) image {
 		}
 		src, dest := in.Args[0], in.Args[len(in.Args)-1]
 		from, fromStage := in.Flag("from")
-		switch {
-		case !fromStage:
+		if !fromStage {
 			img.files[dest] = repoPath(filepath.FromSlash(src))
-		case strings.EqualFold(from, d.Stages[0].Name):
-			if _, err := os.Stat(root.path(src)); err != nil {
-				t.Fatalf("%s line %d: the build stage did not make %s: %v", name, in.Line, src, err)
-			}
-			img.files[dest] = root.path(src)
-		default:
-			t.Fatalf("%s line %d: COPY --from=%s is not the build stage", name, in.Line, from)
+			continue
 		}
+		root := stageRootOf(from, in.Line)
+		if _, err := os.Stat(root.path(src)); err != nil {
+			t.Fatalf("%s line %d: the build stage %s did not make %s: %v", name, in.Line, from, src, err)
+		}
+		img.files[dest] = root.path(src)
 	}
 	return img
 }
 
-// file is where an image path is in the scratch build.
+// file is where an image path is in the scratch build: a file the final
+// stage copies, or one inside a folder it copies (COPY --from=build /out/ /).
 func (img image) file(t *testing.T, p string) string {
 	t.Helper()
-	f, ok := img.files[p]
-	if !ok {
-		t.Fatalf("the image has no %s", p)
+	if f, ok := img.files[p]; ok {
+		return f
 	}
-	return f
+	best := ""
+	for dest := range img.files {
+		dir := strings.TrimSuffix(dest, "/") + "/"
+		if strings.HasPrefix(p, dir) && len(dir) > len(best) {
+			best = dir
+		}
+	}
+	if best != "" {
+		base := img.files[best]
+		if _, ok := img.files[best]; !ok {
+			base = img.files[strings.TrimSuffix(best, "/")]
+		}
+		f := filepath.Join(base, filepath.FromSlash(strings.TrimPrefix(p, best)))
+		if _, err := os.Stat(f); err == nil {
+			return f
+		}
+	}
+	t.Fatalf("the image has no %s", p)
+	return ""
 }
 
 // healthcheck runs a HEALTHCHECK / compose healthcheck command (exec form)
@@ -603,9 +634,10 @@ func TestMLflowServerWithTheImageSettings(t *testing.T) {
 	}
 }
 
-// The ui image: its build stage (npm ci, npm run build) run on ui/ as the
-// context gives it, then the built app served by the final stage's nginx
-// config with the final stage's settings, checked by its HEALTHCHECK.
+// The ui image: its build stages (npm ci, npm run build on ui/ as the
+// context gives it; uiserver and healthcheck) run here, then the built app
+// served by the final stage's uiserver with the image's and compose's
+// settings, checked by its HEALTHCHECK.
 func TestUIImage(t *testing.T) {
 	slow(t, "builds the web app")
 	if _, err := os.Stat(repoPath("ui", "package.json")); err != nil {
@@ -615,35 +647,60 @@ func TestUIImage(t *testing.T) {
 		missing(t, "npm not found")
 	}
 	img := buildImage(t, "ui.Dockerfile")
-	html := img.file(t, "/usr/share/nginx/html/")
-	template := img.file(t, "/etc/nginx/templates/default.conf.template")
-	api := newUpstream(t, "ml_studio")
-	env := merge(img.final.Env(), map[string]string{
-		"UI_PORT":               fmt.Sprint(freePort(t)),
-		"UI_ML_STUDIO_UPSTREAM": api.addr(),
-		"NGINX_LOCAL_RESOLVERS": "127.0.0.1",
+	base := img.final.Env()
+	bin := img.file(t, "/usr/local/bin/uiserver")
+	dist := img.file(t, base["UI_DIST"]+"/index.html")
+	// ml_studio: healthy on /healthz (for the ui's /readyz), 418 and its name elsewhere.
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			_, _ = io.WriteString(w, `{"status":"ok"}`)
+			return
+		}
+		w.Header().Set("X-Upstream", "ml_studio")
+		w.Header().Set("X-Seen-Forwarded-For", r.Header.Get("X-Forwarded-For"))
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	t.Cleanup(api.Close)
+	composeSettings, composeCheck := composeEnv(t, "ui")
+	if got := composeSettings["UI_ML_STUDIO_URL"]; got != "http://ml-studio:5001" {
+		t.Errorf("compose UI_ML_STUDIO_URL %q, want http://ml-studio:5001 (ml_studio's alias)", got)
+	}
+	port := freePort(t)
+	env := merge(base, composeSettings, map[string]string{
+		"UI_PORT":          fmt.Sprint(port),
+		"UI_DIST":          filepath.Dir(dist),
+		"UI_ML_STUDIO_URL": api.URL,
 	})
-	worldReadable(t, html)
-	base := nginxRun(t, template, "UI_PORT", env, map[string]string{"/usr/share/nginx/html": html})
-
-	index := do(t, "GET", base+"/", nil, nil)
+	p := start(t, t.TempDir(), envList(env), bin)
+	img.waitHealthy(t, p, env, img.dockerHealthcheck(t), 20*time.Second)
+	if len(composeCheck) > 0 {
+		if code, out := img.healthcheck(t, env, withPort(composeCheck, 3000, port)); code != 0 {
+			t.Errorf("compose healthcheck %v: exit %d %s", composeCheck, code, out)
+		}
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	index := do(t, "GET", url+"/", nil, nil)
 	asset := regexp.MustCompile(`/assets/[^"]+\.js`).FindString(index.body)
 	if index.status != 200 || asset == "" {
 		t.Fatalf("GET /: %d, no /assets/*.js in %q", index.status, index.body)
 	}
-	if g := do(t, "GET", base+asset, nil, nil); g.status != 200 || g.header.Get("Content-Type") != "application/javascript" {
+	if g := do(t, "GET", url+asset, nil, nil); g.status != 200 || !strings.Contains(g.header.Get("Content-Type"), "javascript") {
 		t.Errorf("GET %s: %d %s", asset, g.status, g.header.Get("Content-Type"))
 	}
-	if g := do(t, "GET", base+"/experiments/1", nil, nil); g.body != index.body {
+	if g := do(t, "GET", url+"/experiments/1", nil, nil); g.body != index.body {
 		t.Errorf("a route of the app did not serve index.html")
 	}
-	// The HEALTHCHECK (shell form) with the container's environment.
-	hc, _ := img.final.Last("healthcheck")
-	if _, err := exec.LookPath("wget"); err == nil {
-		cmd := exec.Command("sh", "-c", strings.Join(hc.Args[1:], " "))
-		cmd.Env = envList(merge(env, map[string]string{"PATH": "/usr/bin:/bin"}))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("HEALTHCHECK %s: %v %s", strings.Join(hc.Args[1:], " "), err, out)
-		}
+	if g := do(t, "GET", url+"/api/2.0/mlflow/experiments/search", nil, nil); g.status != http.StatusTeapot || g.header.Get("X-Upstream") != "ml_studio" || g.header.Get("X-Seen-Forwarded-For") != "127.0.0.1" {
+		t.Errorf("/api not relayed to ml_studio with the client's address: %d %v", g.status, g.header)
+	}
+	if g := do(t, "GET", url+"/", nil, nil); g.header.Get("X-Frame-Options") != "DENY" || g.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("security headers missing: %v", g.header)
+	}
+	if g := do(t, "GET", url+"/assets/missing.js", nil, nil); g.status != 404 {
+		t.Errorf("a missing asset: %d, want 404 (not the app)", g.status)
+	}
+	// Nothing else is relayed: cerberus is not reachable through the ui.
+	if g := do(t, "GET", url+"/cerberus/api/users", nil, nil); g.body != index.body {
+		t.Errorf("/cerberus/: %d, want the app's index", g.status)
 	}
 }

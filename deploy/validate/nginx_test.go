@@ -156,7 +156,6 @@ func do(t *testing.T, method, url string, body io.Reader, header map[string]stri
 // The variables the image fills in are the ones its Dockerfile or compose
 // sets, and NGINX_ENVSUBST_FILTER lets them through.
 func TestNginxTemplateVariablesAreProvided(t *testing.T) {
-	ui := parseFile(t, "ui.Dockerfile").Final().Env()
 	p, _ := loadCompose(t)
 	proxy := service(t, p, "proxy")
 	proxyEnv := map[string]string{}
@@ -165,7 +164,7 @@ func TestNginxTemplateVariablesAreProvided(t *testing.T) {
 			proxyEnv[k] = *v
 		}
 	}
-	for template, env := range map[string]map[string]string{"ui.conf.template": ui, "proxy.conf.template": proxyEnv} {
+	for template, env := range map[string]map[string]string{"proxy.conf.template": proxyEnv} {
 		text, err := os.ReadFile(repoPath("deploy", "nginx", template))
 		if err != nil {
 			t.Fatal(err)
@@ -198,69 +197,6 @@ func TestNginxTemplateVariablesAreProvided(t *testing.T) {
 	}
 	if got := RenderTemplate("a ${X} $X $host $1 ${Y}", map[string]string{"X": "x"}); got != "a x x $host $1 ${Y}" {
 		t.Errorf("RenderTemplate = %q", got)
-	}
-}
-
-func TestNginxUI(t *testing.T) {
-	api := newUpstream(t, "ml_studio")
-	html := t.TempDir()
-	worldReadable(t, html)
-	for name, body := range map[string]string{"index.html": "<html>ML Studio</html>", "assets/app-1a2b.js": "console.log(1)"} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(html, name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(html, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	env := parseFile(t, "ui.Dockerfile").Final().Env()
-	base := nginxRun(t, repoPath("deploy", "nginx", "ui.conf.template"), "UI_PORT", merge(env, map[string]string{
-		"UI_PORT":               fmt.Sprint(freePort(t)),
-		"UI_ML_STUDIO_UPSTREAM": api.addr(),
-		"NGINX_LOCAL_RESOLVERS": "127.0.0.1",
-	}), map[string]string{"/usr/share/nginx/html": html})
-
-	secure := func(g got, what string) {
-		t.Helper()
-		if g.header.Get("X-Frame-Options") != "DENY" || g.header.Get("X-Content-Type-Options") != "nosniff" {
-			t.Errorf("%s: security headers missing: %v", what, g.header)
-		}
-	}
-	g := do(t, "GET", base+"/", nil, nil)
-	if g.status != 200 || !strings.Contains(g.body, "ML Studio") || g.header.Get("Cache-Control") != "no-cache" {
-		t.Errorf("GET /: %d %v %q", g.status, g.header, g.body)
-	}
-	secure(g, "/")
-	if g := do(t, "GET", base+"/experiments/42/runs", nil, nil); g.status != 200 || !strings.Contains(g.body, "ML Studio") {
-		t.Errorf("a route of the app must serve index.html: %d %q", g.status, g.body)
-	}
-	g = do(t, "GET", base+"/assets/app-1a2b.js", nil, nil)
-	if g.status != 200 || len(g.header.Values("Cache-Control")) != 1 || !strings.Contains(g.header.Get("Cache-Control"), "immutable") || g.header.Get("Content-Type") != "application/javascript" {
-		t.Errorf("GET asset: %d %v", g.status, g.header)
-	}
-	secure(g, "/assets/")
-	if g := do(t, "GET", base+"/assets/missing.js", nil, nil); g.status != 404 {
-		t.Errorf("a missing asset: %d, want 404 (not the app)", g.status)
-	}
-
-	g = do(t, "POST", base+"/api/experiments/search?max_results=5", strings.NewReader(`{}`), map[string]string{"X-Request-ID": "req-1", "Authorization": "Bearer mlt_x"})
-	seen := api.last(t)
-	if g.status != http.StatusTeapot || seen.uri != "/api/experiments/search?max_results=5" || seen.method != "POST" ||
-		seen.header.Get("X-Request-ID") != "req-1" || seen.header.Get("Authorization") != "Bearer mlt_x" ||
-		seen.header.Get("X-Forwarded-For") != "127.0.0.1" || seen.header.Get("X-Forwarded-Proto") != "http" {
-		t.Errorf("/api/ to ml_studio: %d %+v", g.status, seen)
-	}
-	big := bytes.Repeat([]byte("x"), 3<<20)
-	if g := do(t, "PUT", base+"/api/artifacts/upload?run_id=r&path=m.bin", bytes.NewReader(big), nil); g.status != http.StatusTeapot || api.last(t).bodyLen != int64(len(big)) {
-		t.Errorf("a 3 MiB artifact upload: %d, upstream got %d bytes", g.status, api.last(t).bodyLen)
-	}
-	// Sign-in goes to ml_studio too, which passes it on to cerberus.
-	if g := do(t, "POST", base+"/api/auth/login", strings.NewReader(`{}`), nil); g.status != http.StatusTeapot || api.last(t).uri != "/api/auth/login" {
-		t.Errorf("/api/auth/login: %d %+v", g.status, api.last(t))
-	}
-	// Nothing else is proxied: cerberus is not reachable through the ui.
-	if g := do(t, "GET", base+"/cerberus/api/users", nil, nil); g.status != 200 || !strings.Contains(g.body, "ML Studio") {
-		t.Errorf("/cerberus/: %d %q, want the app's index", g.status, g.body)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Command uiserver serves the built web app (ui/dist) and relays /api to
 // ml_studio, so the browser talks to one origin: no CORS to open. It is
-// what `make run` puts on :3000 (the ui image uses nginx the same way).
+// what `make run` puts on :3000, and the ui image's server (deploy/docker/ui.Dockerfile).
 package main
 
 import (
@@ -102,6 +102,12 @@ func Register(r *gin.Engine, dist string, target *url.URL) {
 			_, _ = w.Write([]byte(`{"error":"ML Studio's API is unreachable"}`))
 		},
 	}
+	// The app is not to be framed, nor its files sniffed into another type.
+	r.Use(func(c *gin.Context) {
+		c.Header("X-Frame-Options", "DENY")
+		c.Header("X-Content-Type-Options", "nosniff")
+		c.Next()
+	})
 	relay := func(c *gin.Context) { proxy.ServeHTTP(c.Writer, c.Request) }
 	r.Any("/api/*path", relay)
 	r.Any("/ajax-api/*path", relay)
@@ -113,7 +119,13 @@ func Register(r *gin.Engine, dist string, target *url.URL) {
 			return
 		}
 		name := path.Clean("/" + c.Request.URL.Path)
-		if st, err := os.Stat(filepath.Join(dist, filepath.FromSlash(name))); err != nil || st.IsDir() {
+		st, err := os.Stat(filepath.Join(dist, filepath.FromSlash(name)))
+		if (err != nil || st.IsDir()) && strings.HasPrefix(name, "/assets/") {
+			// A build's file that is not there: not the app's index.
+			c.AbortWithStatus(http.StatusNotFound)
+			return
+		}
+		if err != nil || st.IsDir() {
 			// A client-side route: the app's index answers, and its router shows the page.
 			c.Header("Cache-Control", "no-cache")
 			c.File(filepath.Join(dist, "index.html"))
