@@ -156,20 +156,14 @@ func (h handlers) searchExperiments(c *gin.Context) error {
 			return access.Experiment(e.ID)
 		},
 		narrow: func(elements []string) string {
-			var b strings.Builder
-			b.WriteString("attribute.experiment_id IN (")
-			n := 0
+			ids := make([]string, 0, len(elements))
 			for _, e := range elements {
-				id := strings.TrimPrefix(e, "experiment:")
-				if access.Experiment(id) != e {
-					continue // only canonical decimal ids: nothing to quote
+				// only canonical decimal ids name an experiment: nothing to quote
+				if id := strings.TrimPrefix(e, "experiment:"); access.Experiment(id) == e {
+					ids = append(ids, id)
 				}
-				if n++; n > 1 {
-					b.WriteByte(',')
-				}
-				b.WriteString("'" + id + "'")
 			}
-			return b.String() + ")"
+			return inFilter("attribute.experiment_id", ids)
 		},
 	})
 }

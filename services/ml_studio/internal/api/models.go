@@ -96,19 +96,15 @@ func (h handlers) searchVersions(c *gin.Context) error {
 // namedModels is the filter clause naming the models of elements, or ""
 // when a name cannot be written safely inside MLflow's quotes.
 func namedModels(elements []string) string {
-	var b strings.Builder
-	b.WriteString("name IN (")
-	for i, e := range elements {
+	names := make([]string, 0, len(elements))
+	for _, e := range elements {
 		name, ok := strings.CutPrefix(e, "registered_model:")
 		if !ok || strings.ContainsFunc(name, func(r rune) bool { return r == '\'' || r == '\\' || r == '"' || unicode.IsControl(r) }) {
 			return ""
 		}
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("'" + name + "'")
+		names = append(names, name)
 	}
-	return b.String() + ")"
+	return inFilter("name", names)
 }
 
 func modelOf(item json.RawMessage) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -49,6 +50,15 @@ func decodeCursor(s string) (cursor, error) {
 		return c, badParam("page_token", "a page token from a previous answer")
 	}
 	return c, nil
+}
+
+// inFilter is MLflow's filter clause "attr IN ('v1','v2')", or "" for no
+// values; the values must need no quoting.
+func inFilter(attr string, values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return attr + " IN ('" + strings.Join(values, "','") + "')"
 }
 
 // maxNarrow is the most readable elements a search names to MLflow in its
