@@ -325,23 +325,27 @@ func TestRefusalsSayWhy(t *testing.T) {
 	}
 }
 
-// allowAs is a cerberus that allows everything to one user.
-type allowAs string
-
-func (a allowAs) Authorize(context.Context, cerberus.Credential, string, string) (cerberus.Decision, error) {
-	return cerberus.Decision{Allowed: true, User: &cerberus.User{ID: 7, Username: string(a)}}, nil
+// allowing is a cerberus that allows every operation on its elements (on
+// all of them when nil) to one user.
+type allowing struct {
+	user     string
+	elements map[string]bool
 }
 
-func (a allowAs) AuthorizeBatch(_ context.Context, cred cerberus.Credential, elements []string, op string) (map[string]cerberus.Decision, error) {
+func (a allowing) Authorize(_ context.Context, _ cerberus.Credential, element, _ string) (cerberus.Decision, error) {
+	return cerberus.Decision{Allowed: a.elements == nil || a.elements[element], User: &cerberus.User{ID: 7, Username: a.user}}, nil
+}
+
+func (a allowing) AuthorizeBatch(ctx context.Context, cred cerberus.Credential, elements []string, op string) (map[string]cerberus.Decision, error) {
 	out := map[string]cerberus.Decision{}
 	for _, e := range elements {
-		out[e], _ = a.Authorize(context.Background(), cred, e, op)
+		out[e], _ = a.Authorize(ctx, cred, e, op)
 	}
 	return out, nil
 }
 
-func (allowAs) Readable(context.Context, cerberus.Credential, string, string) (cerberus.Readable, error) {
-	return cerberus.Readable{All: true}, nil
+func (a allowing) Readable(context.Context, cerberus.Credential, string, string) (cerberus.Readable, error) {
+	return cerberus.Readable{All: a.elements == nil}, nil
 }
 
 // TestStampsNameTheCaller: whatever a call says did it (a run's user_id, an
@@ -349,7 +353,7 @@ func (allowAs) Readable(context.Context, cerberus.Credential, string, string) (c
 // endpoint of access.Stamps and on the seed's run creation.
 func TestStampsNameTheCaller(t *testing.T) {
 	rec := &recordingMLflow{}
-	srv := studioOn(t, rec, allowAs("alice"))
+	srv := studioOn(t, rec, allowing{user: "alice"})
 
 	bodies := map[string]string{
 		"POST /api/2.0/mlflow/runs/create":                      `{"experiment_id":"1","user_id":"mallory"}`,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,28 +12,7 @@ import (
 	"testing"
 
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/api"
-	"github.com/ml-studio/ml-studio/services/ml_studio/internal/cerberus"
 )
-
-// allowOnly is a cerberus that allows every operation on its elements and
-// nothing else.
-type allowOnly map[string]bool
-
-func (a allowOnly) Authorize(_ context.Context, _ cerberus.Credential, element, _ string) (cerberus.Decision, error) {
-	return cerberus.Decision{Allowed: a[element]}, nil
-}
-
-func (a allowOnly) AuthorizeBatch(_ context.Context, _ cerberus.Credential, elements []string, _ string) (map[string]cerberus.Decision, error) {
-	out := map[string]cerberus.Decision{}
-	for _, e := range elements {
-		out[e] = cerberus.Decision{Allowed: a[e]}
-	}
-	return out, nil
-}
-
-func (allowOnly) Readable(context.Context, cerberus.Credential, string, string) (cerberus.Readable, error) {
-	return cerberus.Readable{}, nil
-}
 
 // otlpMLflow records the OTLP exports that reach it and answers the run
 // lookup: run r1 is in experiment 1, run r2 in experiment 2.
@@ -87,7 +65,7 @@ func compressed(t *testing.T, enc string, data []byte) []byte {
 // ml_studio bounded. Anything MLflow could read otherwise is refused.
 func TestOTLPExportChecksItsHeaders(t *testing.T) {
 	rec := &otlpMLflow{}
-	srv := studioOn(t, rec, allowOnly{"experiment:1": true})
+	srv := studioOn(t, rec, allowing{user: "alice", elements: map[string]bool{"experiment:1": true}})
 
 	spans := []byte("\x0a\x02\x0a\x00") // any bytes: MLflow parses them, ml_studio does not need to
 	bomb := compressed(t, "gzip", make([]byte, 17<<20))
