@@ -11,5 +11,9 @@ export default defineConfig({
     hookTimeout: 300_000,
     fileParallelism: false,
     sequence: { concurrent: false },
+    // A poll waits for the UI to catch up with a change it made through the
+    // real stack; vitest's 1 s default is shorter than one refetch on a busy
+    // 2-core CI machine (a deleted experiment's row failed to go in time).
+    expect: { poll: { timeout: 15_000 } },
   },
 });
