@@ -56,6 +56,7 @@ func Register(r gin.IRouter, db Database, svc *service.Service) {
 	authed.PUT("/groups/:group/members/:username", apierror.Handler(h.addMember))
 	authed.DELETE("/groups/:group/members/:username", apierror.Handler(h.removeMember))
 
+	authed.GET("/elements", apierror.Handler(h.listElements))
 	authed.POST("/elements", apierror.Handler(h.registerElement))
 	authed.POST("/elements/rename", apierror.Handler(h.renameElement))
 	authed.DELETE("/elements", apierror.Handler(h.deleteElement))

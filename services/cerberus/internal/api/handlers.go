@@ -242,6 +242,15 @@ func (h handlers) deleteElement(c *gin.Context) error {
 	return respond(c, http.StatusNoContent, nil, h.svc.DeleteElement(c.Request.Context(), meta(c), principal(c), element, h.registrar(c)))
 }
 
+func (h handlers) listElements(c *gin.Context) error {
+	p, err := page(c)
+	if err != nil {
+		return err
+	}
+	items, total, err := h.svc.ListElements(c.Request.Context(), principal(c), c.Query("kind"), p)
+	return respondList(c, p, items, total, err)
+}
+
 func (h handlers) accessTo(c *gin.Context) error {
 	element := c.Query("element")
 	if element == "" {
@@ -296,13 +305,14 @@ func (h handlers) authorize(c *gin.Context) error {
 func (h handlers) authorizeBatch(c *gin.Context) error {
 	var in struct {
 		subjectFields
-		Elements []string `json:"elements"`
+		Elements   []string `json:"elements"`
+		Operations []string `json:"operations"`
 	}
 	if err := bind.JSON(c, &in); err != nil {
 		return err
 	}
 	r := in.request()
-	r.Elements = in.Elements
+	r.Elements, r.Operations = in.Elements, in.Operations
 	a, err := h.svc.AuthorizeBatch(c.Request.Context(), meta(c), maybePrincipal(c), r)
 	return respond(c, http.StatusOK, a, err)
 }

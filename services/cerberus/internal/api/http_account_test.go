@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -305,6 +307,73 @@ func TestGroupMembersNamesOnly(t *testing.T) {
 					}
 				})
 			}
+		})
+	}
+}
+
+// TestLastActiveAdmin: the only admin may not disable or demote themself,
+// and two admins demoting each other at the same moment never both win:
+// the loser reads that the other is the last active admin (409), or, when
+// the winner's change came first, that they are no admin any more (403).
+func TestLastActiveAdmin(t *testing.T) {
+	for backend, open := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			h := newHarness(t, open)
+			c := h.team()
+			for _, body := range []map[string]any{{"is_active": false}, {"is_admin": false}} {
+				r := h.expect(http.StatusBadRequest, call{method: http.MethodPatch, path: "/api/users/admin", auth: bearer(c.admin), body: body})
+				if msg := errorMessage(t, r); !strings.Contains(msg, "own account") {
+					t.Errorf("%s: message %q", r, msg)
+				}
+			}
+			conflicts := 0
+			for round := range 20 {
+				a, b := fmt.Sprintf("ada%d", round), fmt.Sprintf("bea%d", round)
+				tokens := map[string]string{}
+				for _, u := range []string{a, b} {
+					h.createUser(c.admin, u, alicePW)
+					h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/" + u, auth: bearer(c.admin), body: map[string]any{"is_admin": true}})
+					tokens[u] = h.login(u, alicePW)
+					h.expectMe(bearer(tokens[u]), u) // in the decision cache
+				}
+				// The bootstrap admin steps aside for the round: a and b are the only active admins.
+				h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/admin", auth: bearer(tokens[a]), body: map[string]any{"is_admin": false}})
+				replies := make([]reply, 2)
+				var wg sync.WaitGroup
+				for i, pair := range [][2]string{{a, b}, {b, a}} {
+					wg.Go(func() {
+						replies[i] = h.do(call{method: http.MethodPatch, path: "/api/users/" + pair[1], auth: bearer(tokens[pair[0]]), body: map[string]any{"is_admin": false}})
+					})
+				}
+				wg.Wait()
+				ok := 0
+				for _, r := range replies {
+					switch r.code {
+					case http.StatusOK:
+						ok++
+					case http.StatusConflict:
+						conflicts++
+						if msg := errorMessage(t, r); !strings.Contains(msg, "is the last active admin") {
+							t.Errorf("%s: message %q", r, msg)
+						}
+					case http.StatusForbidden:
+						errorMessage(t, r)
+					default:
+						t.Fatalf("round %d: %s", round, r)
+					}
+				}
+				if ok != 1 {
+					t.Fatalf("round %d: %d demotions succeeded, want 1: %v", round, ok, replies)
+				}
+				// Whoever is still an admin brings the bootstrap admin back.
+				winner := a
+				if replies[1].code == http.StatusOK {
+					winner = b
+				}
+				h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/admin", auth: bearer(tokens[winner]), body: map[string]any{"is_admin": true}})
+				h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/" + winner, auth: bearer(c.admin), body: map[string]any{"is_admin": false}})
+			}
+			t.Logf("%d of 20 rounds answered 409", conflicts)
 		})
 	}
 }

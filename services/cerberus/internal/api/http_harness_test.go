@@ -349,7 +349,8 @@ type (
 			Allowed bool   `json:"allowed"`
 			Reason  string `json:"reason"`
 		} `json:"decisions"`
-		User *userView `json:"user"`
+		Operations map[string][]string `json:"operations"`
+		User       *userView           `json:"user"`
 	}
 	readableView struct {
 		All    bool      `json:"all"`

@@ -648,6 +648,52 @@ func TestDecisions(t *testing.T) {
 					}
 				}
 			}
+			// "What may bob do?" in one batch: the operations allowed on each
+			// element, in the order asked, the same whether bob asks with his
+			// session in the header (as the UI does through ml_studio) or in
+			// the body; nothing of it is audited. An admin may do all of it.
+			asked := []string{"read", "edit", "manage", "create", "edit"}
+			auditBefore := len(h.audit(c.admin))
+			for name, body := range map[string]map[string]any{
+				"header": {"component": "ml_studio", "elements": elements, "operations": asked},
+				"token":  {"token": c.bob, "component": "ml_studio", "elements": elements, "operations": asked},
+			} {
+				auth := ""
+				if name == "header" {
+					auth = bearer(c.bob)
+				}
+				got := decode[batchView](t, h.expect(http.StatusOK, call{method: http.MethodPost, path: "/api/authorize/batch", auth: auth, body: body}))
+				if got.Decisions != nil || got.User == nil || got.User.Username != "bob" || len(got.Operations) != len(elements) {
+					t.Fatalf("operations by %s = %+v", name, got)
+				}
+				for _, e := range elements {
+					wantOps := []string{}
+					for _, op := range asked[:4] {
+						if want[op][e] {
+							wantOps = append(wantOps, op)
+						}
+					}
+					if ops, ok := got.Operations[e]; !ok || strings.Join(ops, ",") != strings.Join(wantOps, ",") {
+						t.Errorf("operations by %s on %s = %v (present %v), want %v", name, e, ops, ok, wantOps)
+					}
+				}
+			}
+			if n := len(h.audit(c.admin)); n != auditBefore {
+				t.Errorf("the operations questions added %d audit entries, want none", n-auditBefore)
+			}
+			all := decode[batchView](t, h.expect(http.StatusOK, call{method: http.MethodPost, path: "/api/authorize/batch", auth: admin,
+				body: map[string]any{"component": "ml_studio", "elements": []string{"experiment:404", "project:beta"}, "operations": []string{"manage", "create"}}}))
+			for e, ops := range all.Operations {
+				if strings.Join(ops, ",") != "manage,create" {
+					t.Errorf("admin's operations on %s = %v", e, ops)
+				}
+			}
+			nobody := decode[batchView](t, h.expect(http.StatusOK, call{method: http.MethodPost, path: "/api/authorize/batch",
+				body: map[string]any{"token": neverIssued(t), "component": "ml_studio", "elements": []string{"project:alpha"}, "operations": []string{"read"}}}))
+			if ops, ok := nobody.Operations["project:alpha"]; !ok || len(ops) != 0 || nobody.User != nil {
+				t.Errorf("operations for a token that does not hold = %+v", nobody)
+			}
+
 			// Bob reads one reason for every denial; an admin asking for him
 			// reads which rule denied.
 			forBob := func(element string) decision {

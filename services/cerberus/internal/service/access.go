@@ -60,6 +60,30 @@ func (s *Service) RegisterElement(ctx context.Context, m Meta, p Principal, name
 	return ElementView{Name: e.Name, Parent: parent, CreatedAt: e.CreatedAt.UTC().Format(timeFormat)}, nil
 }
 
+// ListElements pages through the elements of one kind by name (admins
+// only), so an admin picks a project from a list rather than typing its key.
+func (s *Service) ListElements(ctx context.Context, p Principal, kind string, page store.Page) ([]ElementView, int64, error) {
+	if err := requireAdmin(p); err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case kind == "":
+		return nil, 0, apierror.Required("kind")
+	case !kinds[kind]:
+		return nil, 0, invalid("kind %q is not a kind of element", truncate(kind))
+	}
+	comp, err := s.store.ComponentID(Component)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, total, err := s.store.ListElements(ctx, store.ElementFilter{ComponentID: comp, Kind: kind}, page)
+	out := make([]ElementView, 0, len(rows))
+	for _, e := range rows {
+		out = append(out, ElementView{Name: e.Name, CreatedAt: e.CreatedAt.UTC().Format(timeFormat)})
+	}
+	return out, total, err
+}
+
 // GrantRequest names a grant to add or remove.
 type GrantRequest struct {
 	Element   string `json:"element"`

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,7 +31,10 @@ type AuthzRequest struct {
 	Element   string   `json:"element"`
 	Elements  []string `json:"elements"`
 	Operation string   `json:"operation"`
-	Kind      string   `json:"kind"`
+	// Operations, instead of Operation, asks a batch which of them the
+	// subject may do on each element ("what may I do here?").
+	Operations []string `json:"operations"`
+	Kind       string   `json:"kind"`
 }
 
 // AuthzAnswer is a single decision and who it was for.
@@ -125,10 +129,12 @@ func isAdmin(caller *Principal) bool {
 	return caller != nil && caller.IsAdmin
 }
 
-// BatchAnswer maps each element to its decision.
+// BatchAnswer maps each element to its decision about Operation, or, when
+// Operations were asked, to those of them the subject may do.
 type BatchAnswer struct {
-	Decisions map[string]authz.Decision `json:"decisions"`
-	User      *UserView                 `json:"user"`
+	Decisions  map[string]authz.Decision `json:"decisions,omitempty"`
+	Operations map[string][]string       `json:"operations,omitempty"`
+	User       *UserView                 `json:"user"`
 }
 
 // AuthorizeBatch answers for up to 1,000 elements in one query.
@@ -138,20 +144,58 @@ func (s *Service) AuthorizeBatch(ctx context.Context, m Meta, caller *Principal,
 		return BatchAnswer{}, apierror.Required("elements")
 	case len(r.Elements) > maxBatch:
 		return BatchAnswer{}, invalid("at most %d elements per batch", maxBatch)
-	case r.Operation == "":
+	case r.Operation != "" && len(r.Operations) > 0:
+		return BatchAnswer{}, invalid("give operation or operations, not both")
+	case r.Operation == "" && len(r.Operations) == 0:
 		return BatchAnswer{}, apierror.Required("operation")
 	}
 	comp, err := s.component(r.Component)
 	if err != nil {
 		return BatchAnswer{}, err
 	}
-	op, err := s.store.OperationByName(r.Operation)
-	if err != nil {
-		return BatchAnswer{}, err
+	names := r.Operations
+	if r.Operation != "" {
+		names = []string{r.Operation}
+	}
+	ops := make([]store.Operation, 0, len(names))
+	for _, n := range names {
+		op, err := s.store.OperationByName(n)
+		if err != nil {
+			return BatchAnswer{}, err
+		}
+		if !slices.ContainsFunc(ops, func(o store.Operation) bool { return o.Name == op.Name }) {
+			ops = append(ops, op)
+		}
 	}
 	who, view, why, err := s.subjectFor(ctx, caller, r)
 	if err != nil {
 		return BatchAnswer{}, err
+	}
+	var rows []store.ChainGrant
+	if why == "" && who.IsActive && !who.IsAdmin {
+		if rows, err = s.access.ChainGrants(ctx, who.ID, comp, r.Elements); err != nil {
+			return BatchAnswer{}, err
+		}
+	}
+	if len(r.Operations) > 0 {
+		// A question about what the subject may do attempts nothing: its
+		// "no" answers are not audited as denials, and carry no reason to
+		// conceal (an element that does not exist reads as one with no grant).
+		out := BatchAnswer{Operations: make(map[string][]string, len(r.Elements)), User: view}
+		for _, e := range r.Elements {
+			out.Operations[e] = []string{}
+		}
+		if why != "" {
+			return out, nil
+		}
+		for _, op := range ops {
+			for e, d := range authz.DecideBatch(who, r.Elements, op, rows) {
+				if d.Allowed {
+					out.Operations[e] = append(out.Operations[e], op.Name)
+				}
+			}
+		}
+		return out, nil
 	}
 	out := BatchAnswer{Decisions: make(map[string]authz.Decision, len(r.Elements)), User: view}
 	if why != "" {
@@ -160,13 +204,7 @@ func (s *Service) AuthorizeBatch(ctx context.Context, m Meta, caller *Principal,
 		}
 		return out, nil
 	}
-	var rows []store.ChainGrant
-	if who.IsActive && !who.IsAdmin {
-		if rows, err = s.access.ChainGrants(ctx, who.ID, comp, r.Elements); err != nil {
-			return BatchAnswer{}, err
-		}
-	}
-	out.Decisions = authz.DecideBatch(who, r.Elements, op, rows)
+	out.Decisions = authz.DecideBatch(who, r.Elements, ops[0], rows)
 	// One audit line for the denials of a batch: a batch filters a page, and
 	// a line per element would drown the trail.
 	var denied []string

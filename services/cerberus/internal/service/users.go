@@ -245,6 +245,9 @@ func (s *Service) UpdateUser(ctx context.Context, m Meta, p Principal, username 
 		}
 	}
 	u, err = s.store.UpdateUser(ctx, u.ID, ch)
+	if errors.Is(err, store.ErrLastAdmin) {
+		err = apierror.Wrap(http.StatusConflict, err, "%s is the last active admin: make another user an admin before disabling or demoting them", username)
+	}
 	s.audit(ctx, m, &p, "user.update", "user:"+username, resultOf(err), changedFields(up))
 	return viewUser(u), err
 }

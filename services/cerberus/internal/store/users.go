@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Page bounds a list.
@@ -108,6 +110,11 @@ func (s *Store) UpdateUser(ctx context.Context, id uint64, c UserChanges) (User,
 		if c.IsAdmin != nil {
 			set["is_admin"] = *c.IsAdmin
 		}
+		if u.IsAdmin && u.IsActive && ((c.IsActive != nil && !*c.IsActive) || (c.IsAdmin != nil && !*c.IsAdmin)) {
+			if err := anotherActiveAdmin(tx, id); err != nil {
+				return err
+			}
+		}
 		if err := tx.Model(&u).Updates(set).Error; err != nil {
 			return err
 		}
@@ -130,7 +137,34 @@ func (s *Store) UpdateUser(ctx context.Context, id uint64, c UserChanges) (User,
 		changes.add(ScopeUser, id)
 		return tx.Take(&u, id).Error
 	})
+	if errors.Is(err, ErrLastAdmin) {
+		return u, err
+	}
 	return u, classify(err, fmt.Sprintf("user %d", id))
+}
+
+// ErrLastAdmin refuses a change that would leave no active admin: nobody
+// could then manage users or lift an admin's deny.
+var ErrLastAdmin = errors.New("the last active admin cannot be disabled or demoted")
+
+// anotherActiveAdmin fails with ErrLastAdmin unless an active admin other
+// than user id exists. On MySQL the read locks the admins it scans, so two
+// admins demoting each other at once are serialized and the second is
+// refused; SQLite has one writer at a time, and a transaction whose read is
+// outdated by the time it writes fails rather than commits.
+func anotherActiveAdmin(tx *gorm.DB, id uint64) error {
+	q := tx.Model(&User{})
+	if tx.Dialector.Name() == "mysql" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var others []uint64
+	if err := q.Where("is_admin = ? AND is_active = ? AND id <> ?", true, true, id).Limit(1).Pluck("id", &others).Error; err != nil {
+		return err
+	}
+	if len(others) == 0 {
+		return ErrLastAdmin
+	}
+	return nil
 }
 
 // CredentialOwner is a live credential with the user it belongs to: what

@@ -101,6 +101,7 @@ func Run(t *testing.T, open Opener) {
 	})
 
 	runDenies(t, open)
+	runLastAdmin(t, open)
 }
 
 // Columns returns each seed table's column names, for comparing backends.
