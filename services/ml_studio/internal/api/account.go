@@ -35,6 +35,7 @@ var accountRoutes = []struct{ method, path string }{
 	{http.MethodDelete, "/api/groups/:group/members/:username"},
 	{http.MethodPost, "/api/grants"},
 	{http.MethodPost, "/api/grants/revoke"},
+	{http.MethodGet, "/api/elements"}, // admins' list of projects
 	{http.MethodGet, "/api/elements/access"},
 	// "What may I do here?", for showing only the controls a person may use.
 	// Cerberus decides about the caller unless the body names another

@@ -54,6 +54,7 @@ func TestAccountRoutesAreRelayedToCerberus(t *testing.T) {
 		{"PUT", "/api/groups/team/members/bob", true},
 		{"POST", "/api/grants/revoke", true},
 		{"GET", "/api/elements/access?element=experiment:1", true},
+		{"GET", "/api/elements?kind=project", true},
 		{"GET", "/api/audit?actor=bob", true},
 		{"POST", "/api/elements", false},        // only ml_studio registers what it creates
 		{"POST", "/api/elements/rename", false}, // renames follow a model rename

@@ -466,7 +466,7 @@ var accountRelays = []string{
 	"GET /api/directory/users", "GET /api/users", "POST /api/users", "GET /api/users/:username", "PATCH /api/users/:username", "GET /api/users/:username/grants",
 	"GET /api/groups", "POST /api/groups", "GET /api/groups/:group/members",
 	"PUT /api/groups/:group/members/:username", "DELETE /api/groups/:group/members/:username",
-	"POST /api/grants", "POST /api/grants/revoke", "GET /api/elements/access", "GET /api/audit",
+	"POST /api/grants", "POST /api/grants/revoke", "GET /api/elements", "GET /api/elements/access", "GET /api/audit",
 	"POST /api/authorize", "POST /api/authorize/batch",
 }
 
