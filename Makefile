@@ -108,8 +108,10 @@ docs:
 # docker-compose.yml, deploy/docker/, deploy/helm/ml-studio and deploy/nginx/,
 # checked without a container engine or a cluster by the deploy module
 # (deploy/validate): compose-go's loader, BuildKit's Dockerfile parser, the Go
-# images' build steps run for real, helm lint + helm template decoded strictly
-# into the Kubernetes API types, nginx -t and live nginx runs, MLflow started
+# images' build steps run for real, helm lint + helm template (for each
+# values file under the chart's ci/) decoded strictly into the Kubernetes API
+# types and checked by kubeconform -strict against Kubernetes 1.25 and 1.37,
+# the NetworkPolicies evaluated pod to pod, nginx -t and live nginx runs, MLflow started
 # with the image's settings (its pinned virtualenv).
 HELM_VERSION := v3.22.0
 HELM         := $(TOOLS)/helm-$(HELM_VERSION)
@@ -130,12 +132,24 @@ $(NGINX_BIN):
 	cd $(TOOLS)/nginx-deb && { apt-get download nginx || { apt-get update -qq && apt-get download nginx; }; }
 	dpkg -x $(TOOLS)/nginx-deb/nginx_*.deb $(TOOLS)/nginx && rm -rf $(TOOLS)/nginx-deb
 
-test-deploy: $(HELM) $(NGINX_BIN) $(STATICCHECK)
+# kubeconform's schemas for every Kubernetes version from 1.25 (the PyPI
+# package kubernetes-validate ships them; only its data is used, by
+# deploy/validate's kubeconform test, nothing is fetched at test time).
+KUBE_VALIDATE_VERSION := 1.37.0
+KUBE_VALIDATE_DIR     := $(TOOLS)/kubernetes-validate-$(KUBE_VALIDATE_VERSION)
+KUBE_SCHEMAS          := $(KUBE_VALIDATE_DIR)/kubernetes_validate/kubernetes-json-schema
+
+$(KUBE_SCHEMAS):
+	rm -rf $(KUBE_VALIDATE_DIR) $(KUBE_VALIDATE_DIR).tmp
+	python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-deps --target $(KUBE_VALIDATE_DIR).tmp kubernetes-validate==$(KUBE_VALIDATE_VERSION)
+	mv $(KUBE_VALIDATE_DIR).tmp $(KUBE_VALIDATE_DIR)
+
+test-deploy: $(HELM) $(NGINX_BIN) $(STATICCHECK) $(KUBE_SCHEMAS)
 	@out=$$(gofmt -l deploy); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./deploy/...
 	$(STATICCHECK) ./deploy/...
 	$(LOCAL)/mlflow.sh install
-	HELM=$(HELM) NGINX_BIN=$(NGINX_BIN) $(GO) test -count=1 ./deploy/...
+	HELM=$(HELM) NGINX_BIN=$(NGINX_BIN) KUBE_SCHEMAS=$(KUBE_SCHEMAS) $(GO) test -count=1 ./deploy/...
 
 # ---- benchmark ----------------------------------------------------------------
 

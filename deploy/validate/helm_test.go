@@ -35,7 +35,9 @@ func helmBin(t *testing.T) string {
 // scenario is one set of values the chart must render into valid manifests.
 type scenario struct {
 	name string
-	set  []string
+	// values are files under the chart (helm template -f), set are --set.
+	values []string
+	set    []string
 	// Secrets the pods may reference without the chart making them.
 	external []string
 }
@@ -65,6 +67,9 @@ var scenarios = []scenario{
 	{name: "the operator's registrar secret, the cluster's pod CIDR", set: []string{
 		"registrar.existingSecret=ops-registrar", "trustedProxies=10.244.0.0/16",
 	}, external: []string{"ml-studio-db", "ops-registrar"}},
+	{name: "no network policies", set: []string{"networkPolicy.enabled=false"}, external: []string{"ml-studio-db"}},
+	{name: "ci/in-cluster-values.yaml", values: []string{"ci/in-cluster-values.yaml"}},
+	{name: "ci/production-values.yaml", values: []string{"ci/production-values.yaml"}, external: []string{"prod-db", "prod-registrar"}},
 }
 
 func setArgs(set []string) []string {
@@ -75,9 +80,18 @@ func setArgs(set []string) []string {
 	return args
 }
 
+// args are a scenario's helm arguments: its values files, then its --set.
+func (s scenario) args() []string {
+	var args []string
+	for _, f := range s.values {
+		args = append(args, "-f", filepath.Join(chartDir(), f))
+	}
+	return append(args, setArgs(s.set)...)
+}
+
 func render(t *testing.T, helm string, s scenario) []Manifest {
 	t.Helper()
-	out, err := HelmTemplate(helm, chartDir(), release, namespace, append([]string{"--kube-version", kubeVersion}, setArgs(s.set)...)...)
+	out, err := HelmTemplate(helm, chartDir(), release, namespace, append([]string{"--kube-version", kubeVersion}, s.args()...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +109,7 @@ func TestHelmLint(t *testing.T) {
 	helm := helmBin(t)
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
-			args := append([]string{"lint", "--strict", chartDir(), "--namespace", namespace, "--kube-version", kubeVersion}, setArgs(s.set)...)
+			args := append([]string{"lint", "--strict", chartDir(), "--namespace", namespace, "--kube-version", kubeVersion}, s.args()...)
 			out, err := exec.Command(helm, args...).CombinedOutput()
 			if err != nil {
 				t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -130,6 +144,7 @@ type rendered struct {
 	hpas         map[string]*autoscalingv2.HorizontalPodAutoscaler
 	pdbs         map[string]*policyv1.PodDisruptionBudget
 	ingresses    map[string]*networkingv1.Ingress
+	policies     map[string]*networkingv1.NetworkPolicy
 	accounts     map[string]*corev1.ServiceAccount
 }
 
@@ -140,6 +155,7 @@ func index(t *testing.T, ms []Manifest) rendered {
 		secrets: map[string]*corev1.Secret{}, claims: map[string]*corev1.PersistentVolumeClaim{},
 		hpas: map[string]*autoscalingv2.HorizontalPodAutoscaler{}, pdbs: map[string]*policyv1.PodDisruptionBudget{},
 		ingresses: map[string]*networkingv1.Ingress{}, accounts: map[string]*corev1.ServiceAccount{},
+		policies: map[string]*networkingv1.NetworkPolicy{},
 	}
 	seen := map[string]bool{}
 	for _, m := range ms {
@@ -167,6 +183,8 @@ func index(t *testing.T, ms []Manifest) rendered {
 			r.pdbs[m.Name] = o
 		case *networkingv1.Ingress:
 			r.ingresses[m.Name] = o
+		case *networkingv1.NetworkPolicy:
+			r.policies[m.Name] = o
 		case *corev1.ServiceAccount:
 			r.accounts[m.Name] = o
 		default:
@@ -238,6 +256,7 @@ func checkWorkloads(t *testing.T, r rendered, s scenario) {
 		if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.RunAsUser == nil || *psc.RunAsUser == 0 {
 			t.Errorf("%s: pod securityContext must set runAsNonRoot and a non-zero runAsUser: %+v", id, psc)
 		}
+		podSeccomp := psc != nil && psc.SeccompProfile != nil && psc.SeccompProfile.Type == corev1.SeccompProfileTypeRuntimeDefault
 		volumes := map[string]corev1.Volume{}
 		for _, v := range p.Volumes {
 			volumes[v.Name] = v
@@ -258,6 +277,9 @@ func checkWorkloads(t *testing.T, r rendered, s scenario) {
 				t.Errorf("%s: runAsNonRoot not set", cid)
 			case sc.Privileged != nil && *sc.Privileged:
 				t.Errorf("%s: privileged", cid)
+			case sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault,
+				sc.SeccompProfile == nil && !podSeccomp:
+				t.Errorf("%s: seccomp profile %+v, want RuntimeDefault", cid, sc.SeccompProfile)
 			}
 			for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
 				if _, ok := c.Resources.Requests[res]; !ok {
