@@ -102,6 +102,7 @@ test-docker:
 docs:
 	$(GO) test ./services/cerberus/internal/config ./services/ml_studio/internal/config -run TestREADMEDocumentsEveryVariable -count=1 -args -update
 	$(GO) test ./services/ml_studio/internal/access -run TestREADMEListsRefusals -count=1 -args -update
+	$(GO) test ./pkg/catalogue -run TestUICatalogue -count=1 -args -update
 
 # ---- deployment files --------------------------------------------------------
 

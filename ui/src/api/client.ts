@@ -1,3 +1,4 @@
+import { KIND_WORDS } from './catalogue';
 import { getToken, saveSession } from './session';
 
 export type ErrorKind = 'unauthorized' | 'forbidden' | 'network' | 'notfound' | 'invalid' | 'server';
@@ -35,12 +36,6 @@ export function setUnauthorizedHandler(h: UnauthorizedHandler): void {
   onUnauthorized = h;
 }
 
-const ELEMENT_WORDS: Record<string, string> = {
-  experiment: 'experiment',
-  registered_model: 'model',
-  project: 'project',
-};
-
 /** "you do not have edit access to experiment:3" → plain words. */
 export function forbiddenMessage(raw: string): string {
   const m = /you do not have (\w+) access to (.+)$/i.exec(raw.trim());
@@ -51,7 +46,7 @@ export function forbiddenMessage(raw: string): string {
     if (idx > 0) {
       const kind = element.slice(0, idx);
       const key = element.slice(idx + 1);
-      what = `${ELEMENT_WORDS[kind] ?? kind} “${key}”`;
+      what = `${KIND_WORDS[kind] ?? kind} “${key}”`;
     } else if (element === '*') {
       what = 'everything';
     }

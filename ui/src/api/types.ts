@@ -1,5 +1,7 @@
 // MLflow's JSON as ml_studio passes it through, and cerberus's account shapes.
 
+import type { Operation } from './catalogue';
+
 export interface Tag {
   key: string;
   value: string;
@@ -166,7 +168,7 @@ export interface Group {
   created_at: string;
 }
 
-export type Operation = 'read' | 'edit' | 'manage' | 'create';
+export type { Operation } from './catalogue';
 
 export interface Grant {
   subject: string;

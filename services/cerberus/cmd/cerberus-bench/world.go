@@ -6,7 +6,8 @@ import (
 	"strconv"
 )
 
-// Operations by ordinal, as the catalogue numbers them.
+// The operations the benchmark grants, in the catalogue's order (its own
+// numbering: cerberus is asked by name).
 const (
 	opRead   int8 = 1
 	opEdit   int8 = 2

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/pkg/catalogue"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store/storetest"
 )
@@ -182,8 +183,9 @@ func TestMatchesTheStore(t *testing.T) {
 				}
 			}
 			own := fromMemory(t, c, users[0], comp, sideBySide[:1])
+			read, _ := catalogue.OperationNamed("read")
 			for _, effect := range []string{store.Allow, store.Deny} {
-				if !slices.Contains(own, store.ChainGrant{Start: sideBySide[0], Operation: "read", Ordinal: 1, Effect: effect}) {
+				if !slices.Contains(own, store.ChainGrant{Start: sideBySide[0], Operation: "read", Ordinal: read.Ordinal, Effect: effect}) {
 					t.Errorf("user %d on %s: rows %v lack the %s", users[0], sideBySide[0], own, effect)
 				}
 			}

@@ -53,6 +53,11 @@ func TestRegistrarReservesExperimentsAndModels(t *testing.T) {
 		{"an experiment through ml_studio", "experiment:42", secret, http.StatusCreated},
 		{"a model through ml_studio", "registered_model:m", secret, http.StatusCreated},
 		{"a non-canonical experiment id", "experiment:042", secret, http.StatusBadRequest},
+		{"an AI gateway secret without the secret", "gateway_secret:s-1", "", http.StatusForbidden},
+		{"an AI gateway model definition without the secret", "gateway_model_definition:d-1", "", http.StatusForbidden},
+		{"an AI gateway endpoint without the secret", "gateway_endpoint:e-1", "", http.StatusForbidden},
+		{"an AI gateway endpoint through ml_studio", "gateway_endpoint:e-1", secret, http.StatusCreated},
+		{"a kind pkg/catalogue does not declare", "gateway_budget:b-1", secret, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +66,25 @@ func TestRegistrarReservesExperimentsAndModels(t *testing.T) {
 			}
 		})
 	}
+	// use sits below read: it lets bob invoke alice's endpoint, not read it.
+	t.Run("use on an endpoint allows using it, not reading it", func(t *testing.T) {
+		h.createUser(admin, "bob", bobPW)
+		bob := h.login("bob", bobPW)
+		if d := h.decide(bob, "gateway_endpoint:e-1", "use"); d.Allowed {
+			t.Fatalf("bob uses the endpoint without a grant: %+v", d)
+		}
+		h.grant(bearer(alice), map[string]string{"element": "gateway_endpoint:e-1", "operation": "use", "user": "bob"})
+		for op, want := range map[string]bool{"use": true, "read": false, "edit": false, "manage": false, "create": false} {
+			if d := h.decide(bob, "gateway_endpoint:e-1", op); d.Allowed != want {
+				t.Errorf("bob %s with a use grant: %+v, want allowed=%v", op, d, want)
+			}
+		}
+		for op, want := range map[string]bool{"use": true, "read": true, "manage": true} {
+			if d := h.decide(alice, "gateway_endpoint:e-1", op); d.Allowed != want {
+				t.Errorf("alice (its creator) %s: %+v, want allowed=%v", op, d, want)
+			}
+		}
+	})
 	t.Run("a rename onto another model name needs the registrar", func(t *testing.T) {
 		c := call{method: http.MethodPost, path: "/api/elements/rename", auth: bearer(alice), body: map[string]string{"from": "registered_model:m", "to": "registered_model:other"}}
 		if got := h.do(c).code; got != http.StatusForbidden {

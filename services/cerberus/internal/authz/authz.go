@@ -7,7 +7,7 @@
 //   - an explicit deny on the element or any ancestor (or the component
 //     root) for the user or one of their groups denies everything;
 //   - otherwise an allow on the element or an ancestor whose operation is at
-//     least the one asked (read < edit < manage) allows; create is separate
+//     least the one asked (use < read < edit < manage) allows; create is separate
 //     and only a create grant allows it.
 //
 // A deny and an allow of the same subject on the same element are separate

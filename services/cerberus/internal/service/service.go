@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/pkg/catalogue"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/accesscache"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/audit"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
@@ -156,7 +157,23 @@ const Component = "ml_studio"
 var (
 	usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 	groupRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$`)
-	kinds      = map[string]bool{"project": true, "experiment": true, "registered_model": true}
+	// kinds are pkg/catalogue's element kinds, and registered those that
+	// stand for MLflow objects.
+	kinds, registered = func() (all, reg map[string]bool) {
+		all, reg = map[string]bool{}, map[string]bool{}
+		for _, k := range catalogue.Kinds {
+			all[k.Name], reg[k.Name] = true, k.Registered
+		}
+		return all, reg
+	}()
+	// kindList is how an error names them.
+	kindList = func() string {
+		names := []string{"*"}
+		for _, k := range catalogue.Kinds {
+			names = append(names, k.Name+":"+k.Key)
+		}
+		return strings.Join(names, ", ")
+	}()
 )
 
 func invalid(format string, args ...any) error {
@@ -171,7 +188,7 @@ func validElement(name string) error {
 	kind, key, ok := strings.Cut(name, ":")
 	switch {
 	case !ok || !kinds[kind]:
-		return invalid("element %q must be *, project:<key>, experiment:<id> or registered_model:<name>", truncate(name))
+		return invalid("element %q must be one of %s", truncate(name), kindList)
 	case strings.TrimSpace(key) != key || strings.ContainsFunc(key, unicode.IsControl):
 		// MySQL's collations ignore trailing spaces: "m " and "m" would be one element.
 		return invalid("element %q: the key may not start or end with spaces or hold control characters", truncate(name))
@@ -200,7 +217,7 @@ func canonicalID(id string) bool {
 // reserved to admins and the registrar (ml_studio).
 func (s *Service) registrarOnly(name string) bool {
 	kind := kindOf(name)
-	return s.cfg.RegistrarSecret != "" && (kind == "experiment" || kind == "registered_model")
+	return s.cfg.RegistrarSecret != "" && registered[kind]
 }
 
 // IsRegistrar checks the secret ml_studio presents, in constant time.
@@ -208,7 +225,7 @@ func (s *Service) IsRegistrar(secret string) bool {
 	return s.cfg.RegistrarSecret != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(s.cfg.RegistrarSecret)) == 1
 }
 
-var errRegistrarOnly = fmt.Errorf("experiments and models are registered by ML Studio when it creates them: %w", apierror.ErrForbidden)
+var errRegistrarOnly = fmt.Errorf("experiments, models and AI gateway objects are registered by ML Studio when it creates them: %w", apierror.ErrForbidden)
 
 func truncate(s string) string {
 	if len(s) > 80 {

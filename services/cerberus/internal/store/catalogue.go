@@ -3,15 +3,17 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/pkg/catalogue"
 )
 
 // Operation is an operation of the catalogue.
 type Operation struct {
 	ID      uint64
 	Name    string
-	Ordinal int // read 1 < edit 2 < manage 3; create 0 stands apart
+	Ordinal int // use 1 < read 2 < edit 3 < manage 4; create 0 stands apart (pkg/catalogue)
 }
 
 // ids is the catalogue's fixed rows, read once after migrating: they never
@@ -58,7 +60,7 @@ func (s *Store) ComponentID(name string) (uint64, error) {
 func (s *Store) OperationByName(name string) (Operation, error) {
 	op, ok := s.ids.operations[name]
 	if !ok {
-		return Operation{}, fmt.Errorf("operation %q: must be read, edit, manage or create: %w", name, apierror.ErrInvalid)
+		return Operation{}, fmt.Errorf("operation %q: must be one of %s: %w", name, strings.Join(catalogue.OperationNames(), ", "), apierror.ErrInvalid)
 	}
 	return op, nil
 }

@@ -225,7 +225,7 @@ func (s *Store) Columns(ctx context.Context, table string) ([]string, error) {
 // Catalogue is the fixed vocabulary of access control.
 type Catalogue struct {
 	Components []string
-	Operations map[string]int // name → ordinal; read < edit < manage, create is 0
+	Operations map[string]int // name → ordinal; use < read < edit < manage, create is 0
 }
 
 // Catalogue reads the components and operations.

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { access, type GrantBody } from '../../api/account';
 import { queryKeys } from '../../api/queryKeys';
+import { KIND_WORDS, ORDERED } from '../../api/catalogue';
 import type { Grant, Operation } from '../../api/types';
 import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
@@ -12,14 +13,14 @@ import { SubjectPicker, type SubjectKind } from '../../components/pickers';
 import { Section } from '../../components/Section';
 import { useAccessList, useMyAccess } from './useMyAccess';
 
-const OPERATIONS: Operation[] = ['read', 'edit', 'manage'];
+const OPERATIONS: Operation[] = ORDERED;
 
 function describeElement(e: string): string {
   if (e === '*') return 'everything';
   const i = e.indexOf(':');
   const kind = e.slice(0, i);
   const key = e.slice(i + 1);
-  return `${kind === 'registered_model' ? 'model' : kind} ${key}`;
+  return `${KIND_WORDS[kind] ?? kind} ${key}`;
 }
 
 function bodyOf(g: Grant): GrantBody {

@@ -7,8 +7,10 @@ const g = (subject: string, operation: Grant['operation'], effect: Grant['effect
 
 describe('which controls to show', () => {
   it('reads the caller’s own grants', () => {
+    expect(levelFor(bob, [g('user:bob', 'use')])).toEqual({ edit: false, manage: false });
     expect(levelFor(bob, [g('user:bob', 'read')])).toEqual({ edit: false, manage: false });
     expect(levelFor(bob, [g('user:bob', 'edit')])).toEqual({ edit: true, manage: false });
+    expect(levelFor(bob, [g('user:bob', 'manage')])).toEqual({ edit: true, manage: true });
     expect(levelFor(bob, [g('user:alice', 'manage')])).toEqual({ edit: false, manage: false });
   });
   it('counts groups the caller is in, and a deny wins', () => {

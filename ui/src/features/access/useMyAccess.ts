@@ -1,10 +1,9 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { access, groups } from '../../api/account';
 import { queryKeys } from '../../api/queryKeys';
-import type { Grant, Operation, User } from '../../api/types';
+import { RANK } from '../../api/catalogue';
+import type { Grant, User } from '../../api/types';
 import { useUser } from '../auth/AuthContext';
-
-const RANK: Record<string, number> = { read: 1, edit: 2, manage: 3 };
 
 export interface MyAccess {
   canEdit: boolean;
@@ -27,9 +26,9 @@ export function levelFor(user: User | null, grants: Grant[], memberOf: (group: s
   let best = 0;
   for (const g of grants) {
     if (g.effect !== 'allow' || !g.operation) continue;
-    if (mine(g.subject)) best = Math.max(best, RANK[g.operation as Operation] ?? 0);
+    if (mine(g.subject)) best = Math.max(best, RANK[g.operation] ?? 0);
   }
-  return { edit: best >= 2, manage: best >= 3 };
+  return { edit: best >= RANK.edit, manage: best >= RANK.manage };
 }
 
 export function useAccessList(element: string, enabled = true) {
