@@ -8,6 +8,10 @@
 // same credential owners) or, when it cannot vouch for an answer (not yet
 // loaded, not synced recently), asks the store: it never answers from data
 // it cannot prove current.
+//
+// It also tells which access revision its answers reflect (Revision): the
+// revisions are dense and committed in order (see store.write), so every
+// revision up to the reader's floor has been applied.
 package accesscache
 
 import (
@@ -43,9 +47,9 @@ type Config struct {
 const (
 	defaultMaxStale   = 2 * time.Second
 	defaultMaxEntries = 500_000
-	// gapWait is how long an unseen change id below a seen one is awaited:
-	// a transaction took it and has not committed yet, or rolled back.
-	gapWait = 5 * time.Second
+	// offPoll is how often the access revision is read when the cache
+	// is off: what Revision reports must move even then.
+	offPoll = 100 * time.Millisecond
 	// retention is how long the change log is kept.
 	retention = time.Hour
 	// loadTimeout bounds a background load.
@@ -68,22 +72,26 @@ type (
 		comp uint64
 		name string
 	}
-	mark struct {
-		top uint64
-		at  time.Time
-	}
 	node struct {
 		id, comp, parent uint64 // parent 0: none
 		name             string
 	}
 )
 
+// changeLog is what the reader needs of the store.
+type changeLog interface {
+	Revision(ctx context.Context) (uint64, error)
+	ChangesThrough(ctx context.Context, after, upto uint64) ([]store.Change, error)
+	PruneChanges(ctx context.Context, before time.Time) error
+}
+
 // Cache is the in-memory decision state of one cerberus process.
 type Cache struct {
-	st  *store.Store
-	cfg Config
-	log *zap.Logger
-	now func() time.Time
+	st      *store.Store
+	changes changeLog // st, but for tests of the reader
+	cfg     Config
+	log     *zap.Logger
+	now     func() time.Time
 
 	mu     sync.RWMutex
 	gen    uint64    // bumped by every invalidation: a load begun before is not kept
@@ -105,15 +113,17 @@ type Cache struct {
 
 	warming singleflight.Group
 
-	// The change log reader's position, under mu: every change up to floor
-	// is applied, and those in seen above it.
-	floor uint64
-	seen  map[uint64]struct{}
+	// The change log reader's position, under mu: every revision up to
+	// floor is applied, and those in seen above it (this process's own
+	// writes, applied before the reader reaches them); latest is the
+	// highest applied.
+	floor  uint64
+	seen   map[uint64]struct{}
+	latest uint64
 
 	// The reader's own state; syncMu serialises readers.
 	syncMu    sync.Mutex
 	started   bool
-	marks     []mark // when each highest seen id was first read
 	lastPrune time.Time
 }
 
@@ -127,7 +137,7 @@ func New(st *store.Store, cfg Config, log *zap.Logger) *Cache {
 	if cfg.MaxEntries <= 0 {
 		cfg.MaxEntries = defaultMaxEntries
 	}
-	c := &Cache{st: st, cfg: cfg, log: log, now: time.Now, seen: map[uint64]struct{}{}}
+	c := &Cache{st: st, changes: st, cfg: cfg, log: log, now: time.Now, seen: map[uint64]struct{}{}}
 	c.clear()
 	st.OnChange(c.apply)
 	return c
@@ -168,13 +178,15 @@ func (c *Cache) apply(changes []store.Change) {
 	c.applyLocked(changes)
 }
 
-// applyLocked forgets what the changes touched and remembers their ids, so
-// reading them again from the log does not forget twice; the caller holds mu.
+// applyLocked forgets what the changes touched and remembers their
+// revisions, so reading them again from the log does not forget twice; the
+// caller holds mu.
 func (c *Cache) applyLocked(changes []store.Change) {
 	c.gen++
 	for _, ch := range changes {
-		if ch.ID > c.floor {
-			c.seen[ch.ID] = struct{}{}
+		if ch.Rev > c.floor {
+			c.seen[ch.Rev] = struct{}{}
+			c.latest = max(c.latest, ch.Rev)
 		}
 		switch ch.Scope {
 		case store.ScopeUser:
@@ -198,6 +210,7 @@ func (c *Cache) applyLocked(changes []store.Change) {
 			c.clear()
 		}
 	}
+	c.advanceLocked()
 }
 
 var errNoCredential = fmt.Errorf("credential: %w", apierror.ErrNotFound)

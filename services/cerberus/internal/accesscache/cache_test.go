@@ -2,6 +2,7 @@ package accesscache
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -255,11 +256,24 @@ func TestChangesReachEveryReplica(t *testing.T) {
 			}
 			check(t, ca)
 			check(t, cb)
+			// at checks what revision a replica vouches for.
+			at := func(t *testing.T, name string, c *Cache, wantFloor, wantLatest uint64) {
+				t.Helper()
+				if floor, latest, ok := c.Revision(); floor != wantFloor || latest != wantLatest || !ok {
+					t.Errorf("%s: revision %d, latest %d (ok %v), want %d, %d", name, floor, latest, ok, wantFloor, wantLatest)
+				}
+			}
 			for _, step := range steps {
 				t.Run(step.name, func(t *testing.T) {
+					before, _, _ := cb.Revision()
 					must(t, step.change())
+					rev, err := a.Revision(ctx)
+					must(t, err)
+					at(t, "the writer", ca, rev, rev)
 					check(t, ca)
+					at(t, "the other replica before it reads the log", cb, before, before)
 					must(t, cb.Sync(ctx))
+					at(t, "the other replica", cb, rev, rev)
 					check(t, cb)
 				})
 			}
@@ -381,42 +395,81 @@ func TestBoundedEntries(t *testing.T) {
 	}
 }
 
-// TestLogReading: the reader applies each change once, waits for an id
-// taken but not committed yet, and passes a rolled-back one after gapWait.
+// TestLogReading: the floor moves over revisions applied in order, waits
+// below one not applied yet, and the reader forgets everything when the log
+// lost a revision it had not read.
 func TestLogReading(t *testing.T) {
 	tests := []struct {
 		name      string
-		seen      []uint64
 		floor     uint64
-		waited    time.Duration
+		applied   []uint64 // this process's own writes, applied at once
+		logged    []uint64 // revisions in the log when it is read
+		revision  uint64   // the database's revision then
 		wantFloor uint64
+		wantClear bool
 	}{
-		{"in order", []uint64{1, 2, 3}, 0, 0, 3},
-		{"a gap is awaited", []uint64{1, 2, 4, 5}, 0, 0, 2},
-		{"an old gap is passed", []uint64{1, 2, 4, 5}, 0, gapWait, 5},
-		{"many gaps pass together", []uint64{3, 7, 12}, 0, gapWait, 12},
-		{"nothing new", nil, 9, gapWait, 9},
+		{"own writes in order", 0, []uint64{1, 2, 3}, nil, 0, 3, false},
+		{"an own write waits for another replica's below it", 0, []uint64{1, 3}, nil, 0, 1, false},
+		{"the reader fills the gap", 0, []uint64{1, 3}, []uint64{1, 2, 3}, 3, 3, false},
+		{"the reader alone", 4, nil, []uint64{5, 6, 7}, 7, 7, false},
+		{"a pruned revision forgets everything", 4, nil, []uint64{7}, 7, 7, true},
+		{"nothing new", 9, nil, nil, 9, 9, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &Cache{floor: tt.floor, seen: map[uint64]struct{}{}}
-			for _, id := range tt.seen {
-				c.seen[id] = struct{}{}
+			log := &fakeLog{revision: tt.revision}
+			for _, r := range tt.logged {
+				log.changes = append(log.changes, store.Change{Scope: store.ScopeUser, RefID: 1, Rev: r})
 			}
-			start := time.Now()
-			c.advanceLocked(start)
-			c.advanceLocked(start.Add(tt.waited))
-			if c.floor != tt.wantFloor {
-				t.Fatalf("floor %d, want %d", c.floor, tt.wantFloor)
+			c := &Cache{cfg: Config{Sync: time.Second, MaxStale: time.Minute}, log: zap.NewNop(), now: time.Now, synced: time.Now(),
+				floor: tt.floor, latest: tt.floor, seen: map[uint64]struct{}{}, started: true, changes: log}
+			c.clear()
+			gen := c.gen
+			for _, r := range tt.applied {
+				c.apply([]store.Change{{Scope: store.ScopeGroup, RefID: 1, Rev: r}})
 			}
-			for id := range c.seen {
-				if id <= c.floor {
-					t.Errorf("id %d at or below the floor still kept", id)
+			if tt.logged != nil || tt.revision > 0 {
+				c.tokens["h"] = &store.CredentialOwner{} // something to forget
+				must(t, c.Sync(t.Context()))
+				if cleared := len(c.tokens) == 0 && c.gen > gen; cleared != tt.wantClear {
+					t.Errorf("forgot everything: %v, want %v", cleared, tt.wantClear)
+				}
+			}
+			floor, latest, ok := c.Revision()
+			if floor != tt.wantFloor || !ok {
+				t.Fatalf("floor %d (ok %v), want %d", floor, ok, tt.wantFloor)
+			}
+			if want := slices.Max(append(slices.Clone(tt.applied), tt.floor, tt.revision)); latest != want {
+				t.Errorf("latest %d, want %d", latest, want)
+			}
+			for r := range c.seen {
+				if r <= floor {
+					t.Errorf("revision %d at or below the floor still kept", r)
 				}
 			}
 		})
 	}
 }
+
+// fakeLog is a change log in memory.
+type fakeLog struct {
+	revision uint64
+	changes  []store.Change
+}
+
+func (f *fakeLog) Revision(context.Context) (uint64, error) { return f.revision, nil }
+
+func (f *fakeLog) ChangesThrough(_ context.Context, after, upto uint64) ([]store.Change, error) {
+	var out []store.Change
+	for _, ch := range f.changes {
+		if ch.Rev > after && ch.Rev <= upto {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeLog) PruneChanges(context.Context, time.Time) error { return nil }
 
 // TestOwnChangesApplyOnce: a change made through this process's store is
 // not applied again when the log is read, so loads running meanwhile are
@@ -437,10 +490,10 @@ func TestOwnChangesApplyOnce(t *testing.T) {
 	c.mu.RLock()
 	floor := c.floor
 	c.mu.RUnlock()
-	last, err := s.LastChange(ctx)
+	last, err := s.Revision(ctx)
 	must(t, err)
-	if floor != last {
-		t.Fatalf("floor %d after reading, want the last change %d", floor, last)
+	if floor != last || last == 0 {
+		t.Fatalf("floor %d after reading, want the revision %d (not 0)", floor, last)
 	}
 }
 

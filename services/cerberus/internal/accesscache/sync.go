@@ -7,15 +7,17 @@ import (
 	"go.uber.org/zap"
 )
 
-// pageSize is how many changes one read of the log takes.
+// pageSize is how many revisions one read of the log takes.
 const pageSize = 1000
 
-// Run reads the change log every Sync interval until ctx ends.
+// Run reads the change log every Sync interval (every offPoll when the
+// cache is off, for Revision) until ctx ends.
 func (c *Cache) Run(ctx context.Context) {
-	if !c.Enabled() {
-		return
+	every := c.cfg.Sync
+	if every <= 0 {
+		every = offPoll
 	}
-	t := time.NewTicker(c.cfg.Sync)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	failing := false
 	for {
@@ -38,18 +40,21 @@ func (c *Cache) Run(ctx context.Context) {
 }
 
 // Sync applies the changes logged since the last call. The first call
-// starts from the newest change: the cache holds nothing older.
+// starts from the current revision: the cache holds nothing older.
 func (c *Cache) Sync(ctx context.Context) error {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
 	began := c.now()
+	// One indexed read of one row when nothing changed.
+	rev, err := c.changes.Revision(ctx)
+	if err != nil {
+		return err
+	}
 	if !c.started {
-		last, err := c.st.LastChange(ctx)
-		if err != nil {
-			return err
-		}
 		c.mu.Lock()
-		c.floor = max(c.floor, last)
+		c.floor = max(c.floor, rev)
+		c.latest = max(c.latest, c.floor)
+		c.advanceLocked()
 		c.mu.Unlock()
 		c.started = true
 		c.markSynced(began)
@@ -59,68 +64,67 @@ func (c *Cache) Sync(ctx context.Context) error {
 		c.mu.RLock()
 		floor := c.floor
 		c.mu.RUnlock()
-		changes, err := c.st.ChangesAfter(ctx, floor, pageSize)
+		if floor >= rev {
+			break
+		}
+		upto := min(rev, floor+pageSize)
+		changes, err := c.changes.ChangesThrough(ctx, floor, upto)
 		if err != nil {
 			return err
 		}
 		c.mu.Lock()
+		logged := make(map[uint64]struct{}, upto-floor)
 		fresh := changes[:0:0]
 		for _, ch := range changes {
-			if _, ok := c.seen[ch.ID]; !ok && ch.ID > c.floor {
+			logged[ch.Rev] = struct{}{}
+			if _, ok := c.seen[ch.Rev]; !ok && ch.Rev > c.floor {
 				fresh = append(fresh, ch)
+			}
+		}
+		for r := c.floor + 1; r <= upto; r++ {
+			_, applied := c.seen[r]
+			if _, ok := logged[r]; !ok && !applied {
+				// Every revision logs at least one change: a missing one was
+				// pruned while this reader was away, so what it changed is
+				// unknown.
+				c.log.Warn("decision cache: access changes pruned before they were read; forgetting everything",
+					zap.Uint64("revision", r))
+				c.clear()
+				break
 			}
 		}
 		if len(fresh) > 0 {
 			c.applyLocked(fresh)
 		}
-		c.advanceLocked(began)
-		moved := c.floor > floor
+		c.floor = max(c.floor, upto)
+		c.latest = max(c.latest, c.floor)
+		c.advanceLocked()
 		c.mu.Unlock()
-		if len(changes) < pageSize || !moved {
-			break
-		}
 	}
 	c.markSynced(began)
 	if began.Sub(c.lastPrune) > time.Minute {
 		c.lastPrune = began
-		if err := c.st.PruneChanges(ctx, began.Add(-retention)); err != nil {
+		if err := c.changes.PruneChanges(ctx, began.Add(-retention)); err != nil {
 			c.log.Warn("decision cache: prune the access change log", zap.Error(err))
 		}
 	}
 	return nil
 }
 
-// advance moves the floor over applied ids, and over an id missing below
-// an applied one once it has been missing for gapWait: ids are taken in
-// order but committed in any order, and a rolled-back one never appears.
-// The caller holds mu and syncMu.
-func (c *Cache) advanceLocked(now time.Time) {
-	top := c.floor
-	for id := range c.seen {
-		top = max(top, id)
-	}
-	if n := len(c.marks); n == 0 || c.marks[n-1].top < top {
-		c.marks = append(c.marks, mark{top: top, at: now})
-	}
-	for c.floor < top {
-		next := c.floor + 1
-		if _, ok := c.seen[next]; ok {
-			delete(c.seen, next)
-			c.floor = next
-			continue
-		}
-		// next has been missing since the first read that saw an id above it.
-		i := 0
-		for c.marks[i].top < next {
-			i++
-		}
-		if now.Sub(c.marks[i].at) < gapWait {
+// advanceLocked moves the floor over revisions applied above it and
+// forgets those at or below it. The caller holds mu.
+func (c *Cache) advanceLocked() {
+	for {
+		if _, ok := c.seen[c.floor+1]; !ok {
 			break
 		}
-		c.floor = next
+		delete(c.seen, c.floor+1)
+		c.floor++
 	}
-	for len(c.marks) > 0 && c.marks[0].top <= c.floor {
-		c.marks = c.marks[1:]
+	for r := range c.seen {
+		if r <= c.floor {
+			delete(c.seen, r)
+		}
 	}
 }
 
@@ -134,4 +138,16 @@ func (c *Cache) markSynced(at time.Time) {
 		c.clear()
 	}
 	c.synced = at
+}
+
+// Revision says which access revisions this process's answers reflect:
+// floor, every revision up to which is applied (a decision begun now
+// reflects at least that), and latest, the highest applied (a write this
+// process just made is at most that). ok is false when the log has not
+// been read within MaxStale: then nothing can be vouched for.
+func (c *Cache) Revision() (floor, latest uint64, ok bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ok = !c.synced.IsZero() && c.now().Sub(c.synced) <= c.cfg.MaxStale
+	return c.floor, c.latest, ok
 }

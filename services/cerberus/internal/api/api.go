@@ -26,7 +26,8 @@ func Register(r gin.IRouter, db Database, svc *service.Service) {
 		return
 	}
 	h := handlers{svc: svc}
-	api := r.Group("/api")
+	api := r.Group("/api", revisionHeaders(svc))
+	api.GET("/access/revision", apierror.Handler(h.revision))
 	api.POST("/auth/login", apierror.Handler(h.login))
 	// Decisions authenticate their subject by the token in the body; an
 	// admin's own credentials are needed only to ask about someone else.

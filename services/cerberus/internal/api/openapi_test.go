@@ -594,6 +594,7 @@ func TestOpenAPIResponsesMatchServer(t *testing.T) {
 		{name: "readable for admin", method: "POST", path: "/api/authorize/readable", auth: "admin", body: `{"user":"admin","component":"ml_studio","kind":"project","operation":"manage"}`, status: 200, check: field("all", true)},
 		{name: "readable bad token", method: "POST", path: "/api/authorize/readable", body: `{"token":"nope","component":"ml_studio","kind":"project"}`, status: 200, check: field("user", nil)},
 		{name: "readable unknown kind", method: "POST", path: "/api/authorize/readable", body: `{"token":"{{alice}}","component":"ml_studio","kind":"dataset"}`, status: 400, invalid: true},
+		{name: "access revision", method: "GET", path: "/api/access/revision", status: 200},
 
 		{name: "revoke grant", method: "POST", path: "/api/grants/revoke", auth: "admin", body: `{"element":"project:churn","operation":"read","group":"ml"}`, status: 204},
 		{name: "revoke grant twice", method: "POST", path: "/api/grants/revoke", auth: "admin", body: `{"element":"project:churn","operation":"read","group":"ml"}`, status: 404},

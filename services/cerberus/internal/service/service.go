@@ -116,14 +116,13 @@ func (s *Service) PruneAudit(ctx context.Context) (int64, error) {
 	}
 }
 
-// Start reads the access change log once, so the cache answers from the
-// first request, then runs Run in the background. stop ends it and returns
-// once the queued audit entries are written.
+// Start reads the access change log once, so the cache answers (and the
+// access revision is known) from the first request, then runs Run in the
+// background. stop ends it and returns once the queued audit entries are
+// written.
 func (s *Service) Start(ctx context.Context) (stop func()) {
-	if s.access.Enabled() {
-		if err := s.access.Sync(ctx); err != nil {
-			s.log.Warn("decision cache: first read of the access change log", zap.Error(err))
-		}
+	if err := s.access.Sync(ctx); err != nil {
+		s.log.Warn("decision cache: first read of the access change log", zap.Error(err))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -282,3 +281,9 @@ func requireAdmin(p Principal) error {
 
 // CacheStats reports what the decision cache holds.
 func (s *Service) CacheStats() accesscache.Stats { return s.access.Stats() }
+
+// Revision is the access revision this process vouches for: every
+// decision begun now reflects at least floor, every change it has made is
+// at most latest; ok is false when it cannot vouch for any (it has not
+// read the access change log lately). See accesscache.Cache.Revision.
+func (s *Service) Revision() (floor, latest uint64, ok bool) { return s.access.Revision() }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -18,12 +19,15 @@ const (
 // Change is one row of the access change log. Every write that can alter a
 // decision records one in its own transaction: a decision cache in this
 // process hears of it at once (OnChange), one in another replica when it
-// next reads the log (ChangesAfter).
+// next reads the log (ChangesThrough).
 type Change struct {
 	ID    uint64 `gorm:"primaryKey"`
 	At    time.Time
 	Scope string
 	RefID uint64
+	// Rev is the access revision of the transaction that made the change
+	// (every change of one transaction has the same).
+	Rev uint64
 }
 
 // TableName is the change log table.
@@ -62,10 +66,13 @@ func (c *changeSet) add(scope string, id uint64) {
 	*c = append(*c, Change{Scope: scope, RefID: id})
 }
 
-// write runs fn in a transaction and records the changes it collected as
-// the transaction's last statement: another replica's reader skips an id
-// left uncommitted for long (see ChangesAfter), so the gap between taking
-// an id and committing stays as short as possible.
+// write runs fn in a transaction and, when it changed who may do what,
+// bumps the access revision and records the changes, stamped with it, as
+// the transaction's last statements. The revision's row lock is held from
+// the bump to the commit, so transactions take revisions in commit order
+// and none is skipped (a rolled-back one gives its revision back): a
+// reader that sees revision N committed has every revision below it too.
+// Keeping the bump last keeps that lock short.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB, changes *changeSet) error) error {
 	var changes changeSet
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -76,12 +83,21 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB, changes *changeS
 		if len(changes) == 0 {
 			return nil
 		}
-		// One row per statement, so each gets its exact id (a multi-row
-		// insert's ids are only inferred): the cache skips the ids it has
-		// applied already when it reads the log.
+		bump := tx.Exec("UPDATE access_revision SET rev = rev + 1 WHERE id = 1")
+		if bump.Error != nil {
+			return classify(bump.Error, "access revision")
+		}
+		if bump.RowsAffected != 1 {
+			return classify(errors.New("its row is missing"), "access revision")
+		}
+		var rev uint64
+		if err := tx.Raw("SELECT rev FROM access_revision WHERE id = 1").Scan(&rev).Error; err != nil {
+			return classify(err, "access revision")
+		}
+		// One row per statement, so each gets its exact id.
 		now := time.Now().UTC()
 		for i := range changes {
-			changes[i].At = now
+			changes[i].At, changes[i].Rev = now, rev
 			if err := tx.Create(&changes[i]).Error; err != nil {
 				return classify(err, "access change")
 			}
@@ -94,21 +110,20 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB, changes *changeS
 	return err
 }
 
-// ChangesAfter lists up to limit changes with an id above after, in id order.
-func (s *Store) ChangesAfter(ctx context.Context, after uint64, limit int) ([]Change, error) {
-	var out []Change
-	err := s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit).Find(&out).Error
-	return out, classify(err, "access changes")
+// Revision is the access revision: the number of transactions that have
+// changed who may do what.
+func (s *Store) Revision(ctx context.Context) (uint64, error) {
+	var rev uint64
+	err := s.db.WithContext(ctx).Raw("SELECT rev FROM access_revision WHERE id = 1").Scan(&rev).Error
+	return rev, classify(err, "access revision")
 }
 
-// LastChange is the id of the newest change, 0 when there is none.
-func (s *Store) LastChange(ctx context.Context) (uint64, error) {
-	var id *uint64
-	err := s.db.WithContext(ctx).Model(&Change{}).Select("MAX(id)").Scan(&id).Error
-	if err != nil || id == nil {
-		return 0, classify(err, "access changes")
-	}
-	return *id, nil
+// ChangesThrough lists the changes of revisions after..upto, in revision
+// order. A revision in that range with no row was pruned from the log.
+func (s *Store) ChangesThrough(ctx context.Context, after, upto uint64) ([]Change, error) {
+	var out []Change
+	err := s.db.WithContext(ctx).Where("rev > ? AND rev <= ?", after, upto).Order("rev, id").Find(&out).Error
+	return out, classify(err, "access changes")
 }
 
 // PruneChanges deletes changes older than before.
