@@ -25,7 +25,33 @@ export const users = {
     patch: Partial<Pick<User, 'display_name' | 'email' | 'is_active' | 'is_admin'>> & { password?: string; current_password?: string },
   ) =>
     request<User>(`/api/users/${encodeURIComponent(username)}`, { method: 'PATCH', body: patch }),
+  /** What the user may do: their own grants and their groups', on each element and inherited from above. */
   grants: (username: string) => request<{ grants: Grant[] }>(`/api/users/${encodeURIComponent(username)}/grants`),
+};
+
+/** A registered element of cerberus (`project:churn`, `experiment:3`…). */
+export interface ElementEntry {
+  name: string;
+  created_at: string;
+}
+
+/** Admins only: the elements of a kind, by name. */
+export const elements = {
+  list: (kind: 'project' | 'experiment' | 'registered_model', limit = 500) => request<Page<ElementEntry>>('/api/elements', { query: { kind, limit } }),
+};
+
+/**
+ * "What may I do here?": which of `operations` the caller may do on each
+ * element, from cerberus in one call (`/api/authorize/batch` with
+ * `operations`). The server still decides every call; this only chooses
+ * which controls to show.
+ */
+export const myAccess = {
+  on: (elementNames: readonly string[], operations: readonly string[]) =>
+    request<{ operations: Record<string, string[]> }>('/api/authorize/batch', {
+      method: 'POST',
+      body: { component: 'ml_studio', elements: elementNames, operations },
+    }).then((r) => r.operations ?? {}),
 };
 
 /** Active users whose username starts with `q` or whose display name contains it; open to every signed-in user. */

@@ -55,7 +55,15 @@ export const queryKeys = {
 
   // ---- people and access -------------------------------------------------
   access: (element: string) => ['access', element] as const,
+  /** Every answer to "what may I do?": a grant or revoke changes them. */
+  myAccessAll: () => ['my-access'] as const,
+  /** What the caller may do on these elements (sorted, so one set is one key). */
+  myAccess: (elementNames: readonly string[]) => ['my-access', ...[...elementNames].sort()] as const,
   users: () => ['users'] as const,
+  /** One user's effective grants (admins). */
+  userGrants: (username: string) => ['user-grants', username] as const,
+  /** Registered elements of a kind (admins): the project list. */
+  elements: (kind: string) => ['elements', kind] as const,
   groups: () => ['groups'] as const,
   members: (group: string) => ['members', group] as const,
   tokens: () => ['tokens'] as const,

@@ -11,6 +11,7 @@ import { InlineForm } from '../../components/InlineForm';
 import { PageHead } from '../../components/PageHead';
 import { Section } from '../../components/Section';
 import { useUser } from '../auth/AuthContext';
+import { ChangePassword } from './ChangePassword';
 
 export function trackingUri(loc: Pick<Location, 'protocol' | 'hostname'> = window.location): string {
   return `${loc.protocol === 'https:' ? 'https:' : 'http:'}//${loc.hostname}:5001`;
@@ -103,6 +104,7 @@ export default function AccountPage() {
           <Stat label="Email" value={user?.email || '—'} />
         </div>
       </Section>
+      {user && <ChangePassword username={user.username} liveTokens={(list.data?.items ?? []).filter((t) => !t.revoked && !expired(t))} />}
       <Section title="API tokens" aside={<span className="muted small">Use a token for scripts and notebooks instead of your password.</span>}>
         <InlineForm submitLabel="Create token" canSubmit={!!name.trim()} busy={create.isPending} error={create.error} onSubmit={() => create.mutate()}>
           <TextField label="Token name" value={name} onChange={setName} placeholder="e.g. laptop notebook" />

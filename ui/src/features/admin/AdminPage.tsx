@@ -1,14 +1,14 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { audit, groups, users, type AuditFilter } from '../../api/account';
+import { Link, useSearchParams } from 'react-router';
+import { audit, elements, groups, type AuditFilter } from '../../api/account';
 import { queryKeys } from '../../api/queryKeys';
-import type { Group, User } from '../../api/types';
+import type { Group } from '../../api/types';
 import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
-import { CheckField, SelectField, TextField } from '../../components/Field';
+import { SelectField, TextField } from '../../components/Field';
 import { fmtTime } from '../../components/format';
 import { InlineForm } from '../../components/InlineForm';
-import { FormDialog } from '../../components/Modal';
 import { PageHead } from '../../components/PageHead';
 import { PeoplePicker } from '../../components/pickers';
 import { Section } from '../../components/Section';
@@ -16,22 +16,27 @@ import { Tabs } from '../../components/Tabs';
 import { useFields } from '../../components/useFields';
 import { usePagedList } from '../../components/usePagedList';
 import { AccessPanel } from '../access/AccessPanel';
+import { targetHref } from './guard';
+import { Users } from './Users';
 
-/** Grants on a project (or the whole component): who may create experiments and models, and who reaches everything in it. */
-function ProjectAccess() {
-  const [draft, setDraft] = useState('default');
-  const [project, setProject] = useState('default');
+/** Grants on a project (or the whole component), the project picked from cerberus's list: who may create experiments and models, and who reaches everything in it. */
+function ProjectAccess({ project, onProject }: { project: string; onProject: (p: string) => void }) {
+  const list = useQuery({ queryKey: queryKeys.elements('project'), queryFn: () => elements.list('project') });
+  const names = (list.data?.items ?? []).map((e) => e.name.slice('project:'.length));
+  if (project !== '*' && !names.includes(project)) names.push(project); // one linked to, before the list is in
   const element = project === '*' ? '*' : `project:${project}`;
   return (
     <>
-      <InlineForm
-        submitLabel="Show"
-        submitClassName="btn"
-        onSubmit={() => setProject(draft.trim() || 'default')}
-        after={<span className="muted small">Grant “create” on a project to let people create experiments and models in it; a grant on a project reaches everything inside.</span>}
-      >
-        <TextField label="Project key" value={draft} onChange={setDraft} placeholder="default, or * for everything" />
-      </InlineForm>
+      <div className="toolbar">
+        <SelectField
+          label="Project"
+          value={project}
+          onChange={onProject}
+          options={[...names.sort().map((n) => ({ value: n, label: n })), { value: '*', label: 'Everything (*)' }]}
+        />
+        <span className="muted small">Grant “create” on a project to let people create experiments and models in it; a grant on a project reaches everything inside.</span>
+      </div>
+      <ErrorView error={list.error} compact />
       <AccessPanel key={element} element={element} title={`Access to ${element === '*' ? 'everything' : `project “${project}”`}`} />
     </>
   );
@@ -44,109 +49,34 @@ const TABS = [
   { id: 'audit', label: 'Audit log' },
 ] as const;
 
+type TabId = (typeof TABS)[number]['id'];
+
+/** The console's state lives in the address (`?tab=users&user=alice`), so audit entries and grants link into it. */
 export default function AdminPage() {
-  const [tab, setTab] = useState<(typeof TABS)[number]['id']>('users');
+  const [params, setParams] = useSearchParams();
+  const tab: TabId = TABS.find((t) => t.id === params.get('tab'))?.id ?? 'users';
+  const go = (next: Record<string, string | null>) => {
+    const n = new URLSearchParams();
+    for (const [k, v] of Object.entries({ tab, ...next })) if (v) n.set(k, v);
+    setParams(n, { replace: true });
+  };
   return (
     <div className="page">
       <PageHead title="Administration" />
-      <Tabs label="Administration sections" tabs={TABS} value={tab} onChange={setTab} />
-      {tab === 'users' && <Users />}
-      {tab === 'groups' && <Groups />}
-      {tab === 'access' && <ProjectAccess />}
+      <Tabs label="Administration sections" tabs={TABS} value={tab} onChange={(t) => go({ tab: t })} />
+      {tab === 'users' && <Users selected={params.get('user')} onSelect={(u) => go({ user: u })} />}
+      {tab === 'groups' && <Groups open={params.get('group')} onOpen={(g) => go({ group: g })} />}
+      {tab === 'access' && <ProjectAccess project={params.get('project') || 'default'} onProject={(p) => go({ project: p })} />}
       {tab === 'audit' && <Audit />}
     </div>
   );
 }
 
-const dash = (v: string | undefined | null) => v || <span className="muted">—</span>;
-
-function Users() {
-  const qc = useQueryClient();
-  const list = useQuery({ queryKey: queryKeys.users(), queryFn: () => users.list() });
-  const [creating, setCreating] = useState(false);
-  const toggle = useMutation({
-    mutationFn: (u: { username: string; active: boolean }) => users.update(u.username, { is_active: u.active }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.users() }),
-  });
-  return (
-    <Section
-      title={<>Users {list.data && <span className="muted">({list.data.total})</span>}</>}
-      aside={
-        <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
-          New user
-        </button>
-      }
-    >
-      <ErrorView error={toggle.error} compact />
-      <DataTable
-        compact
-        query={list}
-        rows={list.data?.items ?? []}
-        rowKey={(u) => u.username}
-        empty="No users."
-        columns={[
-          { key: 'username', header: 'Username', className: 'mono', cell: (u) => u.username, sortValue: (u) => u.username },
-          { key: 'name', header: 'Name', cell: (u) => dash(u.display_name), sortValue: (u) => u.display_name },
-          { key: 'email', header: 'Email', cell: (u) => dash(u.email) },
-          { key: 'role', header: 'Role', cell: (u) => (u.is_admin ? <span className="pill pill-manage">admin</span> : 'member') },
-          { key: 'status', header: 'Status', cell: (u) => (u.is_active ? <span className="pill pill-ok">active</span> : <span className="pill pill-deny">disabled</span>) },
-          { key: 'created', header: 'Created', cell: (u) => fmtTime(u.created_at), sortValue: (u) => u.created_at },
-          actionsColumn((u: User) => (
-            <button
-              type="button"
-              className={`btn btn-small${u.is_active ? ' btn-danger' : ''}`}
-              aria-label={`${u.is_active ? 'Disable' : 'Enable'} ${u.username}`}
-              onClick={() =>
-                (!u.is_active || window.confirm(`Disable ${u.username}? Their sessions and tokens stop working at once.`)) &&
-                toggle.mutate({ username: u.username, active: !u.is_active })
-              }
-            >
-              {u.is_active ? 'Disable' : 'Enable'}
-            </button>
-          )),
-        ]}
-      />
-      {creating && <CreateUser onClose={() => setCreating(false)} />}
-    </Section>
-  );
-}
-
-function CreateUser({ onClose }: { onClose: () => void }) {
-  const qc = useQueryClient();
-  const { values: f, set } = useFields({ username: '', display_name: '', email: '', password: '', is_admin: false });
-  const create = useMutation({
-    mutationFn: () => users.create({ ...f, username: f.username.trim() }),
-    onSuccess: () => {
-      qc.invalidateQueries({ queryKey: queryKeys.users() });
-      onClose();
-    },
-  });
-  return (
-    <FormDialog title="New user" onClose={onClose} onSubmit={() => create.mutate()} submitLabel="Create user" busy={create.isPending} error={create.error}>
-      <TextField label="Username" value={f.username} onChange={set('username')} required autoComplete="off" />
-      <TextField label="Display name" value={f.display_name} onChange={set('display_name')} />
-      <TextField label="Email" type="email" value={f.email} onChange={set('email')} />
-      <TextField
-        label="Initial password"
-        type="password"
-        value={f.password}
-        onChange={set('password')}
-        required
-        minLength={12}
-        autoComplete="new-password"
-        hint="At least 12 characters."
-      />
-      <CheckField label="Administrator" checked={f.is_admin} onChange={set('is_admin')} />
-    </FormDialog>
-  );
-}
-
-function Groups() {
+function Groups({ open, onOpen }: { open: string | null; onOpen: (group: string) => void }) {
   const qc = useQueryClient();
   const list = useQuery({ queryKey: queryKeys.groups(), queryFn: groups.list });
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [open, setOpen] = useState<string | null>(null);
   const create = useMutation({
     mutationFn: () => groups.create(name.trim(), description),
     onSuccess: () => {
@@ -173,7 +103,7 @@ function Groups() {
             { key: 'name', header: 'Name', cell: (g) => g.name, sortValue: (g) => g.name },
             { key: 'description', header: 'Description', className: 'muted', cell: (g) => g.description || '—' },
             actionsColumn((g: Group) => (
-              <button type="button" className="btn btn-small" aria-pressed={open === g.name} onClick={() => setOpen(g.name)}>
+              <button type="button" className="btn btn-small" aria-pressed={open === g.name} onClick={() => onOpen(g.name)}>
                 Members
               </button>
             )),
@@ -281,9 +211,17 @@ function Audit() {
         }}
         columns={[
           { key: 'at', header: 'When', style: { whiteSpace: 'nowrap' }, cell: (a) => fmtTime(a.at) },
-          { key: 'actor', header: 'Actor', className: 'mono', cell: (a) => a.actor || <span className="muted">anonymous</span> },
+          { key: 'actor', header: 'Actor', className: 'mono', cell: (a) => (a.actor ? <Link to={targetHref(`user:${a.actor}`)!}>{a.actor}</Link> : <span className="muted">anonymous</span>) },
           { key: 'action', header: 'Action', className: 'mono', cell: (a) => a.action },
-          { key: 'target', header: 'Target', className: 'mono', cell: (a) => a.target },
+          {
+            key: 'target',
+            header: 'Target',
+            className: 'mono',
+            cell: (a) => {
+              const href = targetHref(a.target);
+              return href ? <Link to={href}>{a.target}</Link> : a.target;
+            },
+          },
           { key: 'result', header: 'Result', cell: (a) => <span className={`pill pill-${a.result}`}>{a.result}</span> },
           { key: 'detail', header: 'Detail', className: 'muted small', cell: (a) => a.detail },
           { key: 'ip', header: 'Address', className: 'mono muted', cell: (a) => a.client_ip },

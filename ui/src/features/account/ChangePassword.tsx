@@ -1,0 +1,96 @@
+import { useState } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { tokens, users } from '../../api/account';
+import { ApiError, isApiError } from '../../api/client';
+import { queryKeys } from '../../api/queryKeys';
+import type { ApiToken } from '../../api/types';
+import { CheckField, TextField } from '../../components/Field';
+import { ErrorView } from '../../components/ErrorView';
+import { Section } from '../../components/Section';
+
+/**
+ * Changing one's own password. Cerberus signs out every other session at
+ * once and keeps this one; API tokens keep working (scripts and notebooks
+ * run on), unless the person also revokes them here — what someone who
+ * fears their account was used will want.
+ */
+export function ChangePassword({ username, liveTokens }: { username: string; liveTokens: readonly ApiToken[] }) {
+  const qc = useQueryClient();
+  const [current, setCurrent] = useState('');
+  const [pw, setPw] = useState('');
+  const [again, setAgain] = useState('');
+  const [revokeTokens, setRevokeTokens] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const change = useMutation({
+    mutationFn: async () => {
+      await users.update(username, { password: pw, current_password: current });
+      if (!revokeTokens) return 0;
+      await Promise.all(liveTokens.map((t) => tokens.revoke(t.id)));
+      return liveTokens.length;
+    },
+    onSuccess: (revoked) => {
+      setCurrent('');
+      setPw('');
+      setAgain('');
+      setRevokeTokens(false);
+      qc.invalidateQueries({ queryKey: queryKeys.tokens() });
+      setDone(
+        `Password changed. Your other sessions were signed out; this one stays signed in. ${
+          revoked > 0 ? `Your ${revoked === 1 ? 'API token was' : `${revoked} API tokens were`} revoked.` : 'Your API tokens keep working.'
+        }`,
+      );
+    },
+  });
+  const mismatch = again !== '' && again !== pw;
+  const n = liveTokens.length;
+  // Cerberus answers a wrong current password with a 403, which the client words as missing access.
+  const error =
+    isApiError(change.error) && change.error.kind === 'forbidden' && /current_password/.test(change.error.raw)
+      ? new ApiError('invalid', 403, 'Your current password is not right.')
+      : change.error;
+  return (
+    <Section title="Password">
+      <form
+        className="form"
+        aria-label="Change password"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setDone(null);
+          if (!mismatch && current && pw.length >= 12) change.mutate();
+        }}
+      >
+        <TextField label="Current password" type="password" value={current} onChange={setCurrent} required autoComplete="current-password" />
+        <TextField label="New password" type="password" value={pw} onChange={setPw} required minLength={12} autoComplete="new-password" hint="At least 12 characters." />
+        <TextField
+          label="Repeat the new password"
+          type="password"
+          value={again}
+          onChange={setAgain}
+          required
+          autoComplete="new-password"
+          aria-invalid={mismatch}
+          hint={mismatch ? 'The two passwords differ.' : undefined}
+        />
+        {n > 0 && (
+          <CheckField
+            label={`Also revoke my ${n === 1 ? 'API token' : `${n} API tokens`} (scripts and notebooks using ${n === 1 ? 'it' : 'them'} stop working)`}
+            checked={revokeTokens}
+            onChange={setRevokeTokens}
+          />
+        )}
+        <p className="muted small">Your other sessions are signed out; this one stays signed in.</p>
+        <ErrorView error={error} compact />
+        {done && (
+          <p className="alert alert-ok" role="status">
+            {done}
+          </p>
+        )}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={change.isPending || mismatch || !current || pw.length < 12 || pw !== again}>
+            Change password
+          </button>
+        </div>
+      </form>
+    </Section>
+  );
+}
