@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +21,7 @@ import (
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/api"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/config"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/idp"
 	accesssvc "github.com/ml-studio/ml-studio/services/cerberus/internal/service"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
 )
@@ -63,6 +66,9 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, log *zap.Lo
 	throttle := authn.NewThrottle(authn.ThrottleConfig{MaxFailures: cfg.LoginMaxFailures, Window: cfg.LoginWindow, Lockout: cfg.LoginLockout})
 	svc := accesssvc.New(accesssvc.Config{SessionTTL: cfg.SessionTTL, MaxTokenTTL: cfg.TokenMaxTTL, DefaultTokenTT: cfg.TokenDefaultTTL, RegistrarSecret: cfg.RegistrarSecret,
 		Cache: accesscache.Config{Sync: cfg.CacheSync}, AuditRetention: cfg.AuditRetention}, db, passwords, throttle, log)
+	if err := enableSSO(svc, cfg.OIDC); err != nil {
+		return err
+	}
 	// The background work outlives the request context: stop runs after the
 	// server has drained, and writes the audit entries still queued.
 	stop := svc.Start(context.WithoutCancel(ctx))
@@ -76,8 +82,26 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, log *zap.Lo
 
 	srv := server.New(cfg.ServerConfig, log, service, server.Check{Name: "database", Run: db.Ping})
 	api.Register(srv.Engine(), db, svc)
+	api.RegisterSSO(srv.Engine(), svc)
 	srv.Registry().MustRegister(cacheMetrics(svc)...)
 	return srv.Run(ctx, server.Listen(cfg.Host, cfg.Port))
+}
+
+// enableSSO turns on sign-in with the configured OpenID provider, if any.
+func enableSSO(svc *accesssvc.Service, o config.OIDC) error {
+	if !o.Enabled() {
+		return nil
+	}
+	p, err := idp.New(idp.Config{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: o.RedirectURL,
+		Scopes: o.Scopes, Audience: o.Audience, UsernameClaim: o.UsernameClaim, GroupsClaim: o.GroupsClaim,
+		HTTP: &http.Client{Timeout: o.Timeout}})
+	if err != nil {
+		return fmt.Errorf("single sign-on: %w", err)
+	}
+	svc.EnableSSO(p, accesssvc.SSOConfig{ProviderName: o.ProviderName, AdminGroup: o.AdminGroup, CreateUsers: o.CreateUsers,
+		LinkByUsername: o.LinkByUsername, PasswordSignIn: o.PasswordSignIn, PostLogoutURL: o.PostLogoutURL,
+		Secure: strings.HasPrefix(o.RedirectURL, "https://")})
+	return nil
 }
 
 // bootstrap creates the first admin of an empty database. A generated

@@ -67,7 +67,17 @@ func (h handlers) login(c *gin.Context) error {
 func (h handlers) logout(c *gin.Context) error {
 	switch c.Query("everywhere") {
 	case "", "false":
-		return respond(c, http.StatusNoContent, nil, h.svc.Logout(c.Request.Context(), meta(c), principal(c)))
+		if err := h.svc.Logout(c.Request.Context(), meta(c), principal(c)); err != nil {
+			return err
+		}
+		// Someone the identity provider signed in is sent there to sign out too.
+		if sso := h.svc.SSO(); sso != nil {
+			if u := sso.LogoutURL(c.Request.Context(), principal(c)); u != "" {
+				c.JSON(http.StatusOK, gin.H{"logout_url": u})
+				return nil
+			}
+		}
+		return respond(c, http.StatusNoContent, nil, nil)
 	case "true":
 		return respond(c, http.StatusNoContent, nil, h.svc.SignOutEverywhere(c.Request.Context(), meta(c), principal(c)))
 	default: // a typo must not pass for a plain logout

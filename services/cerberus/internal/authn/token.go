@@ -18,6 +18,9 @@ const (
 	Session Kind = "session"
 	// APIToken is a long-lived token a user creates for scripts.
 	APIToken Kind = "api"
+	// IdPToken is a bearer JWT the OpenID provider signed; cerberus issues
+	// none and stores none.
+	IdPToken Kind = "idp"
 )
 
 const (

@@ -2,6 +2,8 @@
 package config
 
 import (
+	"net/url"
+	"slices"
 	"time"
 
 	pkgconfig "github.com/ml-studio/ml-studio/pkg/config"
@@ -40,12 +42,72 @@ type Config struct {
 	LoginLockout          time.Duration `split_words:"true" default:"15m" desc:"how long a throttled account or address must wait"`
 	AuditRetention        time.Duration `split_words:"true" default:"0s" desc:"how long audit entries are kept; older ones are deleted every hour. 0 keeps them forever"`
 	CacheSync             time.Duration `split_words:"true" default:"100ms" desc:"decisions are answered from memory, forgotten at once on a change made through this process; with several replicas, one's change reaches the others within this interval (they read the access change log). 0 turns the cache off: every decision asks the database"`
+	OIDC
 	ServerConfig
 	LoggingConfig
 }
 
+// OIDC is single sign-on with an OpenID provider; off while Issuer is empty.
+type OIDC struct {
+	Issuer         string        `envconfig:"OIDC_ISSUER" desc:"OpenID provider's issuer URL, exactly as its discovery document says (Keycloak: https://HOST/realms/REALM); empty turns single sign-on off"`
+	ClientID       string        `envconfig:"OIDC_CLIENT_ID" desc:"client id registered at the provider for ML Studio (authorization code with PKCE)"`
+	ClientSecret   string        `envconfig:"OIDC_CLIENT_SECRET" desc:"that client's secret (empty for a public client)"`
+	RedirectURL    string        `envconfig:"OIDC_REDIRECT_URL" desc:"the callback as the browser reaches it, registered at the provider: https://ML-STUDIO-HOST/api/auth/oidc/callback"`
+	PostLogoutURL  string        `envconfig:"OIDC_POST_LOGOUT_URL" desc:"where the provider sends the browser after signing out (registered there too); default: the sign-in page beside the callback"`
+	Scopes         []string      `envconfig:"OIDC_SCOPES" default:"openid,profile,email" desc:"scopes asked at sign-in (comma-separated); openid is required"`
+	Audience       string        `envconfig:"OIDC_AUDIENCE" desc:"audience a provider-issued bearer token must name to be accepted; default the client id"`
+	UsernameClaim  string        `envconfig:"OIDC_USERNAME_CLAIM" default:"preferred_username" desc:"claim that gives the ML Studio username (lower-cased); a dotted name reads inside an object"`
+	GroupsClaim    string        `envconfig:"OIDC_GROUPS_CLAIM" default:"groups" desc:"claim listing the user's groups, synced at each sign-in into identity-provider-managed groups of the same names; empty syncs none"`
+	AdminGroup     string        `envconfig:"OIDC_ADMIN_GROUP" desc:"provider group whose members are admins (and whose non-members are not); empty leaves the admin flag to cerberus's admins"`
+	ProviderName   string        `envconfig:"OIDC_PROVIDER_NAME" default:"single sign-on" desc:"name on the sign-in button: Sign in with NAME"`
+	CreateUsers    bool          `envconfig:"OIDC_CREATE_USERS" default:"true" desc:"create the account of a provider identity at its first sign-in or bearer token (just in time); false: an admin creates it first and the identity links to it by username (see CERBERUS_OIDC_LINK_BY_USERNAME)"`
+	LinkByUsername bool          `envconfig:"OIDC_LINK_BY_USERNAME" default:"false" desc:"let a provider identity take the existing local account of its username that no identity holds yet. Only when the provider alone decides usernames: otherwise whoever gets a username there takes the account here"`
+	Timeout        time.Duration `envconfig:"OIDC_TIMEOUT" default:"10s" desc:"time allowed for one call to the provider"`
+	PasswordSignIn bool          `envconfig:"PASSWORD_SIGN_IN" default:"true" desc:"false refuses passwords (sign-in and basic credentials) once single sign-on is on: people sign in with the provider, scripts use API tokens or provider tokens"`
+}
+
+// Enabled says whether single sign-on is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
+
+// validate checks the single sign-on settings together.
+func (o *OIDC) validate() error {
+	if !o.Enabled() {
+		if !o.PasswordSignIn {
+			return &pkgconfig.Error{Key: Prefix + "_PASSWORD_SIGN_IN", Reason: "false needs single sign-on (CERBERUS_OIDC_ISSUER): nobody could sign in"}
+		}
+		return nil
+	}
+	for _, u := range []struct{ key, value string }{{"OIDC_ISSUER", o.Issuer}, {"OIDC_REDIRECT_URL", o.RedirectURL}, {"OIDC_POST_LOGOUT_URL", o.PostLogoutURL}} {
+		if u.value == "" && u.key == "OIDC_POST_LOGOUT_URL" {
+			continue
+		}
+		p, err := url.Parse(u.value)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.Fragment != "" {
+			return &pkgconfig.Error{Key: Prefix + "_" + u.key, Value: u.value, Reason: "must be an absolute http:// or https:// URL"}
+		}
+	}
+	switch {
+	case o.ClientID == "":
+		return &pkgconfig.Error{Key: Prefix + "_OIDC_CLIENT_ID", Reason: "is required with CERBERUS_OIDC_ISSUER"}
+	case !slices.Contains(o.Scopes, "openid"):
+		return &pkgconfig.Error{Key: Prefix + "_OIDC_SCOPES", Reason: "must include openid"}
+	case o.UsernameClaim == "":
+		return &pkgconfig.Error{Key: Prefix + "_OIDC_USERNAME_CLAIM", Reason: "is required with CERBERUS_OIDC_ISSUER"}
+	case o.Timeout < time.Second || o.Timeout > time.Minute:
+		return &pkgconfig.Error{Key: Prefix + "_OIDC_TIMEOUT", Reason: "must be from 1s to 1m"}
+	}
+	if o.PostLogoutURL == "" {
+		p, _ := url.Parse(o.RedirectURL)
+		o.PostLogoutURL = (&url.URL{Scheme: p.Scheme, Host: p.Host, Path: "/signin"}).String()
+	}
+	return nil
+}
+
 // Validate checks what one field alone cannot.
 func (c *Config) Validate() error {
+	if err := c.OIDC.validate(); err != nil {
+		return err
+	}
 	switch {
 	case c.PasswordMinLength < 8 || c.PasswordMinLength > 72:
 		return &pkgconfig.Error{Key: Prefix + "_PASSWORD_MIN_LENGTH", Reason: "must be from 8 to 72"}

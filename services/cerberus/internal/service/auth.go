@@ -13,6 +13,7 @@ import (
 	"github.com/ml-studio/ml-studio/pkg/apierror"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/idp"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
 )
 
@@ -27,6 +28,9 @@ var errBadLogin = fmt.Errorf("wrong username or password: %w", apierror.ErrUnaut
 
 // Login checks a password and opens a session.
 func (s *Service) Login(ctx context.Context, m Meta, username, password string) (Session, error) {
+	if err := s.passwordsAllowed(); err != nil {
+		return Session{}, err
+	}
 	u, err := s.checkPassword(ctx, m, username, password)
 	if err != nil {
 		return Session{}, err
@@ -116,9 +120,13 @@ var errBadToken = fmt.Errorf("invalid, expired or revoked token: %w", apierror.E
 
 // Authenticate resolves a session or API token secret to its user: one
 // indexed query by SHA-256 hash (none when cached), never a password hash.
+// With single sign-on, a JWT the OpenID provider signed is accepted too.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
 	kind, ok := authn.KindOf(secret)
 	if !ok {
+		if s.sso != nil && idp.LooksLikeJWT(secret) {
+			return s.sso.authenticateToken(ctx, secret)
+		}
 		return Principal{}, errBadToken
 	}
 	hash := authn.HashToken(secret)
@@ -154,6 +162,9 @@ func (s *Service) AuthenticateBasic(ctx context.Context, m Meta, username, secre
 			return Principal{}, errBadToken
 		}
 		return p, nil
+	}
+	if err := s.passwordsAllowed(); err != nil {
+		return Principal{}, err
 	}
 	// A basic-auth password check is one request, not a session: nothing is stored.
 	u, err := s.checkPassword(ctx, m, username, secret)

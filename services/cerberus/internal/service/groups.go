@@ -15,11 +15,14 @@ type GroupView struct {
 	ID          uint64 `json:"id"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	CreatedAt   string `json:"created_at"`
+	// IdPManaged: the identity provider sets its members at each sign-in
+	// (shown only when true).
+	IdPManaged bool   `json:"idp_managed,omitempty"`
+	CreatedAt  string `json:"created_at"`
 }
 
 func viewGroup(g store.Group) GroupView {
-	return GroupView{ID: g.ID, Name: g.Name, Description: g.Description, CreatedAt: g.CreatedAt.UTC().Format(timeFormat)}
+	return GroupView{ID: g.ID, Name: g.Name, Description: g.Description, IdPManaged: g.IdPManaged, CreatedAt: g.CreatedAt.UTC().Format(timeFormat)}
 }
 
 // CreateGroup makes a team (admins only).
@@ -90,6 +93,10 @@ func (s *Service) SetMember(ctx context.Context, m Meta, p Principal, group, use
 	g, err := s.store.GroupByName(ctx, group)
 	if err != nil {
 		return err
+	}
+	if g.IdPManaged {
+		// The next sign-in would undo the change: the provider owns it.
+		return fmt.Errorf("group %q is managed by the identity provider: change its members there: %w", group, apierror.ErrConflict)
 	}
 	u, err := s.store.UserByName(ctx, username)
 	if err != nil {

@@ -53,6 +53,8 @@ type Service struct {
 	access *accesscache.Cache
 	// denials writes the audit entries of denied decisions in batches.
 	denials *audit.Queue
+	// sso is sign-in with an OpenID provider, nil when not configured.
+	sso *SSO
 }
 
 // New wires the service. Run starts its background work.

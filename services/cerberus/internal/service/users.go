@@ -257,7 +257,7 @@ func (s *Service) UpdateUser(ctx context.Context, m Meta, p Principal, username 
 // one must not become the account. A session or the password over basic
 // authentication is needed.
 func (s *Service) needsSignIn(ctx context.Context, m Meta, p Principal, action, target, what string) error {
-	if p.Kind != authn.APIToken {
+	if p.Kind != authn.APIToken && p.Kind != authn.IdPToken {
 		return nil
 	}
 	s.audit(ctx, m, &p, action, target, "denied", "an API token may not "+what)

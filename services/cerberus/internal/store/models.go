@@ -11,8 +11,11 @@ type User struct {
 	PasswordHash string
 	IsActive     bool
 	IsAdmin      bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// IdPSubject is the OpenID provider's sub of an account it signs in;
+	// nil for a local account.
+	IdPSubject *string `gorm:"column:idp_subject"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // TableName keeps the seed's name.
@@ -23,7 +26,10 @@ type Group struct {
 	ID          uint64 `gorm:"primaryKey"`
 	Name        string
 	Description string
-	CreatedAt   time.Time
+	// IdPManaged groups are filled from the OpenID provider's groups claim
+	// at each sign-in; admins do not edit their members.
+	IdPManaged bool `gorm:"column:idp_managed"`
+	CreatedAt  time.Time
 }
 
 // TableName avoids the reserved word GROUP.
