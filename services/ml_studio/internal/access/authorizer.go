@@ -114,7 +114,7 @@ func (z *Authorizer) Forget(cred cerberus.Credential, element string) {
 	if z.decisions == nil {
 		return
 	}
-	for _, op := range []string{Read, Edit, Manage, Create} {
+	for _, op := range []string{Use, Read, Edit, Manage, Create} {
 		z.decisions.Remove(key(cred, element, op))
 	}
 	kind, _, _ := strings.Cut(element, ":")

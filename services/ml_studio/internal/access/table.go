@@ -21,6 +21,10 @@ const (
 	ByLabelSchema                  // schema_id → the label schema's experiment
 	ByReviewQueue                  // queue_id → the review queue's experiment
 	ByIssue                        // the path's issue id → the issue's experiment
+	ByEndpoint                     // endpoint_id → the AI gateway endpoint
+	BySecret                       // secret_id → the AI gateway secret
+	ByModelDef                     // model_definition_id → the AI gateway model definition
+	ByEndpointName                 // the endpoint an invocation names (path or body's model) → its id, through MLflow
 	Special                        // a handler of its own: creates, searches, renames, lookups
 	AdminOnly                      // manage on the component root
 	SignedIn                       // any valid credential: what MLflow serves without login
@@ -53,7 +57,7 @@ type Ref struct {
 // outputs and a logged model's source run (read: without it anyone could
 // link another user's objects into false lineage), the experiments a
 // dataset is added to (edit).
-var Also = map[string][]Ref{
+var Also = merged(gatewayAlso, map[string][]Ref{
 	"POST /api/2.0/mlflow/runs/log-inputs":               {{"models.model_id", ByLoggedModel, Read}},
 	"POST /api/2.0/mlflow/runs/outputs":                  {{"models.model_id", ByLoggedModel, Read}},
 	"POST /api/2.0/mlflow/logged-models":                 {{"source_run_id", ByRun, Read}},
@@ -63,14 +67,14 @@ var Also = map[string][]Ref{
 	"POST /api/3.0/mlflow/traces/batchGetInfos":          {{"experiment_ids", ByExperiment, Read}},
 	"POST /api/3.0/mlflow/datasets/{id}/add-experiments": {{"experiment_ids", ByExperiment, Edit}},
 	"POST /api/3.0/mlflow/issues":                        {{"source_run_id", ByRun, Read}},
-}
+})
 
 // Stamps are the fields of a call that say who did it. MLflow stores what
 // the client sends (the stock client sends the local OS user as a run's
 // user_id); ML Studio sets each to the caller's username instead, so who
 // created a run, a dataset or an issue, or closed a review item, cannot be
 // claimed for someone else.
-var Stamps = map[string][]Stamp{
+var Stamps = merged(gatewayStamps, map[string][]Stamp{
 	"POST /api/2.0/mlflow/runs/create":                      {{Field: "user_id"}},
 	"POST /api/3.0/mlflow/datasets/create":                  {{Field: "created_by"}},
 	"POST /api/3.0/mlflow/datasets/{id}/records":            {{Field: "updated_by"}},
@@ -80,7 +84,7 @@ var Stamps = map[string][]Stamp{
 	"POST /api/3.0/mlflow/review-queues/get-or-create-user": {{Field: "created_by"}},
 	// an item reopened to PENDING has nobody who completed it
 	"POST /api/3.0/mlflow/review-queues/items/set-status": {{Field: "completed_by", Unless: [2]string{"status", "PENDING"}}},
-}
+})
 
 // Stamp is one field set to the caller's username.
 type Stamp struct {
@@ -99,8 +103,9 @@ var Params = map[string]string{
 // both the seed's /api routes and the MLflow-compatible gateway authorize
 // through it. A path segment written {id} matches any one segment. It is
 // never written after start. Every endpoint of the pinned server is either
-// here or in Refusals (TestEveryEndpointIsMappedOrRefused).
-var Rules = map[string]Rule{
+// here or in Refusals (TestEveryEndpointIsMappedOrRefused). The AI
+// gateway's rows are gatewayRules.
+var Rules = merged(gatewayRules, map[string]Rule{
 	// experiments
 	"POST /api/2.0/mlflow/experiments/create":                {Special, Create},
 	"POST /api/2.0/mlflow/experiments/search":                {Special, Read},
@@ -262,7 +267,7 @@ var Rules = map[string]Rule{
 	"PATCH /api/2.0/mlflow/webhooks/{id}":     {AdminOnly, Manage},
 	"DELETE /api/2.0/mlflow/webhooks/{id}":    {AdminOnly, Manage},
 	"POST /api/2.0/mlflow/webhooks/{id}/test": {AdminOnly, Manage},
-}
+})
 
 // Refusal is a family of the pinned server's endpoints ML Studio refuses on
 // purpose, with the reason its callers are told (README lists them).
@@ -285,7 +290,6 @@ var Refusals = []Refusal{
 	{"/api/3.0/mlflow/prompt-optimization", "a prompt optimization job runs registered scorers' code, and the prompts, datasets and AI gateway endpoints its free-form configuration names, on the MLflow server with nobody's identity"},
 	{"/api/3.0/mlflow/genai", "evaluating from MLflow's UI runs scorers' code on the MLflow server"},
 	{"/api/3.0/mlflow/jobs", "MLflow's background jobs are those of the evaluations, optimizations and issue detections refused above"},
-	{"/api/3.0/mlflow/gateway", "the AI gateway needs elements of its own (endpoints, secrets, model definitions) and a use operation in cerberus, which are not built yet"},
 	{"/api/3.0/mlflow/workspaces", "MLflow workspaces are not used: ML Studio's projects group experiments and models"},
 	{"/api/3.0/mlflow/demo", "MLflow's demo data writes server-wide"},
 	{"/graphql", "GraphQL queries are not authorized per experiment and run yet"},
@@ -334,7 +338,8 @@ func RESTPath(path string) string {
 	return path
 }
 
-// match matches path segments: {id} is one segment, {path} (last) the rest.
+// match matches path segments: {id} is one segment (or its start, before a
+// fixed ending: {id}:generateContent), {path} (last) the rest.
 func match(pattern, segs []string) ([]string, bool) {
 	var ids []string
 	for i, p := range pattern {
@@ -347,6 +352,12 @@ func match(pattern, segs []string) ([]string, bool) {
 			return append(ids, rest), rest != ""
 		case p == "{id}" && segs[i] != "":
 			ids = append(ids, segs[i])
+		case strings.HasPrefix(p, "{id}") && len(p) > len("{id}"):
+			id, ok := strings.CutSuffix(segs[i], p[len("{id}"):])
+			if !ok || id == "" {
+				return nil, false
+			}
+			ids = append(ids, id)
 		case p != segs[i]:
 			return nil, false
 		}

@@ -20,12 +20,15 @@ func TestRulesNameRealEndpoints(t *testing.T) {
 	for key := range access.Rules {
 		method, path, _ := strings.Cut(key, " ")
 		probe := strings.NewReplacer("{id}", "x", "{path}", "1/x/artifacts/f").Replace(path)
+		ajax := strings.Replace(probe, "/api/", "/ajax-api/", 1)
 		e, _, ok := spec.Lookup(method, probe)
-		if !ok {
+		_, _, twin := spec.Lookup(method, ajax)
+		switch {
+		case !ok && twin && strings.HasPrefix(path, "/api/"):
+			// an /ajax-api endpoint without a REST twin, looked up by its REST spelling
+		case !ok:
 			t.Errorf("rule %q: MLflow %s serves no such endpoint", key, spec.Version)
-			continue
-		}
-		if _, _, ok := spec.Lookup(method, strings.Replace(probe, "/api/", "/ajax-api/", 1)); !ok {
+		case !twin && strings.HasPrefix(path, "/api/"):
 			t.Errorf("rule %q: no /ajax-api twin (handler %s)", key, e.Handler)
 		}
 	}

@@ -60,7 +60,7 @@ func Register(r gin.IRouter, d *Deps) {
 		return
 	}
 	h := handlers{Deps: *d}
-	h.special = h.specials()
+	h.special = h.allSpecials()
 	if d.CerberusURL != "" {
 		if err := registerAccount(r, d.CerberusURL, d.CerberusTransport); err != nil {
 			panic("api: cerberus URL: " + err.Error()) // validated by config before
@@ -71,6 +71,7 @@ func Register(r gin.IRouter, d *Deps) {
 		api.Handle(rt.method, rt.path, apierror.Handler(rt.handle))
 	}
 	h.registerGateway(r)
+	h.registerAIGateway(r)
 }
 
 // credentialRequired refuses calls without credentials before any work.

@@ -141,6 +141,9 @@ func (h handlers) gatewayREST(c *gin.Context) error {
 	}
 	// Parsed by its REST twin: the request goes to MLflow's REST path.
 	req, err := mlflowapi.Pinned().Parse(method, access.RESTPath(path), c.Request.URL.RawQuery, body)
+	if errors.Is(err, mlflowapi.ErrNoEndpoint) { // an /ajax-api endpoint without a REST twin
+		req, err = mlflowapi.Pinned().Parse(method, path, c.Request.URL.RawQuery, body)
+	}
 	if errors.Is(err, mlflowapi.ErrNoEndpoint) {
 		return errRefused
 	}

@@ -30,13 +30,19 @@ type mlflowRoute struct {
 	Rule    string   `json:"rule"`
 }
 
-// dumpRoutes asks the pinned MLflow for its Flask route table.
+// dumpRoutes asks the pinned MLflow for its Flask route table and the AI
+// gateway's FastAPI routes.
 const dumpRoutes = `
 import json, logging
 logging.disable(logging.CRITICAL)
 from mlflow.server import app
-print(json.dumps([{"methods": sorted(m for m in r.methods if m not in ("HEAD", "OPTIONS")), "rule": r.rule}
-                  for r in app.url_map.iter_rules()]))
+from mlflow.server.gateway_api import gateway_router
+routes = [{"methods": sorted(m for m in r.methods if m not in ("HEAD", "OPTIONS")), "rule": r.rule}
+          for r in app.url_map.iter_rules()]
+# the AI gateway's invocations: FastAPI routes mounted before Flask
+routes += [{"methods": sorted(r.methods), "rule": r.path.replace("{path:path}", "<path:path>").replace("{", "<").replace("}", ">")}
+           for r in gateway_router.routes]
+print(json.dumps(routes))
 `
 
 func pinnedRoutes(t *testing.T) []mlflowRoute {
@@ -105,6 +111,9 @@ func (m *recordingMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == "/api/3.0/mlflow/issues/x1":
 		_, _ = w.Write([]byte(`{"issue":{"issue_id":"x1","experiment_id":"1"}}`))
 		return
+	case r.Method == http.MethodGet && r.URL.Path == "/api/3.0/mlflow/gateway/endpoints/get":
+		_, _ = w.Write([]byte(`{"endpoint":{"endpoint_id":"e-1","name":"x1"}}`))
+		return
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/3.0/mlflow/traces/tr-"):
 		_, _ = w.Write([]byte(`{"trace":{"trace_info":{"trace_id":"tr-1","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"1"}}}}}`))
 		return
@@ -115,7 +124,9 @@ func (m *recordingMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.bodies = append(m.bodies, string(body))
 	m.mu.Unlock()
 	// A search answers with an item the caller may not see.
-	_, _ = w.Write([]byte(`{"experiments":[{"experiment_id":"1"}],"registered_models":[{"name":"m"}],"model_versions":[{"name":"m"}],"runs":[{"info":{"run_id":"r1"}}],"models":[{"info":{"model_id":"m-1"}}]}`))
+	_, _ = w.Write([]byte(`{"experiments":[{"experiment_id":"1"}],"registered_models":[{"name":"m"}],"model_versions":[{"name":"m"}],"runs":[{"info":{"run_id":"r1"}}],"models":[{"info":{"model_id":"m-1"}}],` +
+		`"secrets":[{"secret_id":"s-1"}],"model_definitions":[{"model_definition_id":"d-1"}],"endpoints":[{"endpoint_id":"e-1"}],` +
+		`"secret":{"secret_id":"s-1"},"model_definition":{"model_definition_id":"d-1"},"endpoint":{"endpoint_id":"e-1"}}`))
 }
 
 func (m *recordingMLflow) take() []string {
@@ -151,7 +162,9 @@ func concrete(rule string) string {
 }
 
 // signedIn are the endpoints any valid credential may call.
-var signedIn = map[string]bool{"/api/3.0/mlflow/server-info": true, "/ajax-api/3.0/mlflow/server-info": true, "/version": true}
+var signedIn = map[string]bool{"/api/3.0/mlflow/server-info": true, "/ajax-api/3.0/mlflow/server-info": true, "/version": true,
+	"/ajax-api/3.0/mlflow/gateway/supported-providers": true, "/ajax-api/3.0/mlflow/gateway/supported-models": true,
+	"/ajax-api/3.0/mlflow/gateway/provider-config": true, "/ajax-api/3.0/mlflow/gateway/secrets/config": true}
 
 // searches are the endpoints that answer a filtered list rather than a refusal.
 var searches = map[string]bool{
@@ -159,6 +172,10 @@ var searches = map[string]bool{
 	"/model-versions/search": true, "/runs/search": true, "/logged-models/search": true,
 	"/traces": true, "/api/3.0/mlflow/traces/search": true, "/ajax-api/3.0/mlflow/traces/search": true,
 	"/api/3.0/mlflow/datasets/search": true, "/ajax-api/3.0/mlflow/datasets/search": true,
+	"/api/3.0/mlflow/gateway/secrets/list": true, "/ajax-api/3.0/mlflow/gateway/secrets/list": true,
+	"/api/3.0/mlflow/gateway/model-definitions/list": true, "/ajax-api/3.0/mlflow/gateway/model-definitions/list": true,
+	"/api/3.0/mlflow/gateway/endpoints/list": true, "/ajax-api/3.0/mlflow/gateway/endpoints/list": true,
+	"/gateway/mlflow/v1/models": true,
 }
 
 // TestEveryMLflowRouteIsMappedOrRefused sends every route of the pinned
@@ -206,7 +223,7 @@ func TestEveryMLflowRouteIsMappedOrRefused(t *testing.T) {
 					return // served to any valid credential, as MLflow serves it to anyone
 				}
 				if searches[endpoint] && w.Code == http.StatusOK {
-					for _, leaked := range []string{`"experiment_id":"1"`, `"name":"m"`, `"run_id":"r1"`, `"model_id":"m-1"`} {
+					for _, leaked := range []string{`"experiment_id":"1"`, `"name":"m"`, `"run_id":"r1"`, `"model_id":"m-1"`, `"secret_id":"s-1"`, `"model_definition_id":"d-1"`, `"endpoint_id":"e-1"`} {
 						if strings.Contains(w.Body.String(), leaked) {
 							t.Fatalf("the filtered search shows a hidden item: %s", w.Body)
 						}
@@ -240,11 +257,17 @@ func deniedStudio(t *testing.T) (*server.Server, *recordingMLflow) {
 // studioOn is ml_studio in front of a fake MLflow, asking a fake cerberus.
 func studioOn(t *testing.T, fakeMLflow http.Handler, authority access.Authority) *server.Server {
 	t.Helper()
+	return studioOnWith(t, fakeMLflow, authority, &registry{})
+}
+
+// studioOnWith is studioOn registering new elements with reg.
+func studioOnWith(t *testing.T, fakeMLflow http.Handler, authority access.Authority, reg api.Registry) *server.Server {
+	t.Helper()
 	fake := httptest.NewServer(fakeMLflow)
 	t.Cleanup(fake.Close)
 	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
 	srv := server.New(server.Config{}, zap.NewNop(), "ml_studio")
-	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Access: access.NewAuthorizer(authority, 0), DefaultProject: "default"})
+	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New(fake.URL, hc, hc), Registry: reg, Access: access.NewAuthorizer(authority, 0), DefaultProject: "default"})
 	return srv
 }
 
@@ -294,9 +317,8 @@ func TestRefusalsSayWhy(t *testing.T) {
 	srv, rec := deniedStudio(t)
 	for _, tc := range []struct{ method, target, reason string }{
 		{"GET", "/api/2.0/mlflow/unified-traces", "Databricks"},
-		{"POST", "/api/3.0/mlflow/gateway/secrets/create", "AI gateway"},
 		{"GET", "/api/3.0/mlflow/workspaces", "workspaces"},
-		{"GET", "/ajax-api/3.0/mlflow/gateway/supported-providers", "AI gateway"},
+		{"POST", "/gateway/proxy/mlflow/invocations", "more than one"},
 		{"POST", "/graphql", "GraphQL"},
 		{"POST", "/api/3.0/mlflow/prompt-optimization/jobs", "nobody's identity"},
 		{"POST", "/ajax-api/3.0/mlflow/issues/invoke", "LLM judges"},
@@ -356,14 +378,22 @@ func TestStampsNameTheCaller(t *testing.T) {
 	srv := studioOn(t, rec, allowing{user: "alice"})
 
 	bodies := map[string]string{
-		"POST /api/2.0/mlflow/runs/create":                      `{"experiment_id":"1","user_id":"mallory"}`,
-		"POST /api/3.0/mlflow/datasets/create":                  `{"name":"d","experiment_ids":["1"],"created_by":"mallory"}`,
-		"POST /api/3.0/mlflow/datasets/{id}/records":            `{"dataset_id":"d-1","records":"[]","updated_by":"mallory"}`,
-		"POST /api/3.0/mlflow/issues":                           `{"experiment_id":"1","name":"i","created_by":"mallory"}`,
-		"PATCH /api/3.0/mlflow/issues/{id}":                     `{"issue_id":"x1","last_updated_by":"mallory"}`,
-		"POST /api/3.0/mlflow/review-queues/create":             `{"experiment_id":"1","name":"q","created_by":"mallory"}`,
-		"POST /api/3.0/mlflow/review-queues/get-or-create-user": `{"experiment_id":"1","user":"bob"}`,
-		"POST /api/3.0/mlflow/review-queues/items/set-status":   `{"queue_id":"rq-1","item_id":"tr-1","status":"COMPLETE","completed_by":"mallory"}`,
+		"POST /api/2.0/mlflow/runs/create":                       `{"experiment_id":"1","user_id":"mallory"}`,
+		"POST /api/3.0/mlflow/datasets/create":                   `{"name":"d","experiment_ids":["1"],"created_by":"mallory"}`,
+		"POST /api/3.0/mlflow/datasets/{id}/records":             `{"dataset_id":"d-1","records":"[]","updated_by":"mallory"}`,
+		"POST /api/3.0/mlflow/issues":                            `{"experiment_id":"1","name":"i","created_by":"mallory"}`,
+		"PATCH /api/3.0/mlflow/issues/{id}":                      `{"issue_id":"x1","last_updated_by":"mallory"}`,
+		"POST /api/3.0/mlflow/review-queues/create":              `{"experiment_id":"1","name":"q","created_by":"mallory"}`,
+		"POST /api/3.0/mlflow/review-queues/get-or-create-user":  `{"experiment_id":"1","user":"bob"}`,
+		"POST /api/3.0/mlflow/review-queues/items/set-status":    `{"queue_id":"rq-1","item_id":"tr-1","status":"COMPLETE","completed_by":"mallory"}`,
+		"POST /api/3.0/mlflow/gateway/secrets/create":            `{"secret_name":"k","secret_value":{"api_key":"sk"},"created_by":"mallory"}`,
+		"POST /api/3.0/mlflow/gateway/secrets/update":            `{"secret_id":"s-1","updated_by":"mallory"}`,
+		"POST /api/3.0/mlflow/gateway/model-definitions/create":  `{"name":"d","secret_id":"s-1","provider":"openai","model_name":"gpt","created_by":"mallory"}`,
+		"POST /api/3.0/mlflow/gateway/model-definitions/update":  `{"model_definition_id":"d-1","updated_by":"mallory"}`,
+		"POST /api/3.0/mlflow/gateway/endpoints/create":          `{"name":"x1","model_configs":[],"usage_tracking":false,"created_by":"mallory"}`,
+		"POST /api/3.0/mlflow/gateway/endpoints/update":          `{"endpoint_id":"e-1","updated_by":"mallory"}`,
+		"POST /api/3.0/mlflow/gateway/endpoints/models/attach":   `{"endpoint_id":"e-1","model_config":{"model_definition_id":"d-1"},"created_by":"mallory"}`,
+		"POST /api/3.0/mlflow/gateway/endpoints/bindings/create": `{"endpoint_id":"e-1","resource_type":"scorer","resource_id":"x","created_by":"mallory"}`,
 	}
 	ids := map[string]string{"datasets": "d-1", "issues": "x1"}
 	for key, fields := range access.Stamps {

@@ -32,6 +32,12 @@ func (h handlers) element(c *gin.Context, rule access.Rule, p params, ids []stri
 		id, err = p.first("schema_id")
 	case access.ByReviewQueue:
 		id, err = p.first("queue_id")
+	case access.ByEndpoint:
+		id, err = p.first("endpoint_id")
+	case access.BySecret:
+		id, err = p.first("secret_id")
+	case access.ByModelDef:
+		id, err = p.first("model_definition_id")
 	case access.ByLoggedModel:
 		id, err = fromPath(ids, "model_id")
 	case access.ByIssue:
@@ -72,6 +78,12 @@ func (h handlers) elementOf(c *gin.Context, target access.Target, id string) (st
 		return access.Experiment(id), nil
 	case access.ByModel:
 		return access.Model(id), nil
+	case access.ByEndpoint:
+		return access.GatewayEndpoint(id), nil
+	case access.BySecret:
+		return access.GatewaySecret(id), nil
+	case access.ByModelDef:
+		return access.GatewayModelDefinition(id), nil
 	case access.ByRun:
 		return h.experimentOf(h.MLflow.RunExperiment(ctx, id))
 	case access.ByLoggedModel:

@@ -7,6 +7,9 @@ runs this script again and compares, so an MLflow bump shows every changed route
 For each (method, path) of mlflow.server.handlers.get_endpoints(): the handler's
 name and, for protobuf endpoints, the request message's fields as MLflow's
 _get_request_message reads them (proto name, JSON name, repeated, kind, nested message).
+Then the routes of the FastAPI router the server mounts before Flask for the
+AI gateway's invocations (/gateway/...), their {param} written <param> as
+Flask writes it; they read no protobuf message.
 """
 
 import json
@@ -16,6 +19,7 @@ from google.protobuf.descriptor import FieldDescriptor
 
 from mlflow.protos import databricks_pb2
 from mlflow.server import handlers
+from mlflow.server.gateway_api import gateway_router
 
 KINDS = {
     FieldDescriptor.TYPE_STRING: "string",
@@ -82,6 +86,11 @@ def main():
             if msg is not None:
                 row["message"] = msg.full_name
             out.append(row)
+    for route in gateway_router.routes:
+        path = route.path.replace("{path:path}", "<path:path>")
+        path = path.replace("{", "<").replace("}", ">")
+        for m in sorted(route.methods):
+            out.append({"method": m, "path": path, "handler": route.endpoint.__name__})
     out.sort(key=lambda r: (r["path"], r["method"]))
     import mlflow
 

@@ -97,7 +97,8 @@ func (s *Spec) Lookup(method, path string) (*Endpoint, map[string]string, bool) 
 }
 
 // matchPath matches as Flask's converters do: <name> is one non-empty
-// segment, <path:name> (last) the rest of the path.
+// segment, <path:name> (last) the rest of the path; <name>suffix (FastAPI's
+// gateway routes) a segment ending with suffix.
 func matchPath(pattern, segs []string) (map[string]string, bool) {
 	var vars map[string]string
 	for i, p := range pattern {
@@ -119,6 +120,17 @@ func matchPath(pattern, segs []string) (map[string]string, bool) {
 			vars[name] = value
 			continue
 		}
+		if name, suffix, ok := paramBefore(p); ok { // FastAPI's {name}:suffix
+			value, found := strings.CutSuffix(segs[i], suffix)
+			if !found || value == "" {
+				return nil, false
+			}
+			if vars == nil {
+				vars = map[string]string{}
+			}
+			vars[name] = value
+			continue
+		}
 		if p != segs[i] {
 			return nil, false
 		}
@@ -127,6 +139,16 @@ func matchPath(pattern, segs []string) (map[string]string, bool) {
 		return nil, false
 	}
 	return vars, true
+}
+
+// paramBefore reads a segment that is a parameter then fixed text,
+// <name>:generateContent.
+func paramBefore(seg string) (name, suffix string, ok bool) {
+	if len(seg) < 3 || seg[0] != '<' {
+		return "", "", false
+	}
+	name, suffix, ok = strings.Cut(seg[1:], ">")
+	return name, suffix, ok && name != "" && suffix != ""
 }
 
 func pathParam(seg string) (string, bool) {
