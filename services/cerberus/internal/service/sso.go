@@ -187,7 +187,8 @@ func (o *SSO) Callback(ctx context.Context, m Meta, state, code, browserSecret s
 }
 
 // Redeem turns a callback's ticket into a session, once, in the browser
-// that began the sign-in.
+// that began the sign-in. A ticket tried from another browser is spent too:
+// it has leaked, and the person signs in again.
 func (o *SSO) Redeem(ctx context.Context, m Meta, ticket, browserSecret string) (Session, error) {
 	if ticket == "" {
 		return Session{}, apierror.Required("ticket")

@@ -19,6 +19,12 @@ var accountRoutes = []struct{ method, path string }{
 	{http.MethodPost, "/api/auth/login"},
 	{http.MethodPost, "/api/auth/logout"},
 	{http.MethodGet, "/api/auth/me"},
+	// How to sign in, and single sign-on: the provider's redirects and the
+	// sign-in cookie pass through as cerberus sets them.
+	{http.MethodGet, "/api/auth/providers"},
+	{http.MethodGet, "/api/auth/oidc/login"},
+	{http.MethodGet, "/api/auth/oidc/callback"},
+	{http.MethodPost, "/api/auth/oidc/session"},
 	{http.MethodGet, "/api/tokens"},
 	{http.MethodPost, "/api/tokens"},
 	{http.MethodDelete, "/api/tokens/:id"},

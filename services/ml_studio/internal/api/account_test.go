@@ -48,6 +48,10 @@ func TestAccountRoutesAreRelayedToCerberus(t *testing.T) {
 	}{
 		{"POST", "/api/auth/login", true},
 		{"GET", "/api/auth/me", true},
+		{"GET", "/api/auth/providers", true},
+		{"GET", "/api/auth/oidc/login?next=%2Fexperiments", true},
+		{"GET", "/api/auth/oidc/callback?state=s&code=c", true},
+		{"POST", "/api/auth/oidc/session", true},
 		{"POST", "/api/tokens", true},
 		{"DELETE", "/api/tokens/7", true},
 		{"PATCH", "/api/users/alice", true},
