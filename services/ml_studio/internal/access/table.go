@@ -28,6 +28,7 @@ const (
 	Special                        // a handler of its own: creates, searches, renames, lookups
 	AdminOnly                      // manage on the component root
 	SignedIn                       // any valid credential: what MLflow serves without login
+	ByGraphQL                      // a GraphQL document: each root field by GraphQLFields
 )
 
 // Operations, weakest first; create stands apart.
@@ -260,6 +261,11 @@ var Rules = merged(gatewayRules, map[string]Rule{
 	"POST /api/2.0/mlflow-artifacts/mpu/complete/{path}": {ByArtifacts, Edit},
 	"POST /api/2.0/mlflow-artifacts/mpu/abort/{path}":    {ByArtifacts, Edit},
 
+	// GraphQL: the document's fields, each by GraphQLFields (a GET is
+	// refused by its handler: MLflow reads the document from a JSON body)
+	"POST /graphql": {ByGraphQL, Read},
+	"GET /graphql":  {ByGraphQL, Read},
+
 	// server-wide configuration: admins only
 	"POST /api/2.0/mlflow/webhooks":           {AdminOnly, Manage},
 	"GET /api/2.0/mlflow/webhooks":            {AdminOnly, Manage},
@@ -292,7 +298,6 @@ var Refusals = []Refusal{
 	{"/api/3.0/mlflow/jobs", "MLflow's background jobs are those of the evaluations, optimizations and issue detections refused above"},
 	{"/api/3.0/mlflow/workspaces", "MLflow workspaces are not used: ML Studio's projects group experiments and models"},
 	{"/api/3.0/mlflow/demo", "MLflow's demo data writes server-wide"},
-	{"/graphql", "GraphQL queries are not authorized per experiment and run yet"},
 }
 
 // Match is what Lookup found for a call.

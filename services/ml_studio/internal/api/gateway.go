@@ -41,9 +41,9 @@ func (h handlers) registerGateway(r gin.IRouter) {
 	r.GET("/model-versions/get-artifact", auth, handle(h.modelVersionArtifactFile))
 	r.POST(OTLPTracesPath, auth, handle(h.exportTraces))
 	r.GET("/version", auth, handle(h.mlflowVersion))
-	// Refused on purpose, with their reason (access.Refusals); the second
-	// is MLflow's own misspelt path.
-	r.Any("/graphql", auth, handle(h.refuse))
+	r.Any("/graphql", auth, handle(h.graphQL))
+	// Refused on purpose, with its reason (access.Refusals): MLflow's own
+	// misspelt path.
 	r.Any("/api/2.0mlflow/*endpoint", auth, handle(h.refuse))
 }
 

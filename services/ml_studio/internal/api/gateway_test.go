@@ -319,7 +319,6 @@ func TestRefusalsSayWhy(t *testing.T) {
 		{"GET", "/api/2.0/mlflow/unified-traces", "Databricks"},
 		{"GET", "/api/3.0/mlflow/workspaces", "workspaces"},
 		{"POST", "/gateway/proxy/mlflow/invocations", "more than one"},
-		{"POST", "/graphql", "GraphQL"},
 		{"POST", "/api/3.0/mlflow/prompt-optimization/jobs", "nobody's identity"},
 		{"POST", "/ajax-api/3.0/mlflow/issues/invoke", "LLM judges"},
 		{"POST", "/ajax-api/3.0/mlflow/genai/evaluate/invoke", "scorers' code"},
