@@ -1,10 +1,15 @@
 import { request } from './client';
-import type { ApiToken, AuditEntry, Grant, Group, LoginAnswer, Operation, Page, Person, User } from './types';
+import type { ApiToken, AuditEntry, Grant, Group, LoginAnswer, Operation, Page, Person, SignInMethods, User } from './types';
 
 export const auth = {
   login: (username: string, password: string) =>
     request<LoginAnswer>('/api/auth/login', { method: 'POST', body: { username, password }, noAuthRedirect: true }),
-  logout: () => request('/api/auth/logout', { method: 'POST', noAuthRedirect: true }),
+  /** Someone the identity provider signed in gets its logout URL, to end that session too. */
+  logout: () => request<{ logout_url?: string } | undefined>('/api/auth/logout', { method: 'POST', noAuthRedirect: true }),
+  methods: () => request<SignInMethods>('/api/auth/providers', { noAuthRedirect: true }),
+  /** Redeems the one-time ticket single sign-on's callback gave this browser. */
+  redeem: (ticket: string) =>
+    request<LoginAnswer>('/api/auth/oidc/session', { method: 'POST', body: { ticket }, noAuthRedirect: true }),
   me: () => request<User>('/api/auth/me'),
 };
 

@@ -145,6 +145,12 @@ export interface Person {
   display_name: string;
 }
 
+/** How people may sign in: passwords, and single sign-on when configured. */
+export interface SignInMethods {
+  password: boolean;
+  sso: { name: string; login_url: string } | null;
+}
+
 export interface LoginAnswer {
   token: string;
   expires_at: string;

@@ -6,6 +6,8 @@ import { loadSession, onSessionChange, saveSession, type Session } from '../../a
 interface AuthValue {
   session: Session | null;
   signIn: (username: string, password: string) => Promise<Session>;
+  /** Finishes a single sign-on with the ticket its callback gave. */
+  redeem: (ticket: string) => Promise<Session>;
   signOut: () => Promise<void>;
 }
 
@@ -22,13 +24,22 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       saveSession(s);
       return s;
     },
+    redeem: async (ticket) => {
+      const a = await auth.redeem(ticket);
+      const s = { token: a.token, user: a.user };
+      saveSession(s);
+      return s;
+    },
     signOut: async () => {
+      let logoutUrl: string | undefined;
       try {
-        await auth.logout();
+        logoutUrl = (await auth.logout())?.logout_url;
       } catch {
         /* the session is dropped here whatever the server says */
       }
       saveSession(null);
+      // Signed in by the identity provider: end its session too.
+      if (logoutUrl && /^https?:\/\//.test(logoutUrl)) window.location.assign(logoutUrl);
     },
   };
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
