@@ -50,11 +50,14 @@ func serve(ctx context.Context, cfg config.Config, _ io.Writer, log *zap.Logger)
 	api.Register(srv.Engine(), &api.Deps{
 		MLflow:         mlf,
 		Registry:       cerb,
-		Access:         access.NewAuthorizer(cerb, cfg.DecisionCache),
+		Access:         access.NewAuthorizer(cerb, cfg.DecisionCache).FollowRevisions(cerb.Revisions(), cfg.DecisionGrace),
 		DefaultProject: cfg.DefaultProject,
 
 		CerberusURL:       cfg.CerberusURL.String(),
-		CerberusTransport: cerbHTTP,
+		CerberusTransport: cerb.Transport(),
 	})
+	if cfg.DecisionCache > 0 {
+		go cerb.Watch(ctx, cfg.RevisionPoll)
+	}
 	return srv.Run(ctx, server.Listen(cfg.Host, cfg.Port))
 }

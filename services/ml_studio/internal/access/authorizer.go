@@ -1,6 +1,7 @@
 // Package access decides whether a call may go on: it names the element and
 // operation a call needs (the route table) and asks cerberus, through a
-// short-lived decision cache.
+// decision cache that drops an answer once a newer access revision is
+// heard of.
 package access
 
 import (
@@ -22,22 +23,87 @@ type Authority interface {
 	Readable(ctx context.Context, cred cerberus.Credential, kind, op string) (cerberus.Readable, error)
 }
 
-// Authorizer asks cerberus, remembering answers for TTL. A revocation is
-// therefore seen within TTL by each ml_studio replica (0 disables the cache).
+// Authorizer asks cerberus, remembering answers for at most a TTL and,
+// when it follows the access revision (FollowRevisions), only while no
+// newer revision is known.
 type Authorizer struct {
 	authority Authority
-	decisions *expirable.LRU[string, cerberus.Decision]
-	readable  *expirable.LRU[string, cerberus.Readable]
+	revisions *cerberus.Revisions
+	grace     time.Duration
+	now       func() time.Time
+	decisions *expirable.LRU[string, kept[cerberus.Decision]]
+	readable  *expirable.LRU[string, kept[cerberus.Readable]]
 }
 
-// NewAuthorizer returns an authorizer caching answers for ttl.
+// kept is a remembered answer and the access revision it reflects.
+type kept[T any] struct {
+	v   T
+	rev uint64
+}
+
+// NewAuthorizer returns an authorizer remembering answers for at most ttl
+// (0 turns the cache off). Until FollowRevisions, an answer lives for ttl
+// whatever changes meanwhile (tests' fakes).
 func NewAuthorizer(a Authority, ttl time.Duration) *Authorizer {
-	z := &Authorizer{authority: a}
+	z := &Authorizer{authority: a, now: time.Now}
 	if ttl > 0 {
-		z.decisions = expirable.NewLRU[string, cerberus.Decision](50_000, nil, ttl)
-		z.readable = expirable.NewLRU[string, cerberus.Readable](5_000, nil, ttl)
+		z.decisions = expirable.NewLRU[string, kept[cerberus.Decision]](50_000, nil, ttl)
+		z.readable = expirable.NewLRU[string, kept[cerberus.Readable]](5_000, nil, ttl)
 	}
 	return z
+}
+
+// FollowRevisions makes the cache reuse an answer only while no newer
+// access revision than the one it reflects has been heard of, so a change
+// is honoured as soon as ml_studio hears of it: on the next request after a
+// change made through it (the answer to the change names its revision),
+// within a poll (cerberus.Client.Watch) after one made elsewhere. Answers
+// are reused only within grace after cerberus last vouched for its
+// revision: in an outage of cerberus or of its database a change cannot
+// be heard of, so afterwards every call asks cerberus, and fails closed
+// while it does not answer. Call it before the authorizer is used.
+func (z *Authorizer) FollowRevisions(revisions *cerberus.Revisions, grace time.Duration) *Authorizer {
+	z.revisions, z.grace = revisions, grace
+	return z
+}
+
+// current reports whether an answer reflecting rev may still be used.
+func (z *Authorizer) current(rev uint64) bool {
+	if z.revisions == nil {
+		return true
+	}
+	return rev >= z.revisions.Latest() && z.now().Sub(z.revisions.Heard()) <= z.grace
+}
+
+// keepable says whether an answer may be remembered, and under which revision.
+func (z *Authorizer) keepable(r cerberus.Revision) (uint64, bool) {
+	if z.revisions == nil {
+		return 0, true
+	}
+	return r.N, r.Known && z.current(r.N)
+}
+
+// lookup is a remembered answer that is still current.
+func lookup[T any](z *Authorizer, c *expirable.LRU[string, kept[T]], k string) (T, bool) {
+	var zero T
+	if c == nil {
+		return zero, false
+	}
+	e, ok := c.Get(k)
+	if !ok || !z.current(e.rev) {
+		return zero, false
+	}
+	return e.v, true
+}
+
+// remember keeps an answer reflecting r, unless a newer revision is known.
+func remember[T any](z *Authorizer, c *expirable.LRU[string, kept[T]], k string, v T, r cerberus.Revision) {
+	if c == nil {
+		return
+	}
+	if rev, ok := z.keepable(r); ok {
+		c.Add(k, kept[T]{v: v, rev: rev})
+	}
 }
 
 // key never holds the credential itself, only a digest of it.
@@ -71,18 +137,14 @@ func (z *Authorizer) decide(ctx context.Context, cred cerberus.Credential, eleme
 		return cerberus.Decision{}, apierror.Unauthorized("sign in first: send Authorization: Bearer <token> or basic credentials")
 	}
 	k := key(cred, element, op)
-	if z.decisions != nil {
-		if d, ok := z.decisions.Get(k); ok {
-			return d, nil
-		}
+	if d, ok := lookup(z, z.decisions, k); ok {
+		return d, nil
 	}
 	d, err := z.authority.Authorize(ctx, cred, element, op)
 	if err != nil {
 		return d, err
 	}
-	if z.decisions != nil {
-		z.decisions.Add(k, d)
-	}
+	remember(z, z.decisions, k, d, d.Revision)
 	return d, nil
 }
 
@@ -109,7 +171,7 @@ func (z *Authorizer) Username(ctx context.Context, cred cerberus.Credential) (st
 // Forget drops what the cache remembers of the caller's access to element:
 // after ml_studio itself registers it (a model created under a name the
 // caller was just refused), the next check must ask cerberus again. Other
-// callers' answers are left to expire with the TTL.
+// callers' answers go when the registration's revision is heard of.
 func (z *Authorizer) Forget(cred cerberus.Credential, element string) {
 	if z.decisions == nil {
 		return
@@ -136,11 +198,9 @@ func (z *Authorizer) Allowed(ctx context.Context, cred cerberus.Credential, elem
 		if _, done := out[e]; done {
 			continue
 		}
-		if z.decisions != nil {
-			if d, ok := z.decisions.Get(key(cred, e, op)); ok {
-				out[e] = d.Allowed
-				continue
-			}
+		if d, ok := lookup(z, z.decisions, key(cred, e, op)); ok {
+			out[e] = d.Allowed
+			continue
 		}
 		out[e] = false // refused until cerberus says otherwise; also marks e as asked
 		missing = append(missing, e)
@@ -158,9 +218,7 @@ func (z *Authorizer) Allowed(ctx context.Context, cred cerberus.Credential, elem
 			continue
 		}
 		out[e] = d.Allowed
-		if z.decisions != nil {
-			z.decisions.Add(key(cred, e, op), d)
-		}
+		remember(z, z.decisions, key(cred, e, op), d, d.Revision)
 	}
 	return out, nil
 }
@@ -171,18 +229,14 @@ func (z *Authorizer) Readable(ctx context.Context, cred cerberus.Credential, kin
 		return Set{}, apierror.Unauthorized("sign in first: send Authorization: Bearer <token> or basic credentials")
 	}
 	k := key(cred, "readable", kind)
-	if z.readable != nil {
-		if r, ok := z.readable.Get(k); ok {
-			return newSet(r), nil
-		}
+	if r, ok := lookup(z, z.readable, k); ok {
+		return newSet(r), nil
 	}
 	r, err := z.authority.Readable(ctx, cred, kind, "read")
 	if err != nil {
 		return Set{}, err
 	}
-	if z.readable != nil {
-		z.readable.Add(k, r)
-	}
+	remember(z, z.readable, k, r, r.Revision)
 	return newSet(r), nil
 }
 

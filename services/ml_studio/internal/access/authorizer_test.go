@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -18,11 +19,12 @@ import (
 // authority answers from a fixed grant table and records what it was asked.
 type authority struct {
 	mu      sync.Mutex
-	allowed map[string]bool // element → allowed, for every credential and operation
-	omit    map[string]bool // elements left out of batch answers
-	fail    error           // when set, every call fails with it
-	singles []string        // elements of Authorize calls
-	batches [][]string      // elements of AuthorizeBatch calls
+	allowed map[string]bool   // element → allowed, for every credential and operation
+	omit    map[string]bool   // elements left out of batch answers
+	fail    error             // when set, every call fails with it
+	singles []string          // elements of Authorize calls
+	batches [][]string        // elements of AuthorizeBatch calls
+	rev     cerberus.Revision // the access revision of every answer
 }
 
 func (a *authority) Authorize(_ context.Context, _ cerberus.Credential, element, op string) (cerberus.Decision, error) {
@@ -32,7 +34,7 @@ func (a *authority) Authorize(_ context.Context, _ cerberus.Credential, element,
 	if a.fail != nil {
 		return cerberus.Decision{}, a.fail
 	}
-	return cerberus.Decision{Allowed: a.allowed[element]}, nil
+	return cerberus.Decision{Allowed: a.allowed[element], Revision: a.rev}, nil
 }
 
 func (a *authority) AuthorizeBatch(_ context.Context, _ cerberus.Credential, elements []string, _ string) (map[string]cerberus.Decision, error) {
@@ -45,7 +47,7 @@ func (a *authority) AuthorizeBatch(_ context.Context, _ cerberus.Credential, ele
 	out := map[string]cerberus.Decision{}
 	for _, e := range elements {
 		if !a.omit[e] {
-			out[e] = cerberus.Decision{Allowed: a.allowed[e]}
+			out[e] = cerberus.Decision{Allowed: a.allowed[e], Revision: a.rev}
 		}
 	}
 	return out, nil
@@ -219,5 +221,96 @@ func TestForgetAfterRegistering(t *testing.T) {
 	z.Forget(cred, model)
 	if err := z.Require(ctx, cred, model, access.Read); err != nil {
 		t.Fatalf("after Forget: %v", err)
+	}
+}
+
+// TestAnswersFollowTheRevision: an answer is reused only while no newer
+// access revision has been heard of, and only within the grace after
+// cerberus last vouched for its revision; an answer from a cerberus that
+// lags behind (or vouches for nothing) is used once, not kept.
+func TestAnswersFollowTheRevision(t *testing.T) {
+	const grace = 200 * time.Millisecond
+	revision := func(n uint64) cerberus.Revision { return cerberus.Revision{N: n, Known: true} }
+	down := apierror.Unavailable(errors.New("dial tcp: refused"), "the authorization service is unavailable")
+	type event struct {
+		heard   *uint64       // a poll: cerberus vouches for this revision (latest too)
+		latest  *uint64       // an answer naming a newer latest revision only (a write's)
+		sleep   time.Duration // before the event
+		answers cerberus.Revision
+		fail    error
+		asks    bool // the call goes to cerberus
+		wantErr int
+	}
+	n := func(v uint64) *uint64 { return &v }
+	tests := []struct {
+		name   string
+		events []event
+	}{
+		{"kept while the revision stands", []event{
+			{heard: n(5), answers: revision(5), asks: true},
+			{asks: false},
+			{heard: n(5), asks: false},
+		}},
+		{"a newer revision drops it", []event{
+			{heard: n(5), answers: revision(5), asks: true},
+			{latest: n(6), answers: revision(6), asks: true},
+			{asks: false},
+		}},
+		{"a lagging replica's answer is used, not kept", []event{
+			{heard: n(5), answers: revision(5), asks: true},
+			{latest: n(6), answers: revision(5), asks: true},
+			{answers: revision(6), asks: true},
+			{asks: false},
+		}},
+		{"an answer vouching for nothing is not kept", []event{
+			{heard: n(5), answers: cerberus.Revision{}, asks: true},
+			{answers: revision(5), asks: true},
+			{asks: false},
+		}},
+		{"an outage within the grace: answers still served", []event{
+			{heard: n(5), answers: revision(5), asks: true},
+			{fail: down, asks: false},
+		}},
+		{"an outage past the grace: cerberus is asked and fails closed", []event{
+			{heard: n(5), answers: revision(5), asks: true},
+			{fail: down, asks: false},
+			{sleep: grace + 100*time.Millisecond, fail: down, asks: true, wantErr: http.StatusServiceUnavailable},
+			{heard: n(5), asks: false}, // back: what was kept is current again
+		}},
+		{"nothing heard yet: nothing kept", []event{
+			{answers: revision(0), asks: true},
+			{answers: revision(0), asks: true},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			revs := &cerberus.Revisions{}
+			a := &authority{allowed: map[string]bool{"experiment:1": true}}
+			z := access.NewAuthorizer(a, time.Hour).FollowRevisions(revs, grace)
+			for i, e := range tt.events {
+				h := http.Header{}
+				if e.heard != nil {
+					h.Set(cerberus.RevisionHeader, strconv.FormatUint(*e.heard, 10))
+					h.Set(cerberus.LatestRevisionHeader, strconv.FormatUint(*e.heard, 10))
+				}
+				if e.latest != nil {
+					h.Set(cerberus.LatestRevisionHeader, strconv.FormatUint(*e.latest, 10))
+				}
+				time.Sleep(e.sleep)
+				revs.Observe(h, time.Now())
+				a.mu.Lock()
+				a.fail, a.rev = e.fail, e.answers
+				a.mu.Unlock()
+				before, _ := a.asked()
+				err := z.Require(t.Context(), bearerA, "experiment:1", access.Read)
+				if status := statusOf(err); status != e.wantErr {
+					t.Fatalf("event %d: error %v (status %d), want %d", i, err, status, e.wantErr)
+				}
+				after, _ := a.asked()
+				if asked := len(after) > len(before); asked != e.asks {
+					t.Fatalf("event %d: asked cerberus %v, want %v", i, asked, e.asks)
+				}
+			}
+		})
 	}
 }

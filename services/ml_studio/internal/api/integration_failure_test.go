@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -226,18 +227,22 @@ func TestMLflowErrorsPassThrough(t *testing.T) {
 	})
 }
 
-// TestRevocation: with a decision cache of 1 s a revoked user is refused
-// within that second; without a cache, on the very next call. Both kinds of
-// check are covered: one element (experiments/get, Require) and a filtered
-// list (runs/search, Allowed), which share the cache.
+// TestRevocation: with the decision cache on (its production setting), a
+// grant or a revocation made through ml_studio is honoured on the very next
+// call, and one made straight at cerberus within a poll of its access
+// revision (under a second); without a cache, on the very next call. Every
+// kind of check is covered: one element (experiments/get, Require), a
+// filtered list (runs/search, Allowed, sharing Require's cache) and a
+// readable set (experiments/search, Readable).
 func TestRevocation(t *testing.T) {
 	t.Parallel()
 	c := getCast(t)
 	fx := newFixture(t, c)
 	type check struct {
 		name string
-		// passes makes the call and reports whether the caller still sees
-		// the experiment: a 200 for get, a run in the answer for search.
+		// passes makes the call and reports whether the caller sees the
+		// experiment: a 200 for get, a run or the experiment in the answer
+		// for the searches.
 		passes func(t *testing.T, studio *apitest.Studio, u *apitest.User) bool
 	}
 	checks := []check{
@@ -252,41 +257,84 @@ func TestRevocation(t *testing.T) {
 			r := studio.MustCall(t, u, post, "/runs/search", map[string]any{"experiment_ids": []string{fx.ExpID}})
 			return listLength(t, r, "runs") > 0
 		}},
+		{"experiments/search", func(t *testing.T, studio *apitest.Studio, u *apitest.User) bool {
+			r := studio.MustCall(t, u, post, "/experiments/search", map[string]any{"filter": "name = '" + fx.ExpName + "'"})
+			return listLength(t, r, "experiments") > 0
+		}},
+	}
+	grant := map[string]string{"element": fx.experimentElement, "operation": "read", "effect": "allow"}
+	relay := func(t *testing.T, studio *apitest.Studio, path string, u *apitest.User, want int) {
+		t.Helper()
+		body := maps.Clone(grant)
+		body["user"] = u.Name
+		if r := studio.Do(t, c.st.Admin, post, path, body, nil); r.Status != want {
+			t.Fatalf("%s through ml_studio: %s, want %d", path, r, want)
+		}
 	}
 
-	for _, ck := range checks {
-		t.Run("cache 1s/"+ck.name, func(t *testing.T) {
-			const ttl = time.Second
-			studio := c.st.NewStudio(t, apitest.Options{DecisionCache: ttl})
-			u := c.st.NewUser(t, "revoked")
-			c.st.Grant(t, fx.experimentElement, "read", u)
-			if !ck.passes(t, studio, u) {
-				t.Fatal("refused before the revocation")
+	t.Run("cached, changed through ml_studio: the very next call", func(t *testing.T) {
+		studio := c.st.NewStudio(t, apitest.Options{DecisionCache: 2 * time.Second})
+		u := c.st.NewUser(t, "propagated")
+		for round := range 3 {
+			for _, ck := range checks {
+				for range 2 { // the second from the cache
+					if ck.passes(t, studio, u) {
+						t.Fatalf("round %d, %s: passes before the grant", round, ck.name)
+					}
+				}
 			}
-			cached := time.Now() // the decision entered the cache before this
-			c.st.Revoke(t, fx.experimentElement, "read", u)
-			revoked := time.Now()
-			// The answer is cached: the call right after the revocation still
-			// passes (this is what the TTL bounds).
-			if !ck.passes(t, studio, u) && time.Since(cached) < ttl/2 {
-				t.Error("no decision cache at work: refused right after the revocation")
-			}
-			var lastAllowed time.Time // when the last call that passed was sent
-			for {
-				sent := time.Now()
+			relay(t, studio, "/api/grants", u, http.StatusCreated)
+			for _, ck := range checks {
 				if !ck.passes(t, studio, u) {
-					break
+					t.Errorf("round %d, %s: the first call after the grant was refused", round, ck.name)
 				}
-				lastAllowed = sent
-				if time.Since(revoked) > 3*time.Second {
-					t.Fatalf("still allowed %s after the revocation", time.Since(revoked))
+				if !ck.passes(t, studio, u) {
+					t.Errorf("round %d, %s: the second call after the grant was refused", round, ck.name)
 				}
-				time.Sleep(20 * time.Millisecond)
 			}
-			// No call sent more than the TTL after the decision was cached passed
-			// (measured at sending, so slow answers under -race do not count).
-			if late := lastAllowed.Sub(cached); late > ttl {
-				t.Errorf("a call sent %s after the decision was cached still passed; want refusals after %s", late, ttl)
+			relay(t, studio, "/api/grants/revoke", u, http.StatusNoContent)
+			for _, ck := range checks {
+				if ck.passes(t, studio, u) {
+					t.Errorf("round %d, %s: the first call after the revocation passed", round, ck.name)
+				}
+			}
+		}
+	})
+
+	for _, ck := range checks {
+		t.Run("cached, changed at cerberus: within a second/"+ck.name, func(t *testing.T) {
+			const goal = time.Second
+			studio := c.st.NewStudio(t, apitest.Options{DecisionCache: 2 * time.Second})
+			u := c.st.NewUser(t, "revoked")
+			// until calls ck until it answers want and says when the last
+			// call answering otherwise was sent (zero: none did).
+			until := func(want bool, since time.Time) time.Time {
+				t.Helper()
+				var last time.Time
+				for {
+					sent := time.Now()
+					if ck.passes(t, studio, u) == want {
+						return last
+					}
+					last = sent
+					if time.Since(since) > 5*time.Second {
+						t.Fatalf("still %v %s after the change", !want, time.Since(since))
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			if ck.passes(t, studio, u) {
+				t.Fatal("passes before the grant")
+			}
+			granted := time.Now()
+			c.st.Grant(t, fx.experimentElement, "read", u)
+			if late := until(true, granted); late.Sub(granted) > goal {
+				t.Errorf("a call sent %s after the grant was still refused; want under %s", late.Sub(granted), goal)
+			}
+			revoked := time.Now()
+			c.st.Revoke(t, fx.experimentElement, "read", u)
+			if late := until(false, revoked); late.Sub(revoked) > goal {
+				t.Errorf("a call sent %s after the revocation still passed; want under %s", late.Sub(revoked), goal)
 			}
 		})
 	}

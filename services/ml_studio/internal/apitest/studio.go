@@ -76,11 +76,11 @@ func (s *Stack) NewStudio(t testing.TB, o Options) *Studio {
 	deps := &api.Deps{
 		MLflow:         mlf,
 		Registry:       cerb,
-		Access:         access.NewAuthorizer(cerb, cfg.DecisionCache),
+		Access:         access.NewAuthorizer(cerb, cfg.DecisionCache).FollowRevisions(cerb.Revisions(), cfg.DecisionGrace),
 		DefaultProject: cfg.DefaultProject,
 
 		CerberusURL:       cerbURL,
-		CerberusTransport: cerbHTTP,
+		CerberusTransport: cerb.Transport(),
 	}
 	api.Register(srv.Engine(), deps)
 
@@ -89,6 +89,9 @@ func (s *Stack) NewStudio(t testing.TB, o Options) *Studio {
 		t.Fatalf("listen: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	if cfg.DecisionCache > 0 {
+		go cerb.Watch(ctx, cfg.RevisionPoll)
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {

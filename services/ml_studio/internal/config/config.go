@@ -28,7 +28,9 @@ type Config struct {
 	UpstreamRetries int               `split_words:"true" default:"2" desc:"retries, with backoff, of calls that cannot write twice"`
 	MlflowKeepAlive bool              `split_words:"true" default:"true" desc:"reuse connections to MLflow. Turn off only for an MLflow whose uvicorn runs asyncio's loop with several workers, which answers a reused connection about 40 ms late (the MLflow of deploy/ runs uvloop, which does not)"`
 	UpstreamIdle    int               `split_words:"true" default:"64" desc:"idle keep-alive connections kept to each upstream"`
-	DecisionCache   time.Duration     `split_words:"true" default:"2s" desc:"how long an authorization answer is reused (0 turns the cache off); a revocation reaches each replica within this time"`
+	DecisionCache   time.Duration     `split_words:"true" default:"2s" desc:"longest an authorization answer is reused (0 turns the cache off). An answer is dropped as soon as a newer access revision is heard of from cerberus: a change made through this ml_studio on the next request, one made elsewhere within ML_STUDIO_REVISION_POLL (plus CERBERUS_CACHE_SYNC when made through another cerberus)"`
+	RevisionPoll    time.Duration     `split_words:"true" default:"100ms" desc:"how often cerberus's access revision is asked for (GET /api/access/revision) while the decision cache is on; from 10ms to 250ms"`
+	DecisionGrace   time.Duration     `split_words:"true" default:"1s" desc:"how long cached answers are still used after cerberus last vouched for its access revision (cerberus or its database down or unreachable): afterwards every call asks cerberus and gets 503 until it answers again. At least twice ML_STUDIO_REVISION_POLL, at most 5s; an answer is never older than ML_STUDIO_DECISION_CACHE either"`
 	RegistrarSecret string            `split_words:"true" desc:"the secret cerberus expects (CERBERUS_REGISTRAR_SECRET) when ml_studio registers the experiments and models it creates"`
 	DefaultProject  string            `split_words:"true" default:"default" desc:"project of experiments and models created without a project parameter"`
 	ServerConfig
@@ -44,6 +46,10 @@ func (c *Config) Validate() error {
 		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_IDLE", Reason: "must be at least 1"}
 	case c.DecisionCache < 0 || c.DecisionCache > 5*time.Second:
 		return &pkgconfig.Error{Key: Prefix + "_DECISION_CACHE", Reason: "must be from 0s to 5s"}
+	case c.RevisionPoll < 10*time.Millisecond || c.RevisionPoll > 250*time.Millisecond:
+		return &pkgconfig.Error{Key: Prefix + "_REVISION_POLL", Reason: "must be from 10ms to 250ms"}
+	case c.DecisionGrace < 2*c.RevisionPoll || c.DecisionGrace > 5*time.Second:
+		return &pkgconfig.Error{Key: Prefix + "_DECISION_GRACE", Reason: "must be from twice ML_STUDIO_REVISION_POLL to 5s"}
 	case c.DefaultProject == "":
 		return &pkgconfig.Error{Key: Prefix + "_DEFAULT_PROJECT", Reason: "must not be empty"}
 	case c.UpstreamTimeout <= 0:
