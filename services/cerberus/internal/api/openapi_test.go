@@ -29,6 +29,7 @@ import (
 	"github.com/ml-studio/ml-studio/pkg/server"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/api"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authn"
+	"github.com/ml-studio/ml-studio/services/cerberus/internal/idp"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/service"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store/storetest"
@@ -74,6 +75,14 @@ func newOpenAPIEnv(t *testing.T, cfg server.Config) openapiEnv {
 	t.Cleanup(svc.Start(context.Background()))
 	srv := server.New(cfg, zap.NewNop(), "cerberus", server.Check{Name: "database", Run: st.Ping})
 	api.Register(srv.Engine(), st, svc)
+	// Single sign-on's routes as production serves them when configured;
+	// the provider is never asked here.
+	p, err := idp.New(idp.Config{Issuer: "http://127.0.0.1:1/realms/none", ClientID: "ml-studio", HTTP: &http.Client{Timeout: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.EnableSSO(p, service.SSOConfig{ProviderName: "Keycloak", PasswordSignIn: true})
+	api.RegisterSSO(srv.Engine(), svc)
 	return openapiEnv{engine: srv.Engine(), svc: svc, store: st}
 }
 
@@ -465,6 +474,15 @@ func TestOpenAPIResponsesMatchServer(t *testing.T) {
 		{name: "login wrong password", method: "POST", path: "/api/auth/login", body: `{"username":"admin","password":"wrong-password"}`, status: 401},
 		{name: "login without username", method: "POST", path: "/api/auth/login", body: `{"password":"x"}`, status: 400, invalid: true},
 		{name: "login not JSON", method: "POST", path: "/api/auth/login", body: `{"username":`, status: 400, invalid: true},
+
+		{name: "sign-in methods", method: "GET", path: "/api/auth/providers", status: 200, check: field("password", true)},
+		{name: "sso next elsewhere", method: "GET", path: "/api/auth/oidc/login?next=%2F%2Fevil.test", status: 400},
+		{name: "sso provider down", method: "GET", path: "/api/auth/oidc/login?next=%2Fexperiments", status: 503},
+		{name: "sso callback without state", method: "GET", path: "/api/auth/oidc/callback", status: 400},
+		{name: "sso callback unknown state", method: "GET", path: "/api/auth/oidc/callback?state=s&code=c", status: 400},
+		{name: "sso callback provider error", method: "GET", path: "/api/auth/oidc/callback?error=access_denied", status: 302, check: header("Location", "/signin?sso_error=access_denied")},
+		{name: "sso session without ticket", method: "POST", path: "/api/auth/oidc/session", body: `{}`, status: 400, invalid: true},
+		{name: "sso session unknown ticket", method: "POST", path: "/api/auth/oidc/session", body: `{"ticket":"t"}`, status: 400},
 
 		{name: "users without credentials", method: "GET", path: "/api/users", status: 401, invalid: true, check: header("WWW-Authenticate", `Bearer realm="cerberus"`)},
 		{name: "users with a bogus token", method: "GET", path: "/api/users", auth: "bogus", status: 401},
