@@ -60,7 +60,9 @@ export const queryKeys = {
   /** What the caller may do on these elements (sorted, so one set is one key). */
   myAccess: (elementNames: readonly string[]) => ['my-access', ...[...elementNames].sort()] as const,
   users: () => ['users'] as const,
-  /** One user's effective grants (admins). */
+  /** Every user's effective grants: a grant or revoke changes them. */
+  userGrantsAll: () => ['user-grants'] as const,
+  /** One user's effective grants (admins, or the user themself). */
   userGrants: (username: string) => ['user-grants', username] as const,
   /** Registered elements of a kind (admins): the project list. */
   elements: (kind: string) => ['elements', kind] as const,

@@ -37,3 +37,17 @@ export function renderWithProviders(ui: ReactNode, path = '/') {
     </QueryClientProvider>,
   );
 }
+
+/**
+ * Answers `/api/authorize/batch` questions about operations as cerberus
+ * would for a caller allowed `allowed[element]` (everything else: nothing).
+ */
+export function myAccessServer(allowed: Record<string, string[]>): Handler {
+  return (url, init) => {
+    if (url.pathname !== '/api/authorize/batch') return undefined;
+    const body = JSON.parse(String(init.body)) as { elements: string[]; operations: string[] };
+    const operations: Record<string, string[]> = {};
+    for (const e of body.elements) operations[e] = body.operations.filter((op) => allowed[e]?.includes(op));
+    return json({ operations, user: null });
+  };
+}

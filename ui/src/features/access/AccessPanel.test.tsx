@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { saveSession } from '../../api/session';
-import { json, mockFetch, renderWithProviders } from '../../test/utils';
+import { json, mockFetch, myAccessServer, renderWithProviders } from '../../test/utils';
 import { AccessPanel } from './AccessPanel';
 
 const alice = { id: 2, username: 'alice', display_name: 'Alice Martin', email: '', is_active: true, is_admin: false };
 
 function server() {
-  return mockFetch((url, init) => {
+  return mockFetch(myAccessServer({ 'experiment:7': ['edit', 'manage'] }), (url, init) => {
     if (url.pathname === '/api/elements/access')
       return json({ element: 'experiment:7', grants: [{ subject: 'user:alice', element: 'experiment:7', operation: 'manage', effect: 'allow', inherited: false, granted_at: '' }] });
     if (url.pathname === '/api/directory/users') return json({ items: [{ username: 'bob', display_name: 'Bob Chen' }] });

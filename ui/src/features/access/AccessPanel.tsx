@@ -11,7 +11,7 @@ import { fmtTime } from '../../components/format';
 import { InlineForm } from '../../components/InlineForm';
 import { SubjectPicker, type SubjectKind } from '../../components/pickers';
 import { Section } from '../../components/Section';
-import { useAccessList, useMyAccess } from './useMyAccess';
+import { useAccessList, useMyAccessOn } from './useMyAccess';
 
 const OPERATIONS: Operation[] = ORDERED;
 
@@ -37,13 +37,18 @@ function bodyOf(g: Grant): GrantBody {
 /** Who has access to an element; managers may grant and revoke. */
 export function AccessPanel({ element, title = 'Who has access' }: { element: string; title?: string }) {
   const list = useAccessList(element);
-  const mine = useMyAccess(element);
+  const mine = useMyAccessOn(element);
   const qc = useQueryClient();
   const [subjectKind, setSubjectKind] = useState<SubjectKind>('user');
   const [subject, setSubject] = useState('');
   const [operation, setOperation] = useState<Operation>('read');
   const [effect, setEffect] = useState<'allow' | 'deny'>('allow');
-  const refresh = () => qc.invalidateQueries({ queryKey: queryKeys.access(element) });
+  const refresh = () => {
+    qc.invalidateQueries({ queryKey: queryKeys.access(element) });
+    // A grant or revoke may change what anyone (the caller included) may do here and below.
+    qc.invalidateQueries({ queryKey: queryKeys.myAccessAll() });
+    qc.invalidateQueries({ queryKey: queryKeys.userGrantsAll() });
+  };
   const grant = useMutation({
     mutationFn: () =>
       access.grant({

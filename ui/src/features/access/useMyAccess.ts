@@ -1,61 +1,98 @@
-import { useQueries, useQuery } from '@tanstack/react-query';
-import { access, groups } from '../../api/account';
+import { useQuery } from '@tanstack/react-query';
+import { access, elements as elementList, myAccess, users } from '../../api/account';
 import { queryKeys } from '../../api/queryKeys';
-import { RANK } from '../../api/catalogue';
-import type { Grant, User } from '../../api/types';
 import { useUser } from '../auth/AuthContext';
 
+/** The operations the UI's controls need: edit (rename, tag, log), manage (delete, restore, access), create (new experiments and models in a project). */
+export const ASKED = ['edit', 'manage', 'create'] as const;
+export type AskedOperation = (typeof ASKED)[number];
+
 export interface MyAccess {
+  /** True until cerberus has answered: controls stay hidden meanwhile. */
+  loading: boolean;
+  /** May the caller do `op` on `element`? False while unknown. */
+  can: (op: AskedOperation, element: string) => boolean;
+}
+
+/** What one element's page needs to know. */
+export interface MyAccessOn {
+  loading: boolean;
   canEdit: boolean;
   canManage: boolean;
-  /** True while unknown: controls stay visible and the server decides. */
-  loading: boolean;
+  canCreate: boolean;
 }
 
 /**
- * What the signed-in person may do on an element, from its access list:
- * admins everything; otherwise the allow grants to them or to a group they
- * are in (`memberOf`), unless they are denied. The server still decides
- * every call; this only chooses which controls to show.
+ * Which of edit, manage and create the signed-in person may do on each of
+ * `elements`, asked of cerberus in one call (`/api/authorize/batch` with
+ * `operations`), so the access rules (groups, projects above, denies) live
+ * only there. Admins may do everything and are not asked. The server still
+ * decides every call; this only chooses which controls to show. If the
+ * question itself fails, controls show and the server decides.
  */
-export function levelFor(user: User | null, grants: Grant[], memberOf: (group: string) => boolean = () => false): { edit: boolean; manage: boolean } {
-  if (!user) return { edit: false, manage: false };
-  if (user.is_admin) return { edit: true, manage: true };
-  const mine = (subject: string) => subject === `user:${user.username}` || (subject.startsWith('group:') && memberOf(subject.slice(6)));
-  if (grants.some((g) => g.effect === 'deny' && mine(g.subject))) return { edit: false, manage: false };
-  let best = 0;
-  for (const g of grants) {
-    if (g.effect !== 'allow' || !g.operation) continue;
-    if (mine(g.subject)) best = Math.max(best, RANK[g.operation] ?? 0);
-  }
-  return { edit: best >= RANK.edit, manage: best >= RANK.manage };
+export function useMyAccess(elements: readonly (string | null | undefined)[] | null): MyAccess {
+  const user = useUser();
+  // null: the page does not know yet what it shows; asking then would ask twice.
+  const names = [...new Set((elements ?? []).filter((e): e is string => !!e))];
+  const q = useQuery({
+    queryKey: queryKeys.myAccess(names),
+    queryFn: () => myAccess.on(names, ASKED),
+    enabled: !!user && !user.is_admin && elements !== null && names.length > 0,
+    staleTime: 30_000,
+    retry: false,
+  });
+  if (!user) return { loading: true, can: () => false };
+  if (user.is_admin) return { loading: false, can: () => true };
+  if (q.error) return { loading: false, can: () => true };
+  if (elements !== null && names.length === 0) return { loading: false, can: () => false };
+  if (!q.data) return { loading: true, can: () => false };
+  const ops = q.data;
+  return { loading: false, can: (op, element) => !!ops[element]?.includes(op) };
 }
 
+/** useMyAccess for a page about one element (null while its name is unknown). */
+export function useMyAccessOn(element: string | null): MyAccessOn {
+  const a = useMyAccess([element]);
+  if (!element) return { loading: true, canEdit: false, canManage: false, canCreate: false };
+  return { loading: a.loading, canEdit: a.can('edit', element), canManage: a.can('manage', element), canCreate: a.can('create', element) };
+}
+
+/** Who has access to an element (readers of it may ask). */
 export function useAccessList(element: string, enabled = true) {
   return useQuery({ queryKey: queryKeys.access(element), queryFn: () => access.of(element), enabled, retry: false });
 }
 
-export function useMyAccess(element: string | null): MyAccess {
+/**
+ * The projects the caller might create experiments and models in — the
+ * names to ask cerberus about, not the answer: for an admin every project,
+ * otherwise `default` and the projects their own or their groups' grants of
+ * create name. null until known.
+ */
+export function useProjectCandidates(): string[] | null {
   const user = useUser();
-  const q = useAccessList(element ?? '', !!element && !!user && !user.is_admin);
-  // Group members are readable by the group's own members (403 otherwise).
-  const groupNames = [...new Set((q.data?.grants ?? []).filter((g) => g.subject.startsWith('group:')).map((g) => g.subject.slice(6)))];
-  const members = useQueries({
-    queries: groupNames.map((g) => ({
-      queryKey: queryKeys.members(g),
-      queryFn: () => groups.members(g),
-      retry: false,
-      staleTime: 60_000,
-    })),
+  const all = useQuery({
+    queryKey: queryKeys.elements('project'),
+    queryFn: () => elementList.list('project'),
+    enabled: !!user?.is_admin,
+    staleTime: 60_000,
   });
-  if (!element) return { canEdit: false, canManage: false, loading: true };
-  if (user?.is_admin) return { canEdit: true, canManage: true, loading: false };
-  if (q.isLoading || members.some((m) => m.isLoading)) return { canEdit: false, canManage: false, loading: true };
-  if (q.error) return { canEdit: false, canManage: false, loading: false };
-  const member = (g: string) => {
-    const i = groupNames.indexOf(g);
-    return i >= 0 && !!members[i]?.data?.members.some((m) => m.username === user?.username);
-  };
-  const l = levelFor(user, q.data?.grants ?? [], member);
-  return { canEdit: l.edit, canManage: l.manage, loading: false };
+  const mine = useQuery({
+    queryKey: queryKeys.userGrants(user?.username ?? ''),
+    queryFn: () => users.grants(user!.username),
+    enabled: !!user && !user.is_admin,
+    staleTime: 60_000,
+    retry: false,
+  });
+  if (!user) return null;
+  const names = new Set(['default']);
+  if (user.is_admin) {
+    if (all.isLoading) return null;
+    for (const e of all.data?.items ?? []) names.add(e.name.slice('project:'.length));
+  } else {
+    if (mine.isLoading) return null;
+    for (const g of mine.data?.grants ?? []) {
+      if (g.effect === 'allow' && g.operation === 'create' && g.element.startsWith('project:')) names.add(g.element.slice('project:'.length));
+    }
+  }
+  return [...names].sort();
 }

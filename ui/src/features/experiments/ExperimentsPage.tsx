@@ -6,12 +6,13 @@ import { queryKeys } from '../../api/queryKeys';
 import type { Experiment } from '../../api/types';
 import { actionsColumn, DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/ErrorView';
-import { Options, SearchInput, TextField } from '../../components/Field';
+import { Options, SearchInput, SelectField, TextField } from '../../components/Field';
 import { fmtTime } from '../../components/format';
 import { FormDialog } from '../../components/Modal';
 import { PageHead } from '../../components/PageHead';
 import { useDebounced } from '../../components/useDebounced';
 import { usePagedList } from '../../components/usePagedList';
+import { useMyAccess, useProjectCandidates } from '../access/useMyAccess';
 
 const SORTS: Record<string, { label: string; order: string[] }> = {
   updated: { label: 'Last updated', order: ['last_update_time DESC'] },
@@ -51,6 +52,12 @@ export default function ExperimentsPage() {
     nextCursor: (r) => r.next_page_token || undefined,
   });
 
+  // One question to cerberus for the page: what may I do on these experiments, and in which projects may I create?
+  const rows = list.data?.experiments;
+  const candidates = useProjectCandidates();
+  const mine = useMyAccess(rows && candidates ? [...rows.map((e) => `experiment:${e.experiment_id}`), ...candidates.map((p) => `project:${p}`)] : null);
+  const creatable = (candidates ?? []).filter((p) => mine.can('create', `project:${p}`));
+
   const setParam = (k: string, v: string | null) => {
     const n = new URLSearchParams(params);
     if (v) n.set(k, v);
@@ -66,9 +73,11 @@ export default function ExperimentsPage() {
   return (
     <div className="page">
       <PageHead title="Experiments">
-        <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
-          New experiment
-        </button>
+        {creatable.length > 0 && (
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+            New experiment
+          </button>
+        )}
       </PageHead>
       <div className="toolbar">
         <div className="segmented" role="group" aria-label="Which experiments">
@@ -118,35 +127,38 @@ export default function ExperimentsPage() {
           { key: 'updated', header: 'Last updated', cell: (e) => fmtTime(e.last_update_time) },
           actionsColumn((e: Experiment) => (
             <>
-              {view === 'active' && (
+              {view === 'active' && mine.can('edit', `experiment:${e.experiment_id}`) && (
                 <button type="button" className="btn btn-small" onClick={() => setRenaming(e)} aria-label={`Rename ${e.name}`}>
                   Rename
                 </button>
               )}
-              <button
-                type="button"
-                className={`btn btn-small${view === 'active' ? ' btn-danger' : ''}`}
-                aria-label={`${view === 'deleted' ? 'Restore' : 'Delete'} ${e.name}`}
-                disabled={lifecycle.isPending}
-                onClick={() => {
-                  if (view === 'deleted' || window.confirm(`Delete experiment “${e.name}”? It can be restored from the Deleted view.`)) lifecycle.mutate(e);
-                }}
-              >
-                {view === 'deleted' ? 'Restore' : 'Delete'}
-              </button>
+              {mine.can('manage', `experiment:${e.experiment_id}`) && (
+                <button
+                  type="button"
+                  className={`btn btn-small${view === 'active' ? ' btn-danger' : ''}`}
+                  aria-label={`${view === 'deleted' ? 'Restore' : 'Delete'} ${e.name}`}
+                  disabled={lifecycle.isPending}
+                  onClick={() => {
+                    if (view === 'deleted' || window.confirm(`Delete experiment “${e.name}”? It can be restored from the Deleted view.`)) lifecycle.mutate(e);
+                  }}
+                >
+                  {view === 'deleted' ? 'Restore' : 'Delete'}
+                </button>
+              )}
             </>
           )),
         ]}
       />
-      {creating && <CreateExperiment onClose={() => setCreating(false)} />}
+      {creating && <CreateExperiment projects={creatable} onClose={() => setCreating(false)} />}
       {renaming && <RenameExperiment experiment={renaming} onClose={() => setRenaming(null)} />}
     </div>
   );
 }
 
-function CreateExperiment({ onClose }: { onClose: () => void }) {
+/** `projects`: those the caller may create in (the list is never empty when this opens). */
+function CreateExperiment({ projects, onClose }: { projects: readonly string[]; onClose: () => void }) {
   const [name, setName] = useState('');
-  const [project, setProject] = useState('default');
+  const [project, setProject] = useState(projects.includes('default') ? 'default' : (projects[0] ?? 'default'));
   const qc = useQueryClient();
   const navigate = useNavigate();
   const create = useMutation({
@@ -159,7 +171,8 @@ function CreateExperiment({ onClose }: { onClose: () => void }) {
   return (
     <FormDialog title="New experiment" onClose={onClose} onSubmit={() => create.mutate()} submitLabel="Create" canSubmit={!!name.trim()} busy={create.isPending} error={create.error}>
       <TextField label="Name" value={name} onChange={setName} required />
-      <TextField label="Project" value={project} onChange={setProject} hint="Access granted on the project reaches this experiment." />
+      <SelectField label="Project" value={project} onChange={setProject} options={projects} />
+      <span className="hint">Access granted on the project reaches this experiment.</span>
     </FormDialog>
   );
 }

@@ -16,7 +16,7 @@ import { Section } from '../../components/Section';
 import { TagEditor } from '../../components/Tags';
 import { AccessPanel } from '../access/AccessPanel';
 import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
-import { useMyAccess } from '../access/useMyAccess';
+import { useMyAccessOn } from '../access/useMyAccess';
 
 const STAGES = ['None', 'Staging', 'Production', 'Archived'];
 
@@ -26,9 +26,9 @@ export default function ModelPage() {
   const navigate = useNavigate();
   const model = useQuery({ queryKey: queryKeys.model(name), queryFn: () => models.get(name) });
   const vers = useQuery({ queryKey: queryKeys.modelVersions(name), queryFn: () => versions.search(name) });
-  const mine = useMyAccess(`registered_model:${name}`);
-  const canEdit = mine.canEdit || mine.loading;
-  const canManage = mine.canManage || mine.loading;
+  const mine = useMyAccessOn(`registered_model:${name}`);
+  const canEdit = mine.canEdit;
+  const canManage = mine.canManage;
   const refresh = () => {
     qc.invalidateQueries({ queryKey: queryKeys.model(name) });
     qc.invalidateQueries({ queryKey: queryKeys.modelVersions(name) });

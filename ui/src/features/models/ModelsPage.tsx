@@ -4,12 +4,13 @@ import { Link, useNavigate } from 'react-router';
 import { models } from '../../api/mlflow';
 import { queryKeys } from '../../api/queryKeys';
 import { DataTable } from '../../components/DataTable';
-import { SearchInput, TextAreaField, TextField } from '../../components/Field';
+import { SearchInput, SelectField, TextAreaField, TextField } from '../../components/Field';
 import { fmtTime } from '../../components/format';
 import { FormDialog } from '../../components/Modal';
 import { PageHead } from '../../components/PageHead';
 import { useDebounced } from '../../components/useDebounced';
 import { usePagedList } from '../../components/usePagedList';
+import { useMyAccess, useProjectCandidates } from '../access/useMyAccess';
 import { nameFilter } from '../experiments/ExperimentsPage';
 
 const PAGE = 25;
@@ -23,12 +24,18 @@ export default function ModelsPage() {
     fetchPage: (page_token) => models.search({ filter: nameFilter(dq), order_by: ['name ASC'], max_results: PAGE, page_token }),
     nextCursor: (r) => r.next_page_token || undefined,
   });
+  // A model's own actions are on its page; here, only where the caller may create one.
+  const candidates = useProjectCandidates();
+  const mine = useMyAccess(candidates && candidates.map((p) => `project:${p}`));
+  const creatable = (candidates ?? []).filter((p) => mine.can('create', `project:${p}`));
   return (
     <div className="page">
       <PageHead title="Models">
-        <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
-          New model
-        </button>
+        {creatable.length > 0 && (
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+            New model
+          </button>
+        )}
       </PageHead>
       <div className="toolbar">
         <SearchInput label="Search models by name" value={q} onChange={setQ} />
@@ -72,14 +79,14 @@ export default function ModelsPage() {
           { key: 'updated', header: 'Last updated', cell: (m) => fmtTime(m.last_updated_timestamp) },
         ]}
       />
-      {creating && <CreateModel onClose={() => setCreating(false)} />}
+      {creating && <CreateModel projects={creatable} onClose={() => setCreating(false)} />}
     </div>
   );
 }
 
-function CreateModel({ onClose }: { onClose: () => void }) {
+function CreateModel({ projects, onClose }: { projects: readonly string[]; onClose: () => void }) {
   const [name, setName] = useState('');
-  const [project, setProject] = useState('default');
+  const [project, setProject] = useState(projects.includes('default') ? 'default' : (projects[0] ?? 'default'));
   const [description, setDescription] = useState('');
   const qc = useQueryClient();
   const navigate = useNavigate();
@@ -93,7 +100,7 @@ function CreateModel({ onClose }: { onClose: () => void }) {
   return (
     <FormDialog title="New model" onClose={onClose} onSubmit={() => create.mutate()} submitLabel="Create" canSubmit={!!name.trim()} busy={create.isPending} error={create.error}>
       <TextField label="Name" value={name} onChange={setName} required />
-      <TextField label="Project" value={project} onChange={setProject} />
+      <SelectField label="Project" value={project} onChange={setProject} options={projects} />
       <TextAreaField label="Description" value={description} onChange={setDescription} />
     </FormDialog>
   );

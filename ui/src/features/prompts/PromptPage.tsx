@@ -15,7 +15,7 @@ import { Section } from '../../components/Section';
 import { TagEditor } from '../../components/Tags';
 import { AccessPanel } from '../access/AccessPanel';
 import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
-import { useMyAccess } from '../access/useMyAccess';
+import { useMyAccessOn } from '../access/useMyAccess';
 import { newestFirst, ownTags, templateText, templateVariables } from './template';
 import { TemplateDiff } from './TemplateDiff';
 
@@ -24,8 +24,8 @@ export default function PromptPage() {
   const qc = useQueryClient();
   const prompt = useQuery({ queryKey: queryKeys.prompt(name), queryFn: () => prompts.get(name) });
   const vers = useQuery({ queryKey: queryKeys.promptVersions(name), queryFn: () => prompts.versions(name) });
-  const mine = useMyAccess(`registered_model:${name}`);
-  const canEdit = mine.canEdit || mine.loading;
+  const mine = useMyAccessOn(`registered_model:${name}`);
+  const canEdit = mine.canEdit;
   const refresh = () => {
     qc.invalidateQueries({ queryKey: queryKeys.prompt(name) });
     qc.invalidateQueries({ queryKey: queryKeys.promptVersions(name) });

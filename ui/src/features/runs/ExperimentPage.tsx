@@ -11,7 +11,7 @@ import { TagEditor } from '../../components/Tags';
 import { Tabs } from '../../components/Tabs';
 import { AccessPanel } from '../access/AccessPanel';
 import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
-import { useMyAccess } from '../access/useMyAccess';
+import { useMyAccessOn } from '../access/useMyAccess';
 import { RunsTable } from './RunsTable';
 
 const TracesTab = lazy(() => import('../traces/TracesTab'));
@@ -25,8 +25,8 @@ export default function ExperimentPage() {
   const [params, setParams] = useSearchParams();
   const tab: Tab = TABS.find((t) => t === params.get('tab')) ?? 'runs';
   const exp = useQuery({ queryKey: queryKeys.experiment(id), queryFn: () => experiments.get(id) });
-  const mine = useMyAccess(`experiment:${id}`);
-  const canEdit = mine.canEdit || mine.loading;
+  const mine = useMyAccessOn(`experiment:${id}`);
+  const canEdit = mine.canEdit;
   const refresh = () => {
     qc.invalidateQueries({ queryKey: queryKeys.experiment(id) });
     qc.invalidateQueries({ queryKey: queryKeys.experiments() });

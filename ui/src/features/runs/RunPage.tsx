@@ -14,7 +14,7 @@ import { Section } from '../../components/Section';
 import { TagEditor } from '../../components/Tags';
 import { Tabs } from '../../components/Tabs';
 import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
-import { useMyAccess } from '../access/useMyAccess';
+import { useMyAccessOn } from '../access/useMyAccess';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import { MetricCharts } from './MetricCharts';
 
@@ -43,8 +43,8 @@ export default function RunPage() {
   const run = q.data?.run;
   const expId = run?.info.experiment_id ?? '';
   const exp = useQuery({ queryKey: queryKeys.experiment(expId), queryFn: () => experiments.get(expId), enabled: !!expId });
-  const mine = useMyAccess(expId ? `experiment:${expId}` : null);
-  const canEdit = !!expId && (mine.canEdit || mine.loading);
+  const mine = useMyAccessOn(expId ? `experiment:${expId}` : null);
+  const canEdit = !!expId && mine.canEdit;
   const [tab, setTab] = useState<'overview' | 'charts' | 'artifacts'>('overview');
   const [registering, setRegistering] = useState(false);
   const refresh = () => {

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router';
 import { saveSession } from '../../api/session';
 import type { Assessment, TraceInfo } from '../../api/types';
-import { json, mockFetch, renderWithProviders } from '../../test/utils';
+import { json, mockFetch, myAccessServer, renderWithProviders } from '../../test/utils';
 import TracePage from './TracePage';
 import TracesTab from './TracesTab';
 
@@ -43,7 +43,7 @@ function traceInfo(assessments: Assessment[]): TraceInfo {
 /** ml_studio for one trace: `op` is what alice's grant allows; `refuse` makes MLflow's gateway turn the feedback down. */
 function server({ op, refuse = false }: { op: 'read' | 'edit'; refuse?: boolean }) {
   const assessments: Assessment[] = [{ assessment_id: 'a-1', assessment_name: 'relevance', feedback: { value: 4 }, source: { source_type: 'LLM_JUDGE', source_id: 'judge' }, create_time: '2026-12-03T08:01:00Z' }];
-  return mockFetch((url, init) => {
+  return mockFetch(myAccessServer({ 'experiment:3': op === 'edit' ? ['edit'] : [] }), (url, init) => {
     if (url.pathname === '/api/3.0/mlflow/traces/tr-0123456789abcdef') return json({ trace: { trace_info: traceInfo(assessments) } });
     if (url.pathname === '/api/2.0/mlflow-artifacts/artifacts/3/traces/tr-0123456789abcdef/artifacts/traces.json')
       return json({
@@ -119,7 +119,7 @@ describe('trace page', () => {
     const table = screen.getByRole('table', { name: 'Assessments' });
     await within(table).findByText('correctness');
     expect(within(table).getByText('cites the wrong doc')).toBeTruthy();
-    const post = calls.find((c) => c.init.method === 'POST');
+    const post = calls.find((c) => c.init.method === 'POST' && c.url.pathname.endsWith('/assessments'));
     expect(JSON.parse(String(post?.init.body))).toEqual({
       assessment: {
         assessment_name: 'correctness',
@@ -145,7 +145,7 @@ describe('trace page', () => {
     if (text) await user.type(within(form).getByLabelText('Number'), text);
     await user.click(within(form).getByRole('button', { name: 'Add feedback' }));
     expect((await screen.findByRole('alert')).textContent).toContain(error);
-    expect(calls.some((c) => c.init.method === 'POST')).toBe(false);
+    expect(calls.some((c) => c.init.method === 'POST' && c.url.pathname.endsWith('/assessments'))).toBe(false);
   });
 
   it('a reader sees the assessments but no feedback form', async () => {

@@ -15,7 +15,7 @@ import { Section } from '../../components/Section';
 import { TagEditor } from '../../components/Tags';
 import { useFields } from '../../components/useFields';
 import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
-import { useMyAccess } from '../access/useMyAccess';
+import { useMyAccessOn } from '../access/useMyAccess';
 import { useUser } from '../auth/AuthContext';
 import {
   assessmentKind,
@@ -42,8 +42,8 @@ export default function TracePage() {
   const info = q.data?.trace.trace_info;
   const expId = info ? traceExperiment(info) ?? '' : '';
   const exp = useQuery({ queryKey: queryKeys.experiment(expId), queryFn: () => experiments.get(expId), enabled: !!expId });
-  const mine = useMyAccess(expId ? `experiment:${expId}` : null);
-  const canEdit = !!expId && (mine.canEdit || mine.loading);
+  const mine = useMyAccessOn(expId ? `experiment:${expId}` : null);
+  const canEdit = !!expId && mine.canEdit;
   const refresh = () => {
     qc.invalidateQueries({ queryKey: queryKeys.trace(traceId) });
     if (expId) qc.invalidateQueries({ queryKey: queryKeys.traces(expId) });
