@@ -16,7 +16,7 @@ LOCAL       := deploy/local
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 
-.PHONY: help build run stop test test-docker lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench bench-cerberus ui test-ui bench-ui bench-ml-studio images compose-up compose-down compose-purge test-compose test-sso
+.PHONY: help build run stop test test-docker lint fmt-check vet staticcheck go-test test-python test-servers test-deploy docs bench bench-cerberus ui test-ui bench-ui bench-ml-studio images compose-up compose-down compose-purge test-compose test-testcontainers test-sso
 
 help:
 	@echo "make run    start ML Studio (STORE=sqlite|mysql)"
@@ -26,6 +26,7 @@ help:
 	@echo "make compose-up / compose-down   docker-compose.yml on docker or podman"
 	@echo "make test-compose                the compose acceptance test (podman here)"
 	@echo "make test-sso                    single sign-on against a real Keycloak"
+	@echo "make test-testcontainers         integration tests on testcontainers-go (podman's API here)"
 
 build:
 	$(GO) build -o $(BIN)/cerberus ./services/cerberus/cmd/cerberus
@@ -47,7 +48,7 @@ stop:
 
 # ---- checks -----------------------------------------------------------------
 
-test: lint test-servers go-test test-python test-deploy test-ui test-compose test-sso
+test: lint test-servers go-test test-python test-deploy test-ui test-compose test-testcontainers test-sso
 
 lint: fmt-check vet staticcheck
 
@@ -256,3 +257,28 @@ test-sso:
 	eval "$$($(LOCAL)/keycloak.sh env)" && \
 		$(GO) vet -tags sso ./services/cerberus/internal/api && \
 		$(GO) test -tags sso -count=1 -timeout 10m -v -run '^TestKeycloak' ./services/cerberus/internal/api
+
+# pkg/testenv's testcontainers-go path for real: the cerberus store suite on
+# MariaDB and ml_studio's authorization matrix (cerberus on MariaDB, MLflow on
+# PostgreSQL), their servers in containers that testcontainers-go starts
+# through the Docker API (Docker's, or podman's, which
+# deploy/containers/testcontainers.sh starts on .data/containers/podman.sock
+# and stops again if it started it), from the images built here (no
+# registry). The tests remove their containers (testenv.Main) and the script
+# fails if any is left. Every test's log (-v) says which path it used; this
+# target fails if one used anything but testcontainers-go.
+TC_LOG := .data/containers/test-testcontainers.log
+test-testcontainers:
+	@mkdir -p .data/containers
+	deploy/containers/testcontainers.sh run \
+		env -u ML_STUDIO_TEST_MYSQL_DSN -u ML_STUDIO_TEST_POSTGRES_DSN -u ML_STUDIO_TEST_MLFLOW_URL \
+		$(GO) test -count=1 -v -timeout 20m \
+			-run '^(TestSuite|TestSchemasMatchAcrossBackends|TestAuthorizationMatrix)$$' -skip '^TestSuite$$/^sqlite$$' \
+			./services/cerberus/internal/store ./services/ml_studio/internal/api 2>&1 | tee $(TC_LOG)
+	@if grep -q 'started outside the test' $(TC_LOG); then \
+		echo "test-testcontainers: a test took a server from the environment" >&2; exit 1; fi
+	@for s in MySQL MLflow; do \
+		n=$$(grep -c "testenv: $$s from testcontainers-go" $(TC_LOG) || true); \
+		[ "$$n" -gt 0 ] || { echo "test-testcontainers: no test reached $$s through testcontainers-go" >&2; exit 1; }; \
+		echo "test-testcontainers: $$s from testcontainers-go in $$n test log lines"; done
+

@@ -6,6 +6,8 @@
 #   app    ml-studio/{cerberus,ml_studio,mlflow,ui}:$IMAGE_TAG from deploy/docker/
 #   test   the databases of the compose test: ml-studio-test/{mariadb,postgres}
 #          from Debian's packages (deploy/containers/base/)
+#   testcontainers  what pkg/testenv's testcontainers-go path runs: `test`
+#          and ml-studio/mlflow:$IMAGE_TAG
 #   bases  podman without a registry only: the stand-ins for the upstream
 #          build images (golang, node, python) on a Debian base made with
 #          debootstrap, whose root filesystem is cached in
@@ -97,7 +99,24 @@ bases() {
 		npm=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 		build "$NODE_IMAGE" deploy/containers/base/node.Dockerfile "${ca[@]}" -v "$node:/opt/host-node/node:ro" -v "$npm:/opt/host-node/npm:ro"
 	fi
-	image_exists "$PYTHON_IMAGE" || build "$PYTHON_IMAGE" deploy/containers/base/python.Dockerfile "${ca[@]}"
+	python_base
+}
+
+python_base() {
+	[ "$ENGINE" = podman ] || return 0
+	debian_base
+	local hostca=/usr/local/share/ca-certificates
+	[ -d "$hostca" ] || { hostca="$DATA/no-host-ca" && mkdir -p "$hostca"; }
+	image_exists "$PYTHON_IMAGE" || build "$PYTHON_IMAGE" deploy/containers/base/python.Dockerfile -v "$hostca:/opt/host-ca:ro"
+}
+
+mlflow_image() {
+	local py=()
+	if [ "$ENGINE" = podman ]; then
+		python_base
+		py=(--build-arg "PYTHON_IMAGE=$PYTHON_IMAGE")
+	fi
+	build "ml-studio/mlflow:$IMAGE_TAG" deploy/docker/mlflow.Dockerfile "${py[@]}"
 }
 
 test_images() {
@@ -108,17 +127,16 @@ test_images() {
 }
 
 app() {
-	local go=() node=() py=()
+	local go=() node=()
 	if [ "$ENGINE" = podman ]; then
 		bases
 		go=(--build-arg "BUILD_IMAGE=$GO_IMAGE")
 		node=(--build-arg "NODE_IMAGE=$NODE_IMAGE")
-		py=(--build-arg "PYTHON_IMAGE=$PYTHON_IMAGE")
 	fi
 	build "ml-studio/cerberus:$IMAGE_TAG" deploy/docker/cerberus.Dockerfile "${go[@]}"
 	build "ml-studio/ml_studio:$IMAGE_TAG" deploy/docker/ml_studio.Dockerfile "${go[@]}"
 	build "ml-studio/ui:$IMAGE_TAG" deploy/docker/ui.Dockerfile "${go[@]}" "${node[@]}"
-	build "ml-studio/mlflow:$IMAGE_TAG" deploy/docker/mlflow.Dockerfile "${py[@]}"
+	mlflow_image
 }
 
 # The variables compose needs to run the images built here (sourced by compose.sh).
@@ -137,8 +155,9 @@ main() {
 	test) test_images ;;
 	app) app ;;
 	all) app && test_images ;;
+	testcontainers) test_images && mlflow_image ;;
 	env) env_lines ;;
-	*) die "usage: $0 [app|test|bases|all|env]" ;;
+	*) die "usage: $0 [app|test|testcontainers|bases|all|env]" ;;
 	esac
 }
 

@@ -2,9 +2,12 @@
 //
 // Each server is looked up in this order: an environment variable (what
 // `make test` exports after starting local servers), then a container
-// started with testcontainers-go when a Docker engine answers. When neither
-// is there, the test fails under CI and is skipped elsewhere: under CI an
-// integration test never silently skips.
+// started with testcontainers-go when a Docker API answers (Docker, or
+// podman's, which `make test-testcontainers` starts; see containers.go for
+// the images). When neither is there, the test fails under CI and is
+// skipped elsewhere: under CI an integration test never silently skips.
+// Each call logs which path the test got. A package whose tests may start
+// containers removes them in TestMain with Main.
 package testenv
 
 import (
@@ -47,43 +50,49 @@ func unavailable(t testing.TB, what, env string, cause error) {
 }
 
 // MySQLDSN is a go-sql-driver DSN of a MySQL-compatible server whose user
-// may create databases named test_*.
+// may create databases named test_*. The test's log says where it came from.
 func MySQLDSN(t testing.TB) string {
 	t.Helper()
 	if dsn := os.Getenv(EnvMySQLDSN); dsn != "" {
+		t.Logf("testenv: MySQL from %s (a server started outside the test)", EnvMySQLDSN)
 		return dsn
 	}
-	dsn, err := containers.mysql()
+	srv, err := containers.mysql()
 	if err != nil {
 		unavailable(t, "MySQL", EnvMySQLDSN, err)
 	}
-	return dsn
+	t.Logf("testenv: MySQL from %s", srv.origin)
+	return srv.addr
 }
 
 // PostgresDSN is a postgres:// URL of the database MLflow stores its data in.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	if dsn := os.Getenv(EnvPostgresDSN); dsn != "" {
+		t.Logf("testenv: PostgreSQL from %s (a server started outside the test)", EnvPostgresDSN)
 		return dsn
 	}
 	env, err := containers.mlflowOnPostgres()
 	if err != nil {
 		unavailable(t, "PostgreSQL", EnvPostgresDSN, err)
 	}
-	return env.postgresDSN
+	t.Logf("testenv: PostgreSQL from %s", env.postgres.origin)
+	return env.postgres.addr
 }
 
 // MLflowURL is the base URL of a real MLflow server backed by PostgresDSN.
 func MLflowURL(t testing.TB) string {
 	t.Helper()
 	if u := os.Getenv(EnvMLflowURL); u != "" {
+		t.Logf("testenv: MLflow from %s (a server started outside the test)", EnvMLflowURL)
 		return u
 	}
 	env, err := containers.mlflowOnPostgres()
 	if err != nil {
 		unavailable(t, "MLflow", EnvMLflowURL, err)
 	}
-	return env.mlflowURL
+	t.Logf("testenv: MLflow from %s", env.mlflow.origin)
+	return env.mlflow.addr
 }
 
 // NewMySQLDatabase creates an empty database of its own for the test on the

@@ -62,6 +62,10 @@ func Shared(t testing.TB) *Stack {
 		}
 		t.Fatalf("start the integration stack: %s", e.msg)
 	}
+	// Each test's log says where the stack's servers came from (the
+	// variables of make test, or testcontainers-go); both are cached.
+	testenv.MySQLDSN(t)
+	testenv.MLflowURL(t)
 	return shared.stack
 }
 
