@@ -96,8 +96,12 @@ func (f *fakeProvider) LogoutURL(_ context.Context, redirect string) (string, er
 	return "https://idp.test/logout?" + url.Values{"post_logout_redirect_uri": {redirect}}.Encode(), nil
 }
 
-func newSSOHarness(t *testing.T, cfg service.SSOConfig) (*harness, *fakeProvider) {
-	h := newHarness(t, storetest.SQLite)
+func newSSOHarness(t *testing.T, cfg service.SSOConfig, open ...storetest.Opener) (*harness, *fakeProvider) {
+	opener := storetest.Opener(storetest.SQLite)
+	if len(open) > 0 {
+		opener = open[0]
+	}
+	h := newHarness(t, opener)
 	f := newFakeProvider()
 	h.svc.EnableSSO(f, cfg)
 	api.RegisterSSO(h.h.(*gin.Engine), h.svc)
@@ -179,8 +183,16 @@ func login(sub, username string, groups ...string) idp.Login {
 	return idp.Login{Identity: idp.Identity{Subject: sub, Username: username, Email: strings.ToLower(username) + "@example.com", Name: strings.ToUpper(username[:1]) + username[1:], Groups: groups}}
 }
 
+// The sign-in's writes (the sign-in row taken once, the account, the
+// groups) run on both databases.
 func TestSSOSignInCreatesTheUserAndSyncsGroups(t *testing.T) {
-	h, f := newSSOHarness(t, ssoConfig)
+	for name, open := range storetest.Backends {
+		t.Run(name, func(t *testing.T) { testSSOSignIn(t, open) })
+	}
+}
+
+func testSSOSignIn(t *testing.T, open storetest.Opener) {
+	h, f := newSSOHarness(t, ssoConfig, open)
 	admin := h.bootstrap()
 	// A local group of a provider group's name stays local: nobody joins it by signing in.
 	h.expect(http.StatusCreated, call{method: http.MethodPost, path: "/api/groups", auth: bearer(admin), body: map[string]string{"name": "ml-team"}})
@@ -230,7 +242,13 @@ func TestSSOSignInCreatesTheUserAndSyncsGroups(t *testing.T) {
 }
 
 func TestSSORefusesReplaysAndOtherBrowsers(t *testing.T) {
-	h, f := newSSOHarness(t, ssoConfig)
+	for name, open := range storetest.Backends {
+		t.Run(name, func(t *testing.T) { testSSOReplays(t, open) })
+	}
+}
+
+func testSSOReplays(t *testing.T, open storetest.Opener) {
+	h, f := newSSOHarness(t, ssoConfig, open)
 	f.next = login("sub-bob", "bob")
 
 	// The state is taken once: the same callback again is refused.
