@@ -46,6 +46,10 @@ func Defaults() Config {
 type Client struct {
 	plain    *http.Client
 	retrying *http.Client
+	// The same, answering a redirect as it came instead of following it:
+	// what a reverse proxy's transport must do (RoundTrip).
+	plainProxy    *http.Client
+	retryingProxy *http.Client
 }
 
 // New returns a client with its own pooled transport.
@@ -67,7 +71,13 @@ func New(cfg Config, log *zap.Logger) *Client {
 		DisableKeepAlives:     cfg.NoKeepAlive,
 	}
 	base := &http.Client{Transport: forwardRequestID{next: transport}, Timeout: cfg.Timeout}
+	proxy := *base
+	proxy.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{plain: base, retrying: retrying(cfg, base, log), plainProxy: &proxy, retryingProxy: retrying(cfg, &proxy, log)}
+}
 
+// retrying wraps base with the retry rules.
+func retrying(cfg Config, base *http.Client, log *zap.Logger) *http.Client {
 	rc := retryablehttp.NewClient()
 	rc.HTTPClient = base
 	rc.RetryMax = cfg.RetryMax
@@ -90,7 +100,9 @@ func New(cfg Config, log *zap.Logger) *Client {
 	// After the last attempt, hand back the upstream's own answer rather than
 	// a synthetic error, so callers can pass it through.
 	rc.ErrorHandler = passthrough
-	return &Client{plain: base, retrying: rc.StandardClient()}
+	c := rc.StandardClient()
+	c.CheckRedirect = base.CheckRedirect // the outer client would follow what the inner one passes on
+	return c
 }
 
 // passthrough is retryablehttp.PassthroughErrorHandler, except when an answer
@@ -170,12 +182,18 @@ func (c *Client) Probe(ctx context.Context, url string) error {
 
 // RoundTrip lets the client serve as a reverse proxy's transport, with the
 // same pool, timeouts and retry rules. A proxied request still carries the
-// inbound RequestURI, which a client request must not.
+// inbound RequestURI, which a client request must not. A redirect is
+// answered as it came, for the proxy's own client to follow (single
+// sign-on's redirects to the identity provider): a transport that followed
+// it would fetch another site's page on the caller's behalf.
 func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.RequestURI != "" {
 		out := *req
 		out.RequestURI = ""
 		req = &out
 	}
-	return c.Do(req)
+	if Idempotent(req) {
+		return c.retryingProxy.Do(req)
+	}
+	return c.plainProxy.Do(req)
 }

@@ -494,3 +494,44 @@ func TestContextEndingAfterAnswer(t *testing.T) {
 		t.Errorf("the answer was dropped unclosed: %s", out)
 	}
 }
+
+// TestRoundTripPassesRedirectsOn: as a reverse proxy's transport the client
+// answers a redirect as it came (the browser follows it: single sign-on's
+// redirect to the identity provider), while Do follows it as a client does.
+func TestRoundTripPassesRedirectsOn(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		_, _ = w.Write([]byte("another site's page"))
+	}))
+	defer other.Close()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "c", Value: "v"})
+		http.Redirect(w, r, other.URL+"/login", http.StatusFound)
+	}))
+	defer up.Close()
+	c := httpclient.New(httpclient.Defaults(), zap.NewNop())
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		req, _ := http.NewRequest(method, up.URL+"/begin", nil)
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != other.URL+"/login" || resp.Header.Get("Set-Cookie") == "" {
+			t.Errorf("%s: RoundTrip answered %d, Location %q: want the redirect itself", method, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Fatalf("RoundTrip followed the redirect %d times", n)
+	}
+	req, _ := http.NewRequest(http.MethodGet, up.URL+"/begin", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || elsewhere.Load() != 1 {
+		t.Errorf("Do: %d, want the redirect followed", resp.StatusCode)
+	}
+}

@@ -99,3 +99,42 @@ func TestAccountRoutesAreRelayedToCerberus(t *testing.T) {
 		})
 	}
 }
+
+// TestSingleSignOnRedirectsReachTheBrowser: cerberus's redirects to the
+// identity provider and back, and the sign-in cookie, reach the browser as
+// cerberus sent them; ml_studio follows none of them itself.
+func TestSingleSignOnRedirectsReachTheBrowser(t *testing.T) {
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "cerberus_sso", Value: "verifier", Path: "/api/auth/oidc", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		switch r.URL.Path {
+		case "/api/auth/oidc/login":
+			http.Redirect(w, r, "http://127.0.0.1:1/realms/r/protocol/openid-connect/auth?state=s", http.StatusFound)
+		default:
+			http.Redirect(w, r, "/signin?sso_ticket=t", http.StatusFound)
+		}
+	}))
+	defer fake.Close()
+	hc := httpclient.New(httpclient.Defaults(), zap.NewNop())
+	srv := server.New(server.Config{}, zaptest.NewLogger(t), "ml_studio")
+	api.Register(srv.Engine(), &api.Deps{MLflow: mlflow.New("http://127.0.0.1:1", hc, hc), Access: access.NewAuthorizer(denyAll{}, 0),
+		DefaultProject: "default", CerberusURL: fake.URL, CerberusTransport: hc})
+	front := httptest.NewServer(srv.Engine())
+	defer front.Close()
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]string{
+		"/api/auth/oidc/login?next=%2F":          "http://127.0.0.1:1/realms/r/protocol/openid-connect/auth?state=s",
+		"/api/auth/oidc/callback?state=s&code=c": "/signin?sso_ticket=t",
+	} {
+		resp, err := browser.Get(front.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != want {
+			t.Errorf("%s: %d to %q, want 302 to %q", path, resp.StatusCode, resp.Header.Get("Location"), want)
+		}
+		if c := resp.Header.Get("Set-Cookie"); !strings.Contains(c, "cerberus_sso=verifier") || !strings.Contains(c, "HttpOnly") {
+			t.Errorf("%s: Set-Cookie %q", path, c)
+		}
+	}
+}
