@@ -203,6 +203,11 @@ cmd_start() {
 	# Telemetry off: the network only reaches package registries anyway.
 	export MLFLOW_SERVER_ENABLE_JOB_EXECUTION="${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false}"
 	export MLFLOW_DISABLE_TELEMETRY="${MLFLOW_DISABLE_TELEMETRY:-true}"
+	# The AI gateway's model catalog is fetched per provider from GitHub,
+	# with retries, before falling back to the copy bundled with MLflow: with
+	# no route to GitHub, gateway/supported-models outlasted ml_studio's
+	# upstream timeout. Empty means bundled only.
+	export MLFLOW_MODEL_CATALOG_URI="${MLFLOW_MODEL_CATALOG_URI-}"
 	log "starting MLflow on $BASE_URL (backend: $MLFLOW_BACKEND, log: $LOG_FILE)"
 	printf '%s\n%s\n' "$MLFLOW_BACKEND" "$(date -u +%FT%TZ)" >"$STATE_FILE"
 	# setsid: own process group, so stop also reaps the worker processes.
