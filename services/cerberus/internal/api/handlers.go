@@ -182,11 +182,12 @@ func (h handlers) createGroup(c *gin.Context) error {
 	var in struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
+		IdPManaged  bool   `json:"idp_managed"`
 	}
 	if err := bind.JSON(c, &in); err != nil {
 		return err
 	}
-	g, err := h.svc.CreateGroup(c.Request.Context(), meta(c), principal(c), in.Name, in.Description)
+	g, err := h.svc.CreateGroupManaged(c.Request.Context(), meta(c), principal(c), in.Name, in.Description, in.IdPManaged)
 	return respond(c, http.StatusCreated, g, err)
 }
 

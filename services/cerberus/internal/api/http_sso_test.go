@@ -223,6 +223,16 @@ func testSSOSignIn(t *testing.T, open storetest.Opener) {
 	if got := members("ml-team"); len(got) != 0 {
 		t.Errorf("local group ml-team members %v, want none: a local group is never filled from the provider", got)
 	}
+	// A provider group made ahead by an admin is filled at sign-in too.
+	h.expect(http.StatusCreated, call{method: http.MethodPost, path: "/api/groups", auth: bearer(admin), body: map[string]any{"name": "ml-ci", "idp_managed": true}})
+	h.grant(bearer(admin), map[string]string{"element": "project:default", "operation": "create", "group": "ml-ci"})
+	ci, _ := h.ssoSession(f, login("sub-ci", "ci-bot", "ml-ci"), "")
+	if got := members("ml-ci"); strings.Join(got, ",") != "ci-bot" {
+		t.Errorf("ml-ci members %v, want ci-bot", got)
+	}
+	if d := h.decide(ci.Token, "project:default", "create"); !d.Allowed {
+		t.Errorf("ci-bot through ml-ci: %+v", d)
+	}
 	// The provider owns ml-ops's members: an admin's edit is refused.
 	h.expect(http.StatusConflict, call{method: http.MethodPut, path: "/api/groups/ml-ops/members/admin", auth: bearer(admin)})
 

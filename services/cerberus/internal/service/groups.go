@@ -27,6 +27,13 @@ func viewGroup(g store.Group) GroupView {
 
 // CreateGroup makes a team (admins only).
 func (s *Service) CreateGroup(ctx context.Context, m Meta, p Principal, name, description string) (GroupView, error) {
+	return s.CreateGroupManaged(ctx, m, p, name, description, false)
+}
+
+// CreateGroupManaged makes a team; idpManaged makes it one the identity
+// provider's groups claim fills, so an admin can grant to it before anyone
+// of it has signed in (a local group of that name would never be filled).
+func (s *Service) CreateGroupManaged(ctx context.Context, m Meta, p Principal, name, description string, idpManaged bool) (GroupView, error) {
 	if err := requireAdmin(p); err != nil {
 		return GroupView{}, err
 	}
@@ -39,7 +46,7 @@ func (s *Service) CreateGroup(ctx context.Context, m Meta, p Principal, name, de
 	case len(description) > 255:
 		return GroupView{}, invalid("description must be at most 255 characters")
 	}
-	g := store.Group{Name: name, Description: description}
+	g := store.Group{Name: name, Description: description, IdPManaged: idpManaged}
 	err := s.store.CreateGroup(ctx, &g)
 	s.audit(ctx, m, &p, "group.create", "group:"+name, resultOf(err), errText(err))
 	return viewGroup(g), err
