@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ml-studio/ml-studio/pkg/catalogue"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/service"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store/storetest"
@@ -187,8 +188,8 @@ func TestBadInput(t *testing.T) {
 				{"batch: an unknown one among operations", post("/api/authorize/batch", "", authz(map[string]any{"element": "-", "operation": "-", "elements": []string{"experiment:1"}, "operations": []string{"read", "fly"}})), 400, "operation"},
 				{"batch: operations a string", post("/api/authorize/batch", "", authz(map[string]any{"element": "-", "operation": "-", "elements": []string{"experiment:1"}, "operations": "read"})), 400, "'operations'"},
 				{"readable: no kind", post("/api/authorize/readable", "", authz(map[string]any{"element": "-"})), 400, "'kind' is required"},
-				{"readable: unknown kind", post("/api/authorize/readable", "", authz(map[string]any{"element": "-", "kind": "dataset"})), 400, "kind"},
-				{"readable: create is no reading", post("/api/authorize/readable", "", authz(map[string]any{"element": "-", "kind": "project", "operation": "create"})), 400, "operation"},
+				{"readable: unknown kind", post("/api/authorize/readable", "", authz(map[string]any{"element": "-", "kind": "dataset"})), 400, "kind must be one of " + strings.Join(catalogue.KindNames(), ", ")},
+				{"readable: create is no reading", post("/api/authorize/readable", "", authz(map[string]any{"element": "-", "kind": "project", "operation": "create"})), 400, "operation must be one of " + strings.Join(catalogue.Ordered(), ", ")},
 
 				// Duplicates.
 				{"duplicate user", post("/api/users", admin, map[string]any{"username": "alice", "password": "another-password"}), 409, "already exists"},

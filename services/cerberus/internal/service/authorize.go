@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/pkg/catalogue"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/authz"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/store"
 )
@@ -238,7 +239,7 @@ func (s *Service) Readable(ctx context.Context, caller *Principal, r AuthzReques
 		return ReadableAnswer{}, apierror.Required("kind")
 	}
 	if !kinds[r.Kind] {
-		return ReadableAnswer{}, invalid("kind must be project, experiment or registered_model")
+		return ReadableAnswer{}, invalid("kind must be one of %s", strings.Join(catalogue.KindNames(), ", "))
 	}
 	if r.Operation == "" {
 		r.Operation = "read"
@@ -252,7 +253,7 @@ func (s *Service) Readable(ctx context.Context, caller *Principal, r AuthzReques
 		return ReadableAnswer{}, err
 	}
 	if op.Ordinal == 0 {
-		return ReadableAnswer{}, invalid("operation must be read, edit or manage")
+		return ReadableAnswer{}, invalid("operation must be one of %s (create is no access to elements)", strings.Join(catalogue.Ordered(), ", "))
 	}
 	who, view, why, err := s.subjectFor(ctx, caller, r)
 	if err != nil {
