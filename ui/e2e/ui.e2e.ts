@@ -16,6 +16,7 @@ const PW = 'correct-horse-battery';
 const suffix = Date.now().toString(36);
 const alice = `alice${suffix}`;
 const bob = `bob${suffix}`;
+const carol = `carol${suffix}`;
 const expName = `churn-e2e-${suffix}`;
 const modelName = `churn-model-${suffix}`;
 const promptName = `churn-answer-${suffix}`;
@@ -226,6 +227,117 @@ describe('ML Studio in the browser, against the real stack', () => {
     await shot(page, '09-admin-audit');
   });
 
+  it('admin edits a user, resets a password, reads a user’s access, picks a project and follows an audit link; the last admin is never offered Disable', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const token = await login('admin', ADMIN_PASSWORD);
+    await api(token, 'POST', '/api/users', { username: carol, password: PW, display_name: 'Carol' });
+    // carol signed in elsewhere: the reset signs her out.
+    const c = await newPage();
+    await signIn(c, carol, PW, '/models');
+    const carolToken = await login(carol, PW);
+
+    const page = await newPage();
+    page.on('dialog', (d) => d.accept());
+    await signIn(page, 'admin', ADMIN_PASSWORD, '/admin');
+    const users = page.getByRole('table', { name: 'Users' });
+    await users.getByRole('cell', { name: carol, exact: true }).waitFor();
+    // The only admin is the one signed in: no Disable, no Reset password (that is My account), no demotion.
+    expect(await page.getByRole('button', { name: 'Disable admin', exact: true }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Edit admin', exact: true }).click();
+    expect(await page.getByRole('dialog').getByLabel('Administrator').count()).toBe(0);
+    expect(await page.getByTestId('admin-kept').textContent()).toMatch(/your own account/);
+    await shot(page, '08d-admin-last-admin');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+
+    // Edit carol: name, email, admin role.
+    await page.getByRole('button', { name: `Edit ${carol}` }).click();
+    const dlg = page.getByRole('dialog');
+    await dlg.getByLabel('Display name').fill('Carol Díaz');
+    await dlg.getByLabel('Email').fill(`${carol}@example.com`);
+    await dlg.getByLabel('Administrator').check();
+    await shot(page, '08e-admin-edit-user');
+    await dlg.getByRole('button', { name: 'Save' }).click();
+    await dlg.waitFor({ state: 'detached' });
+    const row = users.getByRole('row').filter({ has: page.getByRole('cell', { name: carol, exact: true }) });
+    await row.getByText('Carol Díaz').waitFor();
+    await row.getByText(`${carol}@example.com`).waitFor();
+    await row.getByText('admin', { exact: true }).waitFor();
+    // Two active admins now: carol may be disabled, the signed-in admin still not.
+    await page.getByRole('button', { name: `Disable ${carol}` }).waitFor();
+    expect(await page.getByRole('button', { name: 'Disable admin', exact: true }).count()).toBe(0);
+    // And back to a member.
+    await page.getByRole('button', { name: `Edit ${carol}` }).click();
+    await page.getByRole('dialog').getByLabel('Administrator').uncheck();
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await row.getByText('member', { exact: true }).waitFor();
+
+    // Reset carol's password: her session and her token stop working at once.
+    await page.getByRole('button', { name: `Reset password of ${carol}` }).click();
+    const reset = page.getByRole('dialog');
+    await reset.getByLabel(/^New password/).fill('carol-reset-password-1');
+    await reset.getByLabel(/^Repeat the new password/).fill('carol-reset-password-1');
+    await reset.getByRole('button', { name: 'Reset password' }).click();
+    await reset.getByText(/Every session and API token .* was revoked/).waitFor();
+    await shot(page, '08f-admin-password-reset');
+    await reset.getByRole('button', { name: 'Done' }).click();
+    await c.getByRole('link', { name: 'Experiments' }).click();
+    await c.waitForURL(/\/signin\?next=/);
+    const me = await fetch(stack.api + '/api/auth/me', { headers: { Authorization: `Bearer ${carolToken}` } });
+    expect(me.status).toBe(401);
+    await login(carol, 'carol-reset-password-1');
+
+    // What alice may do, from her row.
+    await page.getByRole('button', { name: `Access of ${alice}` }).click();
+    await page.waitForURL(new RegExp(`[?&]user=${alice}`));
+    const grants = page.getByRole('table', { name: `Grants of ${alice}` });
+    await grants.getByRole('link', { name: 'project:default' }).waitFor();
+    await grants.getByText('create', { exact: true }).waitFor();
+    await shot(page, '08g-admin-user-access');
+    // The element links to its project's access, picked from the list.
+    await grants.getByRole('link', { name: 'project:default' }).click();
+    await page.waitForURL(/tab=access&project=default/);
+    const project = page.getByRole('combobox', { name: /^Project/ });
+    expect(await project.inputValue()).toBe('default');
+    expect(await project.locator('option').allTextContents()).toEqual(expect.arrayContaining(['default', 'Everything (*)']));
+    await page.getByRole('button', { name: `Revoke create from user:${alice}` }).waitFor();
+    await shot(page, '08h-admin-project-list');
+
+    // An audit entry's target leads to what it names.
+    await page.getByRole('tab', { name: 'Audit log' }).click();
+    const entries = page.getByRole('table', { name: 'Audit entries' });
+    await entries.getByRole('link', { name: `user:${carol}` }).first().click();
+    await page.waitForURL(new RegExp(`tab=users&user=${carol}`));
+    await page.getByRole('heading', { name: `What ${carol} may do` }).waitFor();
+    await shot(page, '09b-admin-audit-link');
+  });
+
+  it('carol changes her password: her other sessions end, this one and her API tokens go on', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const pw = 'carol-reset-password-1';
+    const other = await newPage();
+    await signIn(other, carol, pw, '/models');
+    const tok = await api<{ token: string }>(await login(carol, pw), 'POST', '/api/tokens', { name: 'nb', expires_in_days: 7 });
+    const page = await newPage();
+    await signIn(page, carol, pw, '/account');
+    const form = page.getByRole('form', { name: 'Change password' });
+    await form.getByLabel('Current password').fill('not-my-password');
+    await form.getByLabel(/^New password/).fill('carol-own-password-2');
+    await form.getByLabel(/^Repeat the new password/).fill('carol-own-password-2');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('Your current password is not right.');
+    await form.getByLabel('Current password').fill(pw);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => form.getByRole('status').textContent()).toMatch(/other sessions were signed out.*API tokens keep working/);
+    await shot(page, '13b-account-password');
+    // This session goes on; the other one is back at sign-in; the token still works.
+    await page.getByRole('link', { name: 'Experiments' }).click();
+    await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+    await other.getByRole('link', { name: 'Experiments' }).click();
+    await other.waitForURL(/\/signin\?next=/);
+    expect((await api<{ username: string }>(tok.token, 'GET', '/api/auth/me')).username).toBe(carol);
+    await login(carol, 'carol-own-password-2');
+  });
+
   it('alice creates an experiment, logs runs, and sees charts and artifacts', async ({ skip: s }) => {
     if (skip.reason) s();
     const page = await newPage();
@@ -391,8 +503,26 @@ describe('ML Studio in the browser, against the real stack', () => {
     await a.getByRole('button', { name: `Revoke read from user:${bob}` }).waitFor();
     await shot(a, '10-access-panel');
 
+    // The list offers alice, who manages her experiment, Rename and Delete, and New experiment (create on default).
+    const al = await newPage();
+    await signIn(al, alice, PW);
+    await al.getByRole('button', { name: `Rename ${expName}` }).waitFor();
+    await al.getByRole('button', { name: `Delete ${expName}` }).waitFor();
+    await al.getByRole('button', { name: 'New experiment' }).waitFor();
+    await shot(al, '11c-alice-experiments-actions');
+
+    // bob, reading only, is offered none of it once cerberus has answered.
     const b = await newPage();
+    const answered = b.waitForResponse((r) => r.url().includes('/api/authorize/batch') && r.ok());
     await signIn(b, bob, PW);
+    await b.getByRole('link', { name: expName }).waitFor();
+    const ops = ((await (await answered).json()) as { operations: Record<string, string[]> }).operations;
+    expect(ops[`experiment:${state.expId}`]).toEqual([]);
+    await b.waitForTimeout(200);
+    expect(await b.getByRole('button', { name: `Rename ${expName}` }).count()).toBe(0);
+    expect(await b.getByRole('button', { name: `Delete ${expName}` }).count()).toBe(0);
+    expect(await b.getByRole('button', { name: 'New experiment' }).count()).toBe(0);
+    await shot(b, '11b-bob-experiments-read-only');
     await b.getByRole('link', { name: expName }).click();
     await b.getByText('Read only').waitFor();
     await b.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'trial-1' }).waitFor();
@@ -412,7 +542,18 @@ describe('ML Studio in the browser, against the real stack', () => {
     expect(refused.status).toBe(403);
     await b.getByRole('link', { name: 'trial-1' }).click();
     await b.getByRole('heading', { name: /trial-1/ }).waitFor();
+    await b.getByText('Read only').waitFor();
     expect(await b.getByRole('button', { name: 'Delete run' }).count()).toBe(0);
+    expect(await b.getByRole('button', { name: 'Register model' }).count()).toBe(0);
+    expect(await b.getByRole('button', { name: 'Edit run name' }).count()).toBe(0);
+    await shot(b, '11d-bob-run-read-only');
+    // No New model where he may not create one.
+    const asked = b.waitForResponse((r) => r.url().includes('/api/authorize/batch') && r.ok());
+    await b.goto(`${stack.ui}/models`);
+    await b.getByRole('heading', { name: 'Models' }).waitFor();
+    await asked;
+    await b.waitForTimeout(200);
+    expect(await b.getByRole('button', { name: 'New model' }).count()).toBe(0);
 
     await a.getByRole('button', { name: `Revoke read from user:${bob}` }).click();
     await expect.poll(() => a.getByRole('button', { name: `Revoke read from user:${bob}` }).count()).toBe(0);

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { access, elements as elementList, myAccess, users } from '../../api/account';
 import { queryKeys } from '../../api/queryKeys';
 import { useUser } from '../auth/AuthContext';
@@ -40,6 +40,8 @@ export function useMyAccess(elements: readonly (string | null | undefined)[] | n
     enabled: !!user && !user.is_admin && elements !== null && names.length > 0,
     staleTime: 30_000,
     retry: false,
+    // A new page or search keeps the last answer for the items both show, instead of hiding every control meanwhile.
+    placeholderData: keepPreviousData,
   });
   if (!user) return { loading: true, can: () => false };
   if (user.is_admin) return { loading: false, can: () => true };
@@ -47,7 +49,9 @@ export function useMyAccess(elements: readonly (string | null | undefined)[] | n
   if (elements !== null && names.length === 0) return { loading: false, can: () => false };
   if (!q.data) return { loading: true, can: () => false };
   const ops = q.data;
-  return { loading: false, can: (op, element) => !!ops[element]?.includes(op) };
+  // Until the answer about new items comes, they are unknown (hidden), not refused.
+  const loading = q.isPlaceholderData && names.some((n) => !(n in ops));
+  return { loading, can: (op, element) => !!ops[element]?.includes(op) };
 }
 
 /** useMyAccess for a page about one element (null while its name is unknown). */
