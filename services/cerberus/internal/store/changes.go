@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/ml-studio/ml-studio/pkg/apierror"
 )
 
 // Scopes of an access change: what a decision cache must forget.
@@ -107,7 +109,22 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB, changes *changeS
 	if err == nil {
 		s.notify(changes)
 	}
-	return err
+	return transactionError(err)
+}
+
+// transactionError classifies what the transaction itself returned when
+// fn did not: BEGIN or COMMIT failing (the connection died, the server
+// went away) is the database being unavailable, a 503, not a 500.
+func transactionError(err error) error {
+	if err == nil || errors.Is(err, ErrUnavailable) || errors.As(err, new(*apierror.Error)) {
+		return err
+	}
+	for _, kind := range []error{apierror.ErrInvalid, apierror.ErrNotFound, apierror.ErrConflict, apierror.ErrUnauthorized, apierror.ErrForbidden, apierror.ErrUnavailable} {
+		if errors.Is(err, kind) {
+			return err
+		}
+	}
+	return classify(err, "access change")
 }
 
 // Revision is the access revision: the number of transactions that have
