@@ -48,7 +48,7 @@ stop:
 
 # ---- checks -----------------------------------------------------------------
 
-test: lint test-servers go-test test-python test-deploy test-ui test-compose test-testcontainers test-sso
+test: lint test-servers go-test test-python test-deploy test-ui test-compose test-testcontainers test-sso test-faults
 
 lint: fmt-check vet staticcheck
 
@@ -106,6 +106,18 @@ docs:
 	$(GO) test ./services/cerberus/internal/config ./services/ml_studio/internal/config -run TestREADMEDocumentsEveryVariable -count=1 -args -update
 	$(GO) test ./services/ml_studio/internal/access -run TestREADMEListsRefusals -count=1 -args -update
 	$(GO) test ./pkg/catalogue -run TestUICatalogue -count=1 -args -update
+
+# Faults under load (deploy/faulttest): cerberus stopped and started, MLflow
+# stopped and started, MariaDB killed under writes, SIGTERM to cerberus and to
+# ml_studio, each with clients calling and what they saw checked. Its own
+# MariaDB, MLflow, cerberus and ml_studio, on ports and data folders of their
+# own: the shared servers are never touched. 3-5 minutes.
+.PHONY: test-faults
+test-faults: $(STATICCHECK)
+	$(LOCAL)/mlflow.sh install
+	$(GO) vet -tags faults ./deploy/faulttest
+	$(STATICCHECK) -tags faults ./deploy/faulttest
+	$(GO) test -tags faults -count=1 -timeout 10m -v ./deploy/faulttest/
 
 # ---- deployment files --------------------------------------------------------
 
@@ -167,7 +179,7 @@ test-deploy: $(HELM) $(NGINX_BIN) $(STATICCHECK) $(KUBE_SCHEMAS)
 BENCH_BACKEND ?= both
 BENCH_FLAGS   ?=
 
-bench: bench-cerberus bench-ml-studio bench-ui
+bench: bench-cerberus bench-ml-studio bench-propagation bench-ui
 
 bench-cerberus:
 	$(GO) build -o $(BIN)/cerberus-bench ./services/cerberus/cmd/cerberus-bench
@@ -187,6 +199,18 @@ bench-ml-studio:
 	$(LOCAL)/mlflow.sh install >&2
 	$(GO) build -o $(BIN)/ml_studio-bench ./services/ml_studio/cmd/ml_studio-bench
 	$(BIN)/ml_studio-bench $(BENCH_ML_STUDIO_FLAGS)
+
+# How soon a grant or a revocation is honoured (docs/benchmarks.md): two
+# cerberus on one private MariaDB, each behind its own ml_studio, on a private
+# MLflow, all on ports and data folders of their own; 100 changes of each kind.
+#   make bench-propagation BENCH_PROPAGATION_FLAGS="-changes 20"
+BENCH_PROPAGATION_FLAGS ?=
+
+.PHONY: bench-propagation
+bench-propagation:
+	$(LOCAL)/mlflow.sh install >&2
+	$(GO) build -o $(BIN)/propagation-bench ./deploy/cmd/propagation-bench
+	$(BIN)/propagation-bench $(BENCH_PROPAGATION_FLAGS)
 
 # ---- web UI (ui/) -------------------------------------------------------------
 
