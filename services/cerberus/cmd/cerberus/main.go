@@ -83,6 +83,11 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, log *zap.Lo
 	srv := server.New(cfg.ServerConfig, log, service, server.Check{Name: "database", Run: db.Ping})
 	api.Register(srv.Engine(), db, svc)
 	api.RegisterSSO(srv.Engine(), svc)
+	if cfg.SCIMToken != "" {
+		if err := api.RegisterSCIM(srv.Engine(), accesssvc.NewSCIM(svc, cfg.SCIMToken)); err != nil {
+			return err
+		}
+	}
 	srv.Registry().MustRegister(cacheMetrics(svc)...)
 	return srv.Run(ctx, server.Listen(cfg.Host, cfg.Port))
 }

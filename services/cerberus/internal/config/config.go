@@ -42,6 +42,7 @@ type Config struct {
 	LoginLockout          time.Duration `split_words:"true" default:"15m" desc:"how long a throttled account or address must wait"`
 	AuditRetention        time.Duration `split_words:"true" default:"0s" desc:"how long audit entries are kept; older ones are deleted every hour. 0 keeps them forever"`
 	CacheSync             time.Duration `split_words:"true" default:"100ms" desc:"decisions are answered from memory, forgotten at once on a change made through this process; with several replicas, one's change reaches the others within this interval (they read the access change log). 0 turns the cache off: every decision asks the database"`
+	SCIMToken             string        `envconfig:"SCIM_TOKEN" desc:"bearer secret the identity provider sends to SCIM 2.0 provisioning at /scim/v2 (Users, Groups); empty turns SCIM off. At least 32 characters (openssl rand -hex 32); kept only as its hash, never logged"`
 	OIDC
 	ServerConfig
 	LoggingConfig
@@ -105,6 +106,9 @@ func (o *OIDC) validate() error {
 
 // Validate checks what one field alone cannot.
 func (c *Config) Validate() error {
+	if c.SCIMToken != "" && len(c.SCIMToken) < 32 {
+		return &pkgconfig.Error{Key: Prefix + "_SCIM_TOKEN", Reason: "must be at least 32 characters (openssl rand -hex 32)"}
+	}
 	if err := c.OIDC.validate(); err != nil {
 		return err
 	}

@@ -14,8 +14,12 @@ type User struct {
 	// IdPSubject is the OpenID provider's sub of an account it signs in;
 	// nil for a local account.
 	IdPSubject *string `gorm:"column:idp_subject"`
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// SCIMProvisioned: the provider made the account over SCIM.
+	SCIMProvisioned bool `gorm:"column:scim_provisioned"`
+	// SCIMDeletedAt: SCIM deleted the account (it stays, disabled).
+	SCIMDeletedAt *time.Time `gorm:"column:scim_deleted_at"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // TableName keeps the seed's name.

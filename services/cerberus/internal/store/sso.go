@@ -177,7 +177,9 @@ func linkOrCreate(tx *gorm.DB, in IdPUser, u *User) error {
 	err := tx.Where("username = ?", in.Username).Take(u).Error
 	switch {
 	case err == nil:
-		if !in.LinkByUsername || u.IdPSubject != nil {
+		// An account SCIM provisioned is the provider's: its identity of
+		// that username takes it at the first sign-in.
+		if (!in.LinkByUsername && !u.SCIMProvisioned) || u.IdPSubject != nil {
 			return &accountTaken{username: in.Username}
 		}
 		u.IdPSubject = &in.Subject
