@@ -84,6 +84,9 @@ test-servers:
 go-test:
 	@if [ -z "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ] && ! docker info >/dev/null 2>&1; then \
 		eval "$$($(LOCAL)/stack.sh env)"; fi; \
+	if [ -n "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ]; then \
+		echo "go-test: integration servers from ML_STUDIO_TEST_* (MySQL $${ML_STUDIO_TEST_MYSQL_DSN##*@}, MLflow $${ML_STUDIO_TEST_MLFLOW_URL:-?}); make test-testcontainers runs the container path"; \
+	else echo "go-test: integration servers from testcontainers-go (a Docker engine answers)"; fi; \
 	$(GO) test -race -count=1 $(GO_PACKAGES)
 
 # The stock mlflow client and the example notebooks (tests/python/) against
