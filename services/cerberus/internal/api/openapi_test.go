@@ -38,6 +38,7 @@ import (
 const (
 	oasAdmin         = "admin"
 	oasAdminPassword = "admin-password-123"
+	oasSCIMSecret    = "scim-secret-for-the-openapi-test-0123"
 )
 
 // loadOpenAPI reads and parses the OpenAPI document next to the code, the
@@ -83,6 +84,9 @@ func newOpenAPIEnv(t *testing.T, cfg server.Config) openapiEnv {
 	}
 	svc.EnableSSO(p, service.SSOConfig{ProviderName: "Keycloak", PasswordSignIn: true})
 	api.RegisterSSO(srv.Engine(), svc)
+	if err := api.RegisterSCIM(srv.Engine(), service.NewSCIM(svc, oasSCIMSecret)); err != nil {
+		t.Fatal(err)
+	}
 	return openapiEnv{engine: srv.Engine(), svc: svc, store: st}
 }
 
@@ -286,6 +290,10 @@ func needsCredentials(doc *openapi3.T, op *openapi3.Operation) bool {
 func TestOpenAPIErrorResponses(t *testing.T) {
 	doc, _ := loadOpenAPI(t)
 	for _, o := range docOperations(doc) {
+		if isSCIM(o.path) {
+			t.Run(o.method+" "+o.path, func(t *testing.T) { checkSCIMErrors(t, o) })
+			continue
+		}
 		t.Run(o.method+" "+o.path, func(t *testing.T) {
 			for code, ref := range o.op.Responses.Map() {
 				status, err := strconv.Atoi(code)
@@ -326,6 +334,38 @@ func TestOpenAPIErrorResponses(t *testing.T) {
 	}
 }
 
+// isSCIM says whether a path is SCIM's: its bodies and errors are RFC
+// 7643/7644's (application/scim+json), not this API's.
+func isSCIM(path string) bool { return strings.HasPrefix(path, api.SCIMPrefix+"/") }
+
+// checkSCIMErrors checks a SCIM operation documents its errors with SCIM's
+// error body, 401 with WWW-Authenticate, and 400 where it takes input.
+func checkSCIMErrors(t *testing.T, o docOperation) {
+	for code, ref := range o.op.Responses.Map() {
+		status, err := strconv.Atoi(code)
+		if err != nil || status < 400 {
+			continue
+		}
+		mt := ref.Value.Content.Get("application/scim+json")
+		if mt == nil || mt.Schema == nil || mt.Schema.Ref != "#/components/schemas/ScimError" {
+			t.Errorf("response %d is not documented with the ScimError schema", status)
+		}
+	}
+	want := []int{401}
+	takesQuery := slices.ContainsFunc(o.op.Parameters, func(p *openapi3.ParameterRef) bool { return p.Value.In == "query" })
+	if o.op.RequestBody != nil || takesQuery {
+		want = append(want, 400)
+	}
+	for _, status := range want {
+		if o.op.Responses.Status(status) == nil {
+			t.Errorf("response %d is not documented", status)
+		}
+	}
+	if r := o.op.Responses.Status(401); r != nil && r.Value.Headers["WWW-Authenticate"] == nil {
+		t.Error("401 does not document WWW-Authenticate")
+	}
+}
+
 // TestOpenAPIBodiesAreStrict checks, for every operation taking a JSON body,
 // that the document and the server agree: unknown fields are refused (the
 // schema says additionalProperties: false, the server answers 400) and so
@@ -346,7 +386,7 @@ func TestOpenAPIBodiesAreStrict(t *testing.T) {
 	}
 	seen := 0
 	for _, o := range docOperations(doc) {
-		if o.op.RequestBody == nil {
+		if o.op.RequestBody == nil || isSCIM(o.path) { // SCIM's bodies: http_scim_test.go
 			continue
 		}
 		seen++
@@ -445,6 +485,18 @@ func TestOpenAPIResponsesMatchServer(t *testing.T) {
 		"admin-basic": func() string { return basicAuth(oasAdmin, oasAdminPassword) },
 		"alice-token": func() string { return basicAuth("alice", vars["alice_api"]) },
 		"bogus":       func() string { return "Bearer mls_not-a-token" },
+		"scim":        func() string { return "Bearer " + oasSCIMSecret },
+		"scim-wrong":  func() string { return "Bearer " + oasSCIMSecret + "x" },
+	}
+	// scimSave keeps a field of a SCIM answer (application/scim+json).
+	scimSave := func(name, field string) func(*testing.T, *httptest.ResponseRecorder, map[string]any) {
+		return func(t *testing.T, rec *httptest.ResponseRecorder, _ map[string]any) {
+			var body map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			save(name, field)(t, rec, body)
+		}
 	}
 	header := func(name, want string) func(*testing.T, *httptest.ResponseRecorder, map[string]any) {
 		return func(t *testing.T, rec *httptest.ResponseRecorder, _ map[string]any) {
@@ -483,6 +535,39 @@ func TestOpenAPIResponsesMatchServer(t *testing.T) {
 		{name: "sso callback provider error", method: "GET", path: "/api/auth/oidc/callback?error=access_denied", status: 302, check: header("Location", "/signin?sso_error=access_denied")},
 		{name: "sso session without ticket", method: "POST", path: "/api/auth/oidc/session", body: `{}`, status: 400, invalid: true},
 		{name: "sso session unknown ticket", method: "POST", path: "/api/auth/oidc/session", body: `{"ticket":"t"}`, status: 400},
+
+		{name: "scim without the secret", method: "GET", path: "/scim/v2/Users", status: 401, invalid: true, check: header("WWW-Authenticate", "Bearer")},
+		{name: "scim with a wrong secret", method: "GET", path: "/scim/v2/ServiceProviderConfig", auth: "scim-wrong", status: 401},
+		{name: "scim config", method: "GET", path: "/scim/v2/ServiceProviderConfig", auth: "scim", status: 200, check: header("Content-Type", "application/scim+json")},
+		{name: "scim schemas", method: "GET", path: "/scim/v2/Schemas", auth: "scim", status: 200},
+		{name: "scim user schema", method: "GET", path: "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", auth: "scim", status: 200},
+		{name: "scim unknown schema", method: "GET", path: "/scim/v2/Schemas/urn:nope", auth: "scim", status: 404},
+		{name: "scim resource types", method: "GET", path: "/scim/v2/ResourceTypes", auth: "scim", status: 200},
+		{name: "scim user type", method: "GET", path: "/scim/v2/ResourceTypes/User", auth: "scim", status: 200},
+		{name: "scim unknown type", method: "GET", path: "/scim/v2/ResourceTypes/Widget", auth: "scim", status: 404},
+		{name: "scim create user", method: "POST", path: "/scim/v2/Users", auth: "scim", status: 201, check: scimSave("scim_user", "id"),
+			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"sam","displayName":"Sam","emails":[{"value":"sam@example.com","primary":true}]}`},
+		{name: "scim create user twice", method: "POST", path: "/scim/v2/Users", auth: "scim", status: 409, body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"sam"}`},
+		{name: "scim create user malformed", method: "POST", path: "/scim/v2/Users", auth: "scim", status: 400, body: `{"userName":`, invalid: true},
+		{name: "scim list users", method: "GET", path: "/scim/v2/Users?startIndex=1&count=10", auth: "scim", status: 200},
+		{name: "scim find user", method: "GET", path: "/scim/v2/Users?filter=userName%20eq%20%22sam%22", auth: "scim", status: 200},
+		{name: "scim bad filter", method: "GET", path: "/scim/v2/Users?filter=userName%20co%20%22s%22", auth: "scim", status: 400},
+		{name: "scim get user", method: "GET", path: "/scim/v2/Users/{{scim_user}}", auth: "scim", status: 200},
+		{name: "scim get unknown user", method: "GET", path: "/scim/v2/Users/999999", auth: "scim", status: 404},
+		{name: "scim replace user", method: "PUT", path: "/scim/v2/Users/{{scim_user}}", auth: "scim", status: 200,
+			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"sam","displayName":"Sam S."}`},
+		{name: "scim deactivate user", method: "PATCH", path: "/scim/v2/Users/{{scim_user}}", auth: "scim", status: 200,
+			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`},
+		{name: "scim create group", method: "POST", path: "/scim/v2/Groups", auth: "scim", status: 201, check: scimSave("scim_group", "id"),
+			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"scim-team","members":[{"value":"{{scim_user}}"}]}`},
+		{name: "scim list groups", method: "GET", path: "/scim/v2/Groups?filter=displayName%20eq%20%22scim-team%22", auth: "scim", status: 200},
+		{name: "scim get group", method: "GET", path: "/scim/v2/Groups/{{scim_group}}", auth: "scim", status: 200},
+		{name: "scim remove member", method: "PATCH", path: "/scim/v2/Groups/{{scim_group}}", auth: "scim", status: 200,
+			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"{{scim_user}}\"]"}]}`},
+		{name: "scim replace group", method: "PUT", path: "/scim/v2/Groups/{{scim_group}}", auth: "scim", status: 200,
+			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"scim-team-2","members":[]}`},
+		{name: "scim delete group", method: "DELETE", path: "/scim/v2/Groups/{{scim_group}}", auth: "scim", status: 204},
+		{name: "scim delete user", method: "DELETE", path: "/scim/v2/Users/{{scim_user}}", auth: "scim", status: 204},
 
 		{name: "users without credentials", method: "GET", path: "/api/users", status: 401, invalid: true, check: header("WWW-Authenticate", `Bearer realm="cerberus"`)},
 		{name: "users with a bogus token", method: "GET", path: "/api/users", auth: "bogus", status: 401},
