@@ -482,6 +482,54 @@ describe('ML Studio in the browser, against the real stack', () => {
     await shot(page, '07b-models');
   });
 
+  it('alice logs a sweep: child runs nest under their parent, with sub-second durations and start times to the second', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const token = await login(alice, PW);
+    const t0 = Date.now() - 120_000;
+    const make = async (name: string, start: number, ms: number, parent?: string) => {
+      const { run } = await api<{ run: { info: { run_id: string } } }>(token, 'POST', '/api/runs/create', { experiment_id: state.expId, run_name: name, start_time: start });
+      const id = run.info.run_id;
+      await api(token, 'POST', '/api/runs/log-batch', {
+        run_id: id,
+        metrics: [{ key: 'val_loss', value: 0.3 + ms / 10_000, timestamp: start, step: 0 }],
+        tags: parent ? [{ key: 'mlflow.parentRunId', value: parent }] : [],
+      });
+      await api(token, 'POST', '/api/runs/update', { run_id: id, status: 'FINISHED', end_time: start + ms });
+      return id;
+    };
+    const sweep = await make('sweep', t0, 2_400);
+    const kids = [await make('sweep-lr-0.1', t0 + 1_000, 420, sweep), await make('sweep-lr-0.01', t0 + 2_000, 380, sweep)];
+
+    const page = await newPage();
+    await signIn(page, alice, PW, `/experiments/${state.expId}`);
+    const grid = page.getByRole('table', { name: 'Runs' });
+    await grid.getByRole('link', { name: 'sweep-lr-0.01' }).waitFor();
+    const rows = await grid.getByRole('row').evaluateAll((els) =>
+      els.slice(1).map((r) => `${r.getAttribute('data-depth')}:${r.querySelector('a')?.textContent}:${r.querySelectorAll('[role=cell]')[4]?.textContent}`),
+    );
+    const at = rows.findIndex((r) => r.startsWith('0:sweep:'));
+    expect(rows.slice(at, at + 3)).toEqual(['0:sweep:2.4 s', '1:sweep-lr-0.01:380 ms', '1:sweep-lr-0.1:420 ms']);
+    // Start times to the second tell the children apart.
+    const starts = await grid.getByRole('row').evaluateAll((els) => els.slice(1).map((r) => r.querySelectorAll('[role=cell]')[3]?.textContent ?? ''));
+    expect(new Set(starts.slice(at, at + 3)).size).toBe(3);
+    await shot(page, '02b-nested-runs');
+    await grid.getByRole('button', { name: 'Hide the 2 child runs of sweep' }).click();
+    await expect.poll(() => grid.getByRole('link', { name: 'sweep-lr-0.1' }).count()).toBe(0);
+    await grid.getByRole('button', { name: 'Show the 2 child runs of sweep' }).click();
+
+    // A child links to its parent; the parent lists its children.
+    await grid.getByRole('link', { name: 'sweep-lr-0.1' }).click();
+    await page.waitForURL(new RegExp(`/runs/${kids[0]}$`));
+    await page.getByText('Duration 420 ms').waitFor();
+    await page.getByRole('link', { name: 'sweep', exact: true }).click();
+    await page.waitForURL(new RegExp(`/runs/${sweep}$`));
+    const children = page.getByRole('table', { name: 'Child runs' });
+    await children.getByRole('link', { name: 'sweep-lr-0.01' }).waitFor();
+    expect(await children.getByRole('link').allTextContents()).toEqual(['sweep-lr-0.1', 'sweep-lr-0.01']);
+    await page.getByRole('heading', { name: 'Child runs (2)' }).waitFor();
+    await shot(page, '03b-run-children');
+  });
+
   it('alice grants bob read; bob sees it read-only; after revoking he no longer sees it', async ({ skip: s }) => {
     if (skip.reason) s();
     const a = await newPage();

@@ -20,10 +20,22 @@ export function fmtBytes(n?: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-export function fmtDuration(start?: number, end?: number): string {
+/** A time to the second, for things that happen seconds apart (runs of a sweep). */
+export function fmtTimeSec(ms?: number | string | null): string {
+  if (ms === undefined || ms === null || ms === '') return '—';
+  const d = new Date(typeof ms === 'string' && /^\d+$/.test(ms) ? Number(ms) : ms);
+  if (Number.isNaN(d.getTime())) return '—';
+  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** Milliseconds under a second, tenths under a minute, then minutes and hours. */
+export function fmtDuration(start?: number | string, end?: number | string): string {
   if (!start || !end) return '—';
-  const s = Math.round((end - start) / 1000);
-  if (s < 60) return `${s}s`;
+  const ms = Number(end) - Number(start);
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(Math.floor(ms / 100) / 10).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }

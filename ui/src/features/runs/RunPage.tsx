@@ -5,7 +5,7 @@ import { isApiError } from '../../api/client';
 import { experiments, models, runs, versions } from '../../api/mlflow';
 import { queryKeys } from '../../api/queryKeys';
 import { ErrorView } from '../../components/ErrorView';
-import { fmtDuration, fmtNum, fmtTime } from '../../components/format';
+import { fmtDuration, fmtNum, fmtTimeSec } from '../../components/format';
 import { InlineEdit } from '../../components/InlineEdit';
 import { TextField } from '../../components/Field';
 import { FormDialog } from '../../components/Modal';
@@ -17,6 +17,7 @@ import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
 import { useMyAccessOn } from '../access/useMyAccess';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import { MetricCharts } from './MetricCharts';
+import { ChildRuns, ParentLink, parentIdOf } from './RunFamily';
 
 function KV({ rows, label, empty }: { rows: { key: string; value: string }[]; label: string; empty: string }) {
   if (rows.length === 0) return <p className="muted">{empty}</p>;
@@ -94,8 +95,9 @@ export default function RunPage() {
             <span>
               Run ID <span className="mono">{run.info.run_id}</span>
             </span>
-            <span>Started {fmtTime(run.info.start_time)}</span>
+            <span>Started {fmtTimeSec(run.info.start_time)}</span>
             <span>Duration {fmtDuration(run.info.start_time, run.info.end_time)}</span>
+            {parentIdOf(run) && <ParentLink parentId={parentIdOf(run)!} />}
             {run.info.user_id && <span>By {run.info.user_id}</span>}
           </div>
           <TagEditor
@@ -116,6 +118,7 @@ export default function RunPage() {
               { id: 'artifacts', label: 'Artifacts' },
             ]}
           />
+          {tab === 'overview' && expId && <ChildRuns runId={runId} experimentId={expId} />}
           {tab === 'overview' && (
             <div className="grid-2">
               <Section title="Metrics (latest)">

@@ -1,7 +1,7 @@
 import { Fragment, useEffect, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link } from 'react-router';
-import { fmtDuration, fmtNum, fmtTime } from '../../components/format';
+import { fmtDuration, fmtNum, fmtTimeSec } from '../../components/format';
 import { cellValue, colId, type Column, type FlatRun } from './columns';
 
 export const ROW_HEIGHT = 36;
@@ -22,6 +22,8 @@ interface Props {
   onNearEnd?: () => void;
   loadingMore?: boolean;
   height?: number;
+  /** Nested runs (`nestRuns`): each row's depth under its parent and how many children it has, by index in `runs`. */
+  nesting?: { depth: readonly number[]; children: readonly number[]; collapsed: ReadonlySet<string>; onToggle: (id: string) => void };
 }
 
 function sameCol(a: SortState['col'], b: SortState['col']) {
@@ -30,7 +32,7 @@ function sameCol(a: SortState['col'], b: SortState['col']) {
 }
 
 /** The runs of an experiment as a virtualized grid: only visible rows are in the DOM. */
-export function RunsGrid({ runs, columns, selected, onToggle, onToggleAll, sort, onSort, onNearEnd, loadingMore, height = 560 }: Props) {
+export function RunsGrid({ runs, columns, selected, onToggle, onToggleAll, sort, onSort, onNearEnd, loadingMore, height = 560, nesting }: Props) {
   const parentRef = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({
     count: runs.length,
@@ -92,28 +94,50 @@ export function RunsGrid({ runs, columns, selected, onToggle, onToggleAll, sort,
           {items.map((it) => {
             const r = runs[it.index];
             const isSel = selected.has(r.id);
+            const depth = nesting?.depth[it.index] ?? 0;
+            const kids = nesting?.children[it.index] ?? 0;
+            const open = !nesting?.collapsed.has(r.id);
             return (
               <div
                 role="row"
                 key={r.id}
                 aria-rowindex={it.index + 2}
                 aria-selected={isSel}
+                data-depth={depth}
                 className={`rg-row${isSel ? ' selected' : ''}${it.index % 2 ? ' odd' : ''}`}
                 style={{ transform: `translateY(${it.start}px)`, height: ROW_HEIGHT, gridTemplateColumns: template, width: `max(100%, ${total}px)` }}
               >
                 <div role="cell" className="rg-cell rg-check">
                   <input type="checkbox" aria-label={`Select run ${r.name}`} checked={isSel} onChange={() => onToggle(r.id)} />
                 </div>
-                <div role="cell" className="rg-cell">
+                <div role="cell" className="rg-cell rg-name" style={depth ? { paddingLeft: 10 + depth * 18 } : undefined}>
+                  {kids > 0 && nesting ? (
+                    <button
+                      type="button"
+                      className="rg-twisty"
+                      aria-expanded={open}
+                      aria-label={`${open ? 'Hide' : 'Show'} the ${kids} child run${kids === 1 ? '' : 's'} of ${r.name}`}
+                      onClick={() => nesting.onToggle(r.id)}
+                    >
+                      {open ? '▾' : '▸'}
+                    </button>
+                  ) : (
+                    depth > 0 && (
+                      <span className="rg-child muted" aria-hidden="true">
+                        ↳
+                      </span>
+                    )
+                  )}
                   <Link to={`/runs/${r.id}`} className="truncate">
                     {r.name}
                   </Link>
+                  {kids > 0 && <span className="muted small rg-kids">({kids})</span>}
                 </div>
                 <div role="cell" className="rg-cell">
                   <span className={`status status-${r.status.toLowerCase()}`}>{r.deleted ? 'deleted' : r.status.toLowerCase()}</span>
                 </div>
                 <div role="cell" className="rg-cell muted">
-                  {fmtTime(r.start)}
+                  {fmtTimeSec(r.start)}
                 </div>
                 <div role="cell" className="rg-cell muted">
                   {fmtDuration(r.start, r.end)}

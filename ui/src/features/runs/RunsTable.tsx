@@ -8,7 +8,7 @@ import { ErrorView } from '../../components/ErrorView';
 import { InlineForm } from '../../components/InlineForm';
 import { Section } from '../../components/Section';
 import { ColumnPicker } from './ColumnPicker';
-import { discoverKeys, flatten, orderClause, type Column } from './columns';
+import { discoverKeys, flatten, nestRuns, orderClause, type Column } from './columns';
 import { RunsGrid, type SortState } from './RunsGrid';
 
 export const RUNS_PAGE = 1000;
@@ -52,6 +52,25 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
   });
 
   const flat = useMemo(() => (q.data?.pages ?? []).flatMap((p) => (p.runs ?? []).map(flatten)), [q.data]);
+  // Child runs under their parent (MLflow's mlflow.parentRunId), collapsible per parent.
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const nested = useMemo(() => nestRuns(flat, collapsed), [flat, collapsed]);
+  const ordered = useMemo(() => nested.map((n) => n.run), [nested]);
+  const nesting = useMemo(
+    () => ({
+      depth: nested.map((n) => n.depth),
+      children: nested.map((n) => n.children),
+      collapsed,
+      onToggle: (id: string) =>
+        setCollapsed((c) => {
+          const n = new Set(c);
+          if (n.has(id)) n.delete(id);
+          else n.add(id);
+          return n;
+        }),
+    }),
+    [nested, collapsed],
+  );
   const available = useMemo(() => discoverKeys(flat), [flat]);
   // Until chosen, show every metric and the first few params.
   const shown: Column[] = useMemo(
@@ -150,11 +169,12 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
         <div className="empty">{filter ? 'No runs match this filter.' : deleted ? 'No deleted runs.' : 'No runs yet. Log runs with the MLflow client (see My account for a ready snippet).'}</div>
       ) : (
         <RunsGrid
-          runs={flat}
+          runs={ordered}
+          nesting={nesting}
           columns={shown}
           selected={selected}
           onToggle={toggle}
-          onToggleAll={() => setSelected((s) => (flat.every((r) => s.has(r.id)) ? new Set() : new Set(flat.map((r) => r.id))))}
+          onToggleAll={() => setSelected((s) => (ordered.every((r) => s.has(r.id)) ? new Set() : new Set(ordered.map((r) => r.id))))}
           sort={sort}
           onSort={setSort}
           onNearEnd={onNearEnd}

@@ -70,3 +70,57 @@ export function cellValue(r: FlatRun, c: Column): string | number | undefined {
   if (c.kind === 'param') return r.params[c.key];
   return r.tags[c.key];
 }
+
+/** The tag MLflow's client sets on a nested run (`mlflow.start_run(nested=True)`). */
+export const PARENT_TAG = 'mlflow.parentRunId';
+
+export const parentOf = (r: FlatRun): string | undefined => r.tags[PARENT_TAG] || undefined;
+
+/** A run in the grid's order: how deep it sits under its loaded ancestors, and how many runs it holds directly. */
+export interface NestedRun {
+  run: FlatRun;
+  depth: number;
+  children: number;
+}
+
+/**
+ * The runs with each child right under its parent (siblings keep the order
+ * they came in, i.e. the table's sort), when the parent is among `runs`;
+ * a run whose parent is not loaded (another page, filtered out, deleted)
+ * stands at the top level. The children of `collapsed` runs are left out.
+ */
+export function nestRuns(runs: readonly FlatRun[], collapsed: ReadonlySet<string> = new Set()): NestedRun[] {
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const kids = new Map<string, FlatRun[]>();
+  const roots: FlatRun[] = [];
+  for (const r of runs) {
+    const p = parentOf(r);
+    if (p && p !== r.id && byId.has(p)) {
+      const list = kids.get(p);
+      if (list) list.push(r);
+      else kids.set(p, [r]);
+    } else roots.push(r);
+  }
+  const out: NestedRun[] = [];
+  const seen = new Set<string>();
+  const walk = (r: FlatRun, depth: number) => {
+    if (seen.has(r.id)) return;
+    seen.add(r.id);
+    const children = kids.get(r.id) ?? [];
+    out.push({ run: r, depth, children: children.length });
+    if (!collapsed.has(r.id)) for (const c of children) walk(c, depth + 1);
+  };
+  for (const r of roots) walk(r, 0);
+  // Runs in a parent cycle (a→b→a) reach no root: list them at the top.
+  for (const r of runs) if (!seen.has(r.id) && !isUnderCollapsed(r, byId, collapsed)) walk(r, 0);
+  return out;
+}
+
+function isUnderCollapsed(r: FlatRun, byId: Map<string, FlatRun>, collapsed: ReadonlySet<string>): boolean {
+  const seen = new Set<string>();
+  for (let p = parentOf(r); p && byId.has(p) && !seen.has(p); p = parentOf(byId.get(p)!)) {
+    if (collapsed.has(p)) return true;
+    seen.add(p);
+  }
+  return false;
+}
