@@ -282,8 +282,15 @@ test-compose:
 test-sso:
 	$(LOCAL)/keycloak.sh start
 	eval "$$($(LOCAL)/keycloak.sh env)" && \
-		$(GO) vet -tags sso ./services/cerberus/internal/api && \
+		$(GO) vet -tags sso ./services/cerberus/internal/api ./services/ml_studio/internal/api && \
 		$(GO) test -tags sso -count=1 -timeout 10m -v -run '^TestKeycloak' ./services/cerberus/internal/api
+	# Through ml_studio (cerberus with Keycloak's client and SCIM, MariaDB and
+	# MLflow as go-test finds them): SCIM deprovisioning revokes access.
+	eval "$$($(LOCAL)/keycloak.sh env)" && \
+	if [ -z "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ] && ! docker info >/dev/null 2>&1; then \
+		eval "$$($(LOCAL)/stack.sh env)"; fi; \
+	ML_STUDIO_TEST_OIDC_CLIENT_ID=ml-studio ML_STUDIO_TEST_OIDC_CLIENT_SECRET=ml-studio-dev-secret \
+		$(GO) test -tags sso -count=1 -timeout 10m -v -run '^TestKeycloak' ./services/ml_studio/internal/api
 
 # pkg/testenv's testcontainers-go path for real: the cerberus store suite on
 # MariaDB and ml_studio's authorization matrix (cerberus on MariaDB, MLflow on

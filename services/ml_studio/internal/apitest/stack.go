@@ -33,6 +33,13 @@ type Stack struct {
 	// RegistrarSecret is CERBERUS_REGISTRAR_SECRET, which ml_studio sends
 	// to register what it creates.
 	RegistrarSecret string
+	// SCIMToken is CERBERUS_SCIM_TOKEN, the identity provider's secret for
+	// SCIM provisioning at cerberus's /scim/v2.
+	SCIMToken string
+	// OIDCIssuer is the OpenID provider cerberus accepts bearer tokens of
+	// (ML_STUDIO_TEST_OIDC_ISSUER with _CLIENT_ID and _CLIENT_SECRET, as
+	// make test-sso sets them); empty without one.
+	OIDCIssuer string
 
 	adminPassword string
 	cerberus      *cerberusProcess
@@ -81,6 +88,7 @@ func start(tb *setupTB) *Stack {
 		MLflowURL:       testenv.MLflowURL(tb),
 		adminPassword:   "admin-" + testenv.RandomSuffix(),
 		RegistrarSecret: "registrar-" + testenv.RandomSuffix() + testenv.RandomSuffix(),
+		SCIMToken:       "scim-" + testenv.RandomSuffix() + testenv.RandomSuffix() + testenv.RandomSuffix(),
 		http:            &http.Client{Timeout: 60 * time.Second},
 		// An MLflow on asyncio's loop (one started before the lock pinned
 		// uvloop) answers a keep-alive connection's second request ~40 ms
@@ -93,6 +101,12 @@ func start(tb *setupTB) *Stack {
 		port:          testenv.FreePort(tb),
 		adminPassword: s.adminPassword,
 		registrar:     s.RegistrarSecret,
+		scim:          s.SCIMToken,
+	}
+	if issuer, id, secret := os.Getenv("ML_STUDIO_TEST_OIDC_ISSUER"), os.Getenv("ML_STUDIO_TEST_OIDC_CLIENT_ID"), os.Getenv("ML_STUDIO_TEST_OIDC_CLIENT_SECRET"); issuer != "" && id != "" {
+		s.OIDCIssuer = issuer
+		s.cerberus.oidc = []string{"CERBERUS_OIDC_ISSUER=" + issuer, "CERBERUS_OIDC_CLIENT_ID=" + id, "CERBERUS_OIDC_CLIENT_SECRET=" + secret,
+			"CERBERUS_OIDC_REDIRECT_URL=http://127.0.0.1:" + strconv.Itoa(s.cerberus.port) + "/api/auth/oidc/callback"}
 	}
 	build := exec.Command("go", "build", "-o", s.cerberus.bin, "github.com/ml-studio/ml-studio/services/cerberus/cmd/cerberus")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -121,8 +135,9 @@ func start(tb *setupTB) *Stack {
 
 // cerberusProcess is the real cerberus binary.
 type cerberusProcess struct {
-	bin, dsn, adminPassword, registrar string
-	port                               int
+	bin, dsn, adminPassword, registrar, scim string
+	oidc                                     []string // CERBERUS_OIDC_* settings, if any
+	port                                     int
 
 	cmd    *exec.Cmd
 	mu     sync.Mutex
@@ -141,7 +156,9 @@ func (c *cerberusProcess) start(tb testing.TB) {
 		"CERBERUS_REGISTRAR_SECRET="+c.registrar,
 		"CERBERUS_BCRYPT_COST=4", // tests sign in many users
 		"CERBERUS_LOG_LEVEL=warn",
+		"CERBERUS_SCIM_TOKEN="+c.scim,
 	)
+	c.cmd.Env = append(c.cmd.Env, c.oidc...)
 	c.cmd.Stderr = lockedWriter{&c.mu, &c.stderr}
 	c.cmd.SysProcAttr = dieWithParent()
 	if err := c.cmd.Start(); err != nil {
