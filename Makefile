@@ -291,6 +291,10 @@ test-sso:
 		eval "$$($(LOCAL)/stack.sh env)"; fi; \
 	ML_STUDIO_TEST_OIDC_CLIENT_ID=ml-studio ML_STUDIO_TEST_OIDC_CLIENT_SECRET=ml-studio-dev-secret \
 		$(GO) test -tags sso -count=1 -timeout 10m -v -run '^TestKeycloak' ./services/ml_studio/internal/api
+	# The stock mlflow client with a client-credentials token (tests/python/test_sso.py).
+	eval "$$($(LOCAL)/keycloak.sh env)" && \
+	ML_STUDIO_TEST_OIDC_CLIENT_ID=ml-studio ML_STUDIO_TEST_OIDC_CLIENT_SECRET=ml-studio-dev-secret \
+		GO=$(GO) $(LOCAL)/pytest-env.sh run -m sso test_sso.py
 
 # pkg/testenv's testcontainers-go path for real: the cerberus store suite on
 # MariaDB and ml_studio's authorization matrix (cerberus on MariaDB, MLflow on

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -106,6 +107,8 @@ class Stack:
     url: str  # ml_studio, the MLFLOW_TRACKING_URI of the tests
     mlflow_url: str
     logs: Path
+    scim_token: str = ""  # CERBERUS_SCIM_TOKEN: the identity provider's SCIM secret
+    oidc_issuer: str = ""  # the OpenID provider cerberus trusts, when make test-sso gives one
 
     def cerberus(self, method: str, path: str, token: str, **kw) -> requests.Response:
         return requests.request(
@@ -186,16 +189,29 @@ def stack(tmp_path_factory, request) -> Stack:
         procs.append(proc)
         return proc, log
 
-    try:
-        proc, log = start(
-            "cerberus",
+    scim_token = secrets.token_hex(32)
+    cerberus_env = {
+        "CERBERUS_PORT": str(cerberus_port),
+        "CERBERUS_DATABASE_DSN": f"sqlite:{tmp}/auth.db",
+        "CERBERUS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "CERBERUS_BCRYPT_COST": "4",
+        "CERBERUS_SCIM_TOKEN": scim_token,
+    }
+    # Single sign-on with the OpenID provider make test-sso starts (Keycloak).
+    oidc_issuer = os.environ.get("ML_STUDIO_TEST_OIDC_ISSUER", "")
+    if oidc_issuer and os.environ.get("ML_STUDIO_TEST_OIDC_CLIENT_ID"):
+        cerberus_env.update(
             {
-                "CERBERUS_PORT": str(cerberus_port),
-                "CERBERUS_DATABASE_DSN": f"sqlite:{tmp}/auth.db",
-                "CERBERUS_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "CERBERUS_BCRYPT_COST": "4",
-            },
+                "CERBERUS_OIDC_ISSUER": oidc_issuer,
+                "CERBERUS_OIDC_CLIENT_ID": os.environ["ML_STUDIO_TEST_OIDC_CLIENT_ID"],
+                "CERBERUS_OIDC_CLIENT_SECRET": os.environ.get("ML_STUDIO_TEST_OIDC_CLIENT_SECRET", ""),
+                "CERBERUS_OIDC_REDIRECT_URL": f"http://127.0.0.1:{studio_port}/api/auth/oidc/callback",
+            }
         )
+    else:
+        oidc_issuer = ""
+    try:
+        proc, log = start("cerberus", cerberus_env)
         cerberus_url = f"http://127.0.0.1:{cerberus_port}"
         wait_http(cerberus_url + "/readyz", proc, log)
         proc, log = start(
@@ -209,7 +225,9 @@ def stack(tmp_path_factory, request) -> Stack:
         )
         url = f"http://127.0.0.1:{studio_port}"
         wait_http(url + "/readyz", proc, log)
-        yield Stack(cerberus_url=cerberus_url, url=url, mlflow_url=mlflow_url, logs=tmp)
+        yield Stack(
+            cerberus_url=cerberus_url, url=url, mlflow_url=mlflow_url, logs=tmp, scim_token=scim_token, oidc_issuer=oidc_issuer
+        )
     finally:
         for p in reversed(procs):
             stop(p)
