@@ -566,9 +566,26 @@ func TestSCIMProvisionedAccountSignsIn(t *testing.T) {
 	}
 	h.bootstrap()
 	id := h.scimExpect(http.StatusCreated, http.MethodPost, "/Users", scimUser("dana"))["id"].(string)
-	sv, _ := h.ssoSession(f, login("sub-dana", "dana"), "")
+	group := h.scimExpect(http.StatusCreated, http.MethodPost, "/Groups", map[string]any{"schemas": []string{scimGrpURN}, "displayName": "scim-team",
+		"members": []map[string]any{{"value": id}}})["id"].(string)
+	members := func() int {
+		l, _ := h.scimExpect(http.StatusOK, http.MethodGet, "/Groups/"+group, nil)["members"].([]any)
+		return len(l)
+	}
+	// A provider without a groups claim leaves SCIM's memberships alone.
+	noClaim := login("sub-dana", "dana")
+	noClaim.SyncGroups = false
+	sv, _ := h.ssoSession(f, noClaim, "")
 	if fmt.Sprint(sv.User.ID) != id {
 		t.Fatalf("signed in as %+v, want the provisioned account %s", sv.User, id)
+	}
+	if members() != 1 {
+		t.Error("a sign-in without a groups claim emptied the SCIM group")
+	}
+	// With one, the claim is the whole list (here: none).
+	sv, _ = h.ssoSession(f, login("sub-dana", "dana"), "")
+	if members() != 0 {
+		t.Error("a sign-in whose groups claim lists no group kept the membership")
 	}
 	h.expect(http.StatusOK, call{method: http.MethodGet, path: "/api/auth/me", auth: bearer(sv.Token)})
 	h.scimExpect(http.StatusNoContent, http.MethodDelete, "/Users/"+id, nil)

@@ -180,7 +180,7 @@ func (h *harness) ssoSession(f *fakeProvider, who idp.Login, next string) (sessi
 }
 
 func login(sub, username string, groups ...string) idp.Login {
-	return idp.Login{Identity: idp.Identity{Subject: sub, Username: username, Email: strings.ToLower(username) + "@example.com", Name: strings.ToUpper(username[:1]) + username[1:], Groups: groups}}
+	return idp.Login{Identity: idp.Identity{Subject: sub, Username: username, Email: strings.ToLower(username) + "@example.com", Name: strings.ToUpper(username[:1]) + username[1:], Groups: groups, SyncGroups: true}}
 }
 
 // The sign-in's writes (the sign-in row taken once, the account, the
@@ -325,7 +325,7 @@ func TestSSOBearerTokens(t *testing.T) {
 	h, f := newSSOHarness(t, ssoConfig)
 	admin := h.bootstrap()
 	const ci = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl"
-	f.tokens[ci] = idp.Identity{Subject: "sub-ci", Username: "service-account-ml-studio-ci", Groups: []string{"ml-ci"}, Expiry: time.Now().Add(time.Hour)}
+	f.tokens[ci] = idp.Identity{Subject: "sub-ci", Username: "service-account-ml-studio-ci", Groups: []string{"ml-ci"}, SyncGroups: true, Expiry: time.Now().Add(time.Hour)}
 
 	me := decode[userView](t, h.expect(http.StatusOK, call{method: http.MethodGet, path: "/api/auth/me", auth: bearer(ci)}))
 	if me.Username != "service-account-ml-studio-ci" || me.IsAdmin {

@@ -58,6 +58,10 @@ type Identity struct {
 	Email    string
 	Name     string
 	Groups   []string
+	// SyncGroups: the provider sends groups (a groups claim is configured),
+	// so Groups is the whole list; without, memberships are left alone
+	// (SCIM may set them).
+	SyncGroups bool
 	// Expiry of the token the identity came from.
 	Expiry time.Time
 }
@@ -285,7 +289,7 @@ func (p *Provider) verify(ctx context.Context, m *metadata, raw, audience string
 	}
 	id.Username, _ = claim(all, p.cfg.UsernameClaim).(string)
 	if p.cfg.GroupsClaim != "" {
-		id.Groups = stringList(claim(all, p.cfg.GroupsClaim))
+		id.Groups, id.SyncGroups = stringList(claim(all, p.cfg.GroupsClaim)), true
 	}
 	return id, std, nil
 }

@@ -245,7 +245,7 @@ func TestVerifyAccessToken(t *testing.T) {
 				}
 				return
 			}
-			if id.Subject != "0b7e-alice" || id.Username != "alice" || id.Email != "alice@example.com" || strings.Join(id.Groups, ",") != "ml-team,ml-studio-admins" {
+			if id.Subject != "0b7e-alice" || id.Username != "alice" || id.Email != "alice@example.com" || strings.Join(id.Groups, ",") != "ml-team,ml-studio-admins" || !id.SyncGroups {
 				t.Errorf("identity %+v", id)
 			}
 		})

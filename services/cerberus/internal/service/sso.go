@@ -274,7 +274,8 @@ func (o *SSO) account(ctx context.Context, id idp.Identity) (store.User, error) 
 	if !usernameRe.MatchString(username) {
 		return store.User{}, fmt.Errorf("the identity provider's username %q is not a valid ML Studio username (1-64 lower-case letters, digits, '.', '_' or '-'): %w", truncate(id.Username), apierror.ErrForbidden)
 	}
-	in := store.IdPUser{Subject: id.Subject, Username: username, DisplayName: clip(id.Name, 128), Create: o.cfg.CreateUsers, LinkByUsername: o.cfg.LinkByUsername}
+	in := store.IdPUser{Subject: id.Subject, Username: username, DisplayName: clip(id.Name, 128), Create: o.cfg.CreateUsers, LinkByUsername: o.cfg.LinkByUsername,
+		SyncGroups: id.SyncGroups}
 	if validEmail(id.Email) == nil {
 		in.Email = id.Email
 	}

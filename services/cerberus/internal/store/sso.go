@@ -94,6 +94,9 @@ type IdPUser struct {
 	Email       string
 	// Groups are the provider's groups, valid group names only.
 	Groups []string
+	// SyncGroups makes the provider-group memberships exactly Groups; off
+	// (no groups claim configured) they stay as they are.
+	SyncGroups bool
 	// Admin, when not nil, is whether the provider's admin group holds the
 	// user. Demoting the last active admin is skipped, not an error.
 	Admin *bool
@@ -147,9 +150,11 @@ func (s *Store) SyncIdPUser(ctx context.Context, in IdPUser) (User, error) {
 				return err
 			}
 		}
-		changed, err := syncIdPGroups(tx, u.ID, in.Groups)
-		if err != nil {
-			return err
+		changed := false
+		if in.SyncGroups {
+			if changed, err = syncIdPGroups(tx, u.ID, in.Groups); err != nil {
+				return err
+			}
 		}
 		if changed || set["is_admin"] != nil {
 			changes.add(ScopeUser, u.ID)
