@@ -598,3 +598,27 @@ func TestSCIMProvisionedAccountSignsIn(t *testing.T) {
 	s.code = f.approve(s.state)
 	h.callbackSSO(&s, http.StatusUnauthorized)
 }
+
+// SCIM cannot leave ML Studio without an active admin.
+func TestSCIMKeepsTheLastAdmin(t *testing.T) {
+	h := newSCIMHarness(t, storetest.SQLite)
+	admin := h.bootstrap()
+	pat := h.scimExpect(http.StatusCreated, http.MethodPost, "/Users", scimUser("pat"))["id"].(string)
+	h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/pat", auth: bearer(admin), body: map[string]bool{"is_admin": true}})
+	patSession := h.sessionFor("pat")
+	h.expect(http.StatusOK, call{method: http.MethodPatch, path: "/api/users/admin", auth: bearer(patSession), body: map[string]bool{"is_active": false}})
+	for _, c := range []struct {
+		method string
+		body   any
+	}{
+		{http.MethodPatch, patchOp(op("replace", "active", false))},
+		{http.MethodPut, scimUser("pat", func(u map[string]any) { u["active"] = false })},
+		{http.MethodDelete, nil},
+	} {
+		out := h.scimExpect(http.StatusConflict, c.method, "/Users/"+pat, c.body)
+		if !strings.Contains(fmt.Sprint(out["detail"]), "last active admin") || out["scimType"] != nil {
+			t.Errorf("%s: %v, want a 409 naming the last admin, no scimType (not a uniqueness clash)", c.method, out)
+		}
+	}
+	h.expect(http.StatusOK, call{method: http.MethodGet, path: "/api/auth/me", auth: bearer(patSession)})
+}

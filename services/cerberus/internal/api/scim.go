@@ -114,7 +114,7 @@ func toSCIM(err error) error {
 	switch {
 	case errors.Is(err, service.ErrUserNameImmutable):
 		out.ScimType = scimerrors.ScimTypeMutability
-	case e.Status == http.StatusConflict:
+	case e.Status == http.StatusConflict && !errors.Is(err, service.ErrLastAdmin):
 		out.ScimType = scimerrors.ScimTypeUniqueness
 	case e.Status == http.StatusBadRequest:
 		out.ScimType = scimerrors.ScimTypeInvalidValue

@@ -168,6 +168,9 @@ func (c *SCIM) ReplaceUser(ctx context.Context, m Meta, id string, in SCIMUserIn
 	return c.PatchUser(ctx, m, id, SCIMUserPatch{UserName: &name, DisplayName: &in.DisplayName, Email: &in.Email, Active: in.Active})
 }
 
+// ErrLastAdmin is a change refused because it would leave no active admin.
+var ErrLastAdmin = store.ErrLastAdmin
+
 // ErrUserNameImmutable: a username names the account in grants' audit
 // trail and in ml_studio; the provider may not rename it.
 var ErrUserNameImmutable = fmt.Errorf("userName cannot be changed here: %w", apierror.ErrInvalid)
