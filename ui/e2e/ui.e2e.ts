@@ -26,8 +26,8 @@ let stack: Stack;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
-async function newPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+async function newPage(opts: { width?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: 860 }, colorScheme: opts.colorScheme ?? 'light' });
   contexts.push(ctx);
   const page = await ctx.newPage();
   page.setDefaultTimeout(20_000);
@@ -528,6 +528,62 @@ describe('ML Studio in the browser, against the real stack', () => {
     expect(await children.getByRole('link').allTextContents()).toEqual(['sweep-lr-0.1', 'sweep-lr-0.01']);
     await page.getByRole('heading', { name: 'Child runs (2)' }).waitFor();
     await shot(page, '03b-run-children');
+  });
+
+  it('at 768 px no page is wider than the window; dark mode follows the system and a remembered toggle', async ({ skip: s }) => {
+    if (skip.reason) s();
+    const overflow = (p: Page) => p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    const pages: [string, () => Promise<unknown>][] = [];
+    const page = await newPage({ width: 768 });
+    await signIn(page, alice, PW);
+    pages.push(
+      ['/experiments', () => page.getByRole('link', { name: expName }).waitFor()],
+      [`/experiments/${state.expId}`, () => page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'trial-1' }).waitFor()],
+      [`/runs/${state.runs[0]}`, () => page.getByRole('heading', { name: /trial-1/ }).waitFor()],
+      [`/compare?runs=${state.runs.join(',')}`, () => page.getByRole('table', { name: 'Differences between runs' }).getByText('optimizer').waitFor()],
+      ['/models', () => page.getByRole('heading', { name: 'Models' }).waitFor()],
+      ['/prompts', () => page.getByRole('heading', { name: 'Prompts' }).waitFor()],
+      ['/account', () => page.getByRole('form', { name: 'Change password' }).waitFor()],
+    );
+    for (const [path, ready] of pages) {
+      await page.goto(stack.ui + path);
+      await ready();
+      await page.waitForLoadState('networkidle');
+      const { scroll, inner } = await overflow(page);
+      expect(scroll, `${path} at 768 px`).toBeLessThanOrEqual(inner);
+    }
+    await page.goto(`${stack.ui}/experiments/${state.expId}`);
+    await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'trial-1' }).waitFor();
+    await shot(page, '22-narrow-experiment');
+    // The admin console's widest tables scroll inside their box.
+    const admin = await newPage({ width: 768 });
+    await signIn(admin, 'admin', ADMIN_PASSWORD, '/admin?tab=audit');
+    await admin.getByRole('table', { name: 'Audit entries' }).getByText('user.create').first().waitFor();
+    expect((await overflow(admin)).scroll).toBeLessThanOrEqual(768);
+    await shot(admin, '22b-narrow-admin-audit');
+
+    // A dark system: dark without asking; the toggle's choice outlives a reload and wins over the system.
+    const dark = await newPage({ colorScheme: 'dark' });
+    await signIn(dark, alice, PW, `/runs/${state.runs[0]}`);
+    await dark.getByRole('heading', { name: /trial-1/ }).waitFor();
+    const look = () => dark.evaluate(() => ({ theme: document.documentElement.dataset.theme, bg: getComputedStyle(document.body).backgroundColor }));
+    expect(await look()).toEqual({ theme: 'dark', bg: 'rgb(15, 20, 27)' });
+    await dark.getByRole('tab', { name: /Charts/ }).click();
+    await expect.poll(() => dark.locator('[data-testid=charts] canvas').count()).toBe(3);
+    await shot(dark, '23-dark-run-charts');
+    const toggle = dark.getByRole('combobox', { name: 'Theme' });
+    expect(await toggle.inputValue()).toBe('system');
+    await toggle.selectOption('light');
+    expect(await look()).toEqual({ theme: 'light', bg: 'rgb(245, 246, 248)' });
+    await dark.reload();
+    await dark.getByRole('heading', { name: /trial-1/ }).waitFor();
+    expect((await look()).theme).toBe('light');
+    expect(await dark.evaluate(() => localStorage.getItem('mlstudio.theme'))).toBe('light');
+    await dark.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
+    await dark.goto(`${stack.ui}/experiments/${state.expId}`);
+    await dark.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'trial-1' }).waitFor();
+    expect((await look()).theme).toBe('dark');
+    await shot(dark, '23b-dark-experiment');
   });
 
   it('alice grants bob read; bob sees it read-only; after revoking he no longer sees it', async ({ skip: s }) => {

@@ -1,5 +1,6 @@
 import { Suspense } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
+import { ThemeToggle } from './components/theme/ThemeToggle';
 import { useAuth } from './features/auth/AuthContext';
 
 export function Layout() {
@@ -21,6 +22,7 @@ export function Layout() {
           {user?.is_admin && <NavLink to="/admin">Admin</NavLink>}
         </nav>
         <div className="topbar-user">
+          <ThemeToggle />
           <span className="user-chip" title={user?.email || user?.username}>
             <span className="avatar" aria-hidden="true">{(user?.display_name || user?.username || '?').slice(0, 1).toUpperCase()}</span>
             <span data-testid="current-user">{user?.display_name || user?.username}</span>

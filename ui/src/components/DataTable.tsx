@@ -97,64 +97,66 @@ export function DataTable<T>({
     <>
       <ErrorView error={error} onRetry={query?.refetch ? () => query.refetch?.() : undefined} />
       {!(error && rows.length === 0) && (
-        <table className={`table${compact ? ' table-compact' : ''}`} aria-label={label}>
-          <thead>
-            <tr>
-              {cols.map((c) => {
-                if (c.srOnly) {
+        <div className="table-wrap">
+          <table className={`table${compact ? ' table-compact' : ''}`} aria-label={label}>
+            <thead>
+              <tr>
+                {cols.map((c) => {
+                  if (c.srOnly) {
+                    return (
+                      <th key={c.key} scope="col">
+                        <span className="sr-only">{c.header}</span>
+                      </th>
+                    );
+                  }
+                  if (!c.sortValue) {
+                    return (
+                      <th key={c.key} scope="col">
+                        {c.header}
+                      </th>
+                    );
+                  }
+                  const active = sortCol?.key === c.key;
                   return (
-                    <th key={c.key} scope="col">
-                      <span className="sr-only">{c.header}</span>
+                    <th key={c.key} scope="col" aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
+                      <button type="button" className="sort-btn" onClick={() => setSort({ key: c.key, desc: active ? !desc : false })}>
+                        {c.header}
+                        <span aria-hidden="true" className="sort-arrow">
+                          {active ? (desc ? '▼' : '▲') : ''}
+                        </span>
+                      </button>
                     </th>
                   );
-                }
-                if (!c.sortValue) {
-                  return (
-                    <th key={c.key} scope="col">
-                      {c.header}
-                    </th>
-                  );
-                }
-                const active = sortCol?.key === c.key;
-                return (
-                  <th key={c.key} scope="col" aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
-                    <button type="button" className="sort-btn" onClick={() => setSort({ key: c.key, desc: active ? !desc : false })}>
-                      {c.header}
-                      <span aria-hidden="true" className="sort-arrow">
-                        {active ? (desc ? '▼' : '▲') : ''}
-                      </span>
-                    </button>
-                  </th>
-                );
-              })}
-            </tr>
-          </thead>
-          <tbody>
-            {loading && rows.length === 0 && (
-              <tr>
-                <td colSpan={cols.length} className="muted">
-                  Loading…
-                </td>
+                })}
               </tr>
-            )}
-            {!loading && !error && rows.length === 0 && (
-              <tr>
-                <td colSpan={cols.length} className={compact ? 'muted' : 'empty'}>
-                  {empty}
-                </td>
-              </tr>
-            )}
-            {shown.map((row, i) => (
-              <tr key={rowKey(row, i)} className={rowClassName?.(row)}>
-                {cols.map((c) => (
-                  <td key={c.key} className={c.className} style={c.style}>
-                    {c.cell(row)}
+            </thead>
+            <tbody>
+              {loading && rows.length === 0 && (
+                <tr>
+                  <td colSpan={cols.length} className="muted">
+                    Loading…
                   </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </tr>
+              )}
+              {!loading && !error && rows.length === 0 && (
+                <tr>
+                  <td colSpan={cols.length} className={compact ? 'muted' : 'empty'}>
+                    {empty}
+                  </td>
+                </tr>
+              )}
+              {shown.map((row, i) => (
+                <tr key={rowKey(row, i)} className={rowClassName?.(row)}>
+                  {cols.map((c) => (
+                    <td key={c.key} className={c.className} style={c.style}>
+                      {c.cell(row)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {pager && <Pager {...pager} />}
     </>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Metric } from '../../api/types';
+import { useTheme } from '../theme/theme';
 
 export const PALETTE = ['#2f5bea', '#e4572e', '#17a398', '#f2a541', '#7c3aed', '#db2777', '#0ea5e9', '#65a30d', '#64748b', '#b45309'];
 
@@ -33,12 +34,17 @@ export function MetricChart({ title, series, x, height = 260, syncKey }: { title
   const wrap = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [zoomed, setZoomed] = useState(false);
+  const { theme } = useTheme();
 
   useEffect(() => {
     const el = wrap.current;
     if (!el) return;
     const measure = () => Math.max(Math.floor(el.getBoundingClientRect().width), 320);
     const width = measure();
+    // Axis and grid colours follow the theme's variables (the chart is redrawn when it changes).
+    const css = getComputedStyle(document.documentElement);
+    const axis = css.getPropertyValue('--chart-axis').trim() || '#667085';
+    const grid = css.getPropertyValue('--chart-grid').trim() || '#eef0f3';
     const opts: uPlot.Options = {
       width,
       height,
@@ -46,8 +52,8 @@ export function MetricChart({ title, series, x, height = 260, syncKey }: { title
       cursor: { drag: { x: true, y: false, setScale: true }, ...(syncKey ? { sync: { key: syncKey } } : {}) },
       legend: { live: true },
       axes: [
-        { stroke: '#667085', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e3e6eb' }, label: x === 'step' ? 'step' : undefined, labelSize: x === 'step' ? 18 : 0, font: '11px system-ui', labelFont: '11px system-ui' },
-        { stroke: '#667085', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e3e6eb' }, size: 60, font: '11px system-ui' },
+        { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, label: x === 'step' ? 'step' : undefined, labelSize: x === 'step' ? 18 : 0, font: '11px system-ui', labelFont: '11px system-ui' },
+        { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 60, font: '11px system-ui' },
       ],
       series: [
         { label: x === 'step' ? 'step' : 'time' },
@@ -83,7 +89,7 @@ export function MetricChart({ title, series, x, height = 260, syncKey }: { title
       u.destroy();
       plot.current = null;
     };
-  }, [series, x, height, syncKey]);
+  }, [series, x, height, syncKey, theme]);
 
   return (
     <figure className="chart-fig" aria-label={`Chart of ${title}`}>
