@@ -82,6 +82,13 @@ func newFakeProvider(t *testing.T) *fakeProvider {
 	return p
 }
 
+// all are the calls it got.
+func (p *fakeProvider) all() []providerCall {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.calls)
+}
+
 // received are the calls whose body holds marker.
 func (p *fakeProvider) received(marker string) []providerCall {
 	p.mu.Lock()
@@ -98,14 +105,38 @@ func (p *fakeProvider) received(marker string) []providerCall {
 // aiGateway is alice's secret, model definition and endpoint, made through
 // an ml_studio in front of the gateway's MLflow.
 type aiGateway struct {
-	c        *cast
-	studio   *apitest.Studio
-	mlflow   string // the gateway's MLflow, not behind ml_studio
-	provider *fakeProvider
+	c              *cast
+	studio         *apitest.Studio
+	mlflow         string // the gateway's MLflow, not behind ml_studio
+	provider       *fakeProvider
+	gatewayObjects // alice's
+}
 
+// gatewayObjects are one user's secret (its api_base the fake provider),
+// model definition on it and endpoint on that.
+type gatewayObjects struct {
 	secret, secretName, secretValue string
 	def, defName, modelName         string
 	endpoint, endpointName          string
+}
+
+// objectsOf makes u's secret, model definition and endpoint through
+// ml_studio; with usage tracking MLflow makes the experiment
+// gateway/<name> for the endpoint's traces.
+func (g *aiGateway) objectsOf(t *testing.T, u *apitest.User, usageTracking bool) gatewayObjects {
+	t.Helper()
+	sfx := testenv.RandomSuffix()
+	o := gatewayObjects{secretName: u.Name + "-key-" + sfx, secretValue: "sk-" + u.Name + "-secret-value-" + sfx,
+		defName: u.Name + "-def-" + sfx, modelName: u.Name + "-model-" + sfx, endpointName: u.Name + "-endpoint-" + sfx}
+	o.secret = g.created(t, u, post, gw3+"/secrets/create", map[string]any{
+		"secret_name": o.secretName, "secret_value": map[string]string{"api_key": o.secretValue},
+		"provider": "openai", "auth_config": map[string]string{"api_base": g.provider.URL + "/v1"}}, "secret", "secret_id")
+	o.def = g.created(t, u, post, gw3+"/model-definitions/create", map[string]any{
+		"name": o.defName, "secret_id": o.secret, "provider": "openai", "model_name": o.modelName},
+		"model_definition", "model_definition_id")
+	o.endpoint = g.created(t, u, post, gw3+"/endpoints/create", map[string]any{
+		"name": o.endpointName, "model_configs": []any{g.mapping(o.def)}, "usage_tracking": usageTracking}, "endpoint", "endpoint_id")
+	return o
 }
 
 func newAIGateway(t *testing.T, c *cast) *aiGateway {
@@ -113,19 +144,9 @@ func newAIGateway(t *testing.T, c *cast) *aiGateway {
 	mlflowURL := c.st.GatewayMLflow(t)
 	g := &aiGateway{c: c, mlflow: mlflowURL, provider: newFakeProvider(t),
 		studio: c.st.NewStudio(t, apitest.Options{MLflowURL: mlflowURL})}
-	alice, sfx := c.user(creator), testenv.RandomSuffix()
-	g.secretName, g.secretValue = "alice-key-"+sfx, "sk-alice-secret-value-"+sfx
-	g.defName, g.modelName, g.endpointName = "alice-def-"+sfx, "alice-model-"+sfx, "alice-endpoint-"+sfx
-	g.secret = g.created(t, alice, post, gw3+"/secrets/create", map[string]any{
-		"secret_name": g.secretName, "secret_value": map[string]string{"api_key": g.secretValue},
-		"provider": "openai", "auth_config": map[string]string{"api_base": g.provider.URL + "/v1"}}, "secret", "secret_id")
-	g.def = g.created(t, alice, post, gw3+"/model-definitions/create", map[string]any{
-		"name": g.defName, "secret_id": g.secret, "provider": "openai", "model_name": g.modelName},
-		"model_definition", "model_definition_id")
-	// usage tracking on (MLflow's default): MLflow makes the experiment
-	// gateway/<name> for the endpoint's traces, registered to alice
-	g.endpoint = g.created(t, alice, post, gw3+"/endpoints/create", map[string]any{
-		"name": g.endpointName, "model_configs": []any{g.mapping(g.def)}}, "endpoint", "endpoint_id")
+	// usage tracking on (MLflow's default): the experiment MLflow makes is
+	// registered to alice
+	g.gatewayObjects = g.objectsOf(t, c.user(creator), true)
 	return g
 }
 
@@ -139,7 +160,7 @@ func (g *aiGateway) mapping(def string) map[string]any {
 func (g *aiGateway) call(t *testing.T, u *apitest.User, method, path string, body any) *apitest.Response {
 	t.Helper()
 	r := gatewayCall{"", method, path, body}.sendTo(t, g.studio, u)
-	if strings.Contains(string(r.Body), g.secretValue) {
+	if g.secretValue != "" && strings.Contains(string(r.Body), g.secretValue) {
 		t.Fatalf("%s: shows the secret's value", r)
 	}
 	return r
@@ -428,14 +449,8 @@ func TestAIGatewayOnRealMLflow(t *testing.T) {
 		c.st.Grant(t, "project:default", "create", bob)
 		requireMLflowRefusal(t, g.call(t, bob, get, byName, nil), http.StatusForbidden, secrets...)
 		sfx := testenv.RandomSuffix()
-		mySecret := g.created(t, bob, post, gw3+"/secrets/create", map[string]any{
-			"secret_name": "bob-key-" + sfx, "secret_value": map[string]string{"api_key": "sk-bob-" + sfx},
-			"provider": "openai", "auth_config": map[string]string{"api_base": g.provider.URL + "/v1"}}, "secret", "secret_id")
-		myDef := g.created(t, bob, post, gw3+"/model-definitions/create", map[string]any{
-			"name": "bob-def-" + sfx, "secret_id": mySecret, "provider": "openai", "model_name": "bob-model-" + sfx},
-			"model_definition", "model_definition_id")
-		myEndpoint := g.created(t, bob, post, gw3+"/endpoints/create", map[string]any{
-			"name": "bob-endpoint-" + sfx, "model_configs": []any{g.mapping(myDef)}, "usage_tracking": false}, "endpoint", "endpoint_id")
+		mine := g.objectsOf(t, bob, false)
+		myDef, myEndpoint := mine.def, mine.endpoint
 		before := g.namesInMLflow(t, "endpoints")
 		for _, call := range []gatewayCall{
 			{"an endpoint tracing into alice's experiment", post, gw3 + "/endpoints/create", map[string]any{
@@ -545,14 +560,8 @@ func TestAIGatewayOnRealMLflow(t *testing.T) {
 		bob := c.st.NewUser(t, "bob")
 		c.st.Grant(t, "project:default", "create", bob)
 		sfx := testenv.RandomSuffix()
-		mySecret := g.created(t, bob, post, gw3+"/secrets/create", map[string]any{
-			"secret_name": "bob-key-" + sfx, "secret_value": map[string]string{"api_key": "sk-bob-" + sfx},
-			"provider": "openai", "auth_config": map[string]string{"api_base": g.provider.URL + "/v1"}}, "secret", "secret_id")
-		myDef := g.created(t, bob, post, gw3+"/model-definitions/create", map[string]any{
-			"name": "bob-def-" + sfx, "secret_id": mySecret, "provider": "openai", "model_name": "bob-model-" + sfx},
-			"model_definition", "model_definition_id")
-		myEndpoint := g.created(t, bob, post, gw3+"/endpoints/create", map[string]any{
-			"name": "bob-endpoint-" + sfx, "model_configs": []any{g.mapping(myDef)}, "usage_tracking": false}, "endpoint", "endpoint_id")
+		mine := g.objectsOf(t, bob, false)
+		myDef, myEndpoint := mine.def, mine.endpoint
 		before := g.asMLflowHasIt(t)
 		names := map[string][]string{}
 		for _, kind := range []string{"secrets", "model-definitions", "endpoints"} {
@@ -631,21 +640,15 @@ func TestAIGatewayOnRealMLflow(t *testing.T) {
 		// the endpoint's name is free again, but MLflow would trace a new
 		// endpoint of that name into alice's experiment gateway/<name>
 		c.st.Grant(t, "project:default", "create", bob)
-		sfx := testenv.RandomSuffix()
-		mySecret := g.created(t, bob, post, gw3+"/secrets/create", map[string]any{
-			"secret_name": "bob-key-" + sfx, "secret_value": map[string]string{"api_key": "sk-bob-" + sfx},
-			"provider": "openai", "auth_config": map[string]string{"api_base": g.provider.URL + "/v1"}}, "secret", "secret_id")
-		myDef := g.created(t, bob, post, gw3+"/model-definitions/create", map[string]any{
-			"name": "bob-def-" + sfx, "secret_id": mySecret, "provider": "openai", "model_name": "bob-model-" + sfx},
-			"model_definition", "model_definition_id")
+		myDef := g.objectsOf(t, bob, false).def
 		requireMLflowRefusal(t, g.call(t, bob, post, gw3+"/endpoints/create", map[string]any{
 			"name": g.endpointName, "model_configs": []any{g.mapping(myDef)}}), http.StatusForbidden, g.secretName, g.defName)
 		if slices.Contains(g.namesInMLflow(t, "endpoints"), g.endpointName) {
 			t.Fatalf("a refused creation left the endpoint %s in MLflow", g.endpointName)
 		}
-		mine := g.created(t, bob, post, gw3+"/endpoints/create", map[string]any{
+		again := g.created(t, bob, post, gw3+"/endpoints/create", map[string]any{
 			"name": g.endpointName, "model_configs": []any{g.mapping(myDef)}, "usage_tracking": false}, "endpoint", "endpoint_id")
-		if mine == g.endpoint {
+		if again == g.endpoint {
 			t.Fatalf("MLflow gave the new endpoint the old one's id")
 		}
 	})

@@ -26,10 +26,14 @@ import (
 // endpoint of the access table (and random GraphQL documents naming both
 // users' objects in every spelling to /graphql), as bob (a member with objects of his own,
 // no grant on alice's), against the real MLflow. Values are drawn from
-// alice's and bob's ids. No answer may show anything of alice's that bob
+// alice's and bob's ids; the AI gateway's routes go to the MLflow whose
+// gateway reaches a fake provider, with both users' secrets, model
+// definitions and endpoints (and endpoint names in invocation paths and
+// bodies). No answer may show anything of alice's that bob
 // could not have sent himself, none may be a 5xx of ml_studio's (MLflow's
-// own JSON 500s pass through as MLflow answers), and alice's objects must
-// be unchanged afterwards. ML_STUDIO_FUZZ_CALLS sets the calls per
+// own JSON 500s pass through as MLflow answers), alice's objects must
+// be unchanged afterwards, and the provider must never be called with
+// alice's model or key. ML_STUDIO_FUZZ_CALLS sets the calls per
 // endpoint (default 12), ML_STUDIO_FUZZ_SEED replays a run.
 func TestGatewayFuzzNoLeak(t *testing.T) {
 	c := getCast(t)
@@ -45,7 +49,10 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 	bobDataset := dataset(t, c, bob.user, bob.expID, "bob-fuzz-dataset")
 	aliceLabels := newLabelling(t, c, c.user(creator), fx.ExpID, fx.RunID, aliceTrace)
 	bobLabels := newLabelling(t, c, bob.user, bob.expID, bob.runID, bobTrace)
-	secrets := append([]string{traceSecret, datasetSecret, aliceLabels.schemaName, aliceLabels.queueName, aliceLabels.issueDescr}, fx.secrets...)
+	aliceGW := newAIGateway(t, c)
+	bobGW := aliceGW.objectsOf(t, bob.user, false)
+	secrets := append([]string{traceSecret, datasetSecret, aliceLabels.schemaName, aliceLabels.queueName, aliceLabels.issueDescr,
+		aliceGW.secretName, aliceGW.secretValue, aliceGW.defName, aliceGW.modelName}, fx.secrets...)
 	perEndpoint := envInt(t, "ML_STUDIO_FUZZ_CALLS", 12)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("ML_STUDIO_FUZZ_SEED"); s != "" {
@@ -65,6 +72,11 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 			"schema":     {aliceLabels.schema, bobLabels.schema},
 			"queue":      {aliceLabels.queue, bobLabels.queue},
 			"issue":      {aliceLabels.issue, bobLabels.issue},
+			// the AI gateway's
+			"secret":           {aliceGW.secret, bobGW.secret},
+			"model_definition": {aliceGW.def, bobGW.def},
+			"endpoint":         {aliceGW.endpoint, bobGW.endpoint},
+			"endpoint_name":    {aliceGW.endpointName, bobGW.endpointName},
 		},
 	}
 	keys := make([]string, 0, len(access.Rules))
@@ -72,7 +84,19 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	before := snapshot(t, c.st, fx) + aliceLabels.asMLflowHasIt(t, c)
+	// invocations first: later calls may delete bob's endpoint, and
+	// his own invocations should get through to the provider
+	slices.SortStableFunc(keys, func(a, b string) int {
+		ia, ib := strings.Contains(a, " "+access.InvocationPrefix), strings.Contains(b, " "+access.InvocationPrefix)
+		switch {
+		case ia && !ib:
+			return -1
+		case ib && !ia:
+			return 1
+		}
+		return 0
+	})
+	before := snapshot(t, c.st, fx) + aliceLabels.asMLflowHasIt(t, c) + aliceGW.asMLflowHasIt(t)
 	var (
 		mu       sync.Mutex
 		statuses = map[int]int{}
@@ -89,7 +113,11 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 		}
 	}
 	parallel(4, calls, func(_ int, fc fuzzCall) {
-		r, err := sendRaw(c, bob, fc)
+		studio := c.studio
+		if isAIGateway(fc.path) {
+			studio = aliceGW.studio
+		}
+		r, err := sendRaw(studio, bob, fc)
 		if err != nil {
 			t.Errorf("%s: %v", fc, err)
 			return
@@ -107,9 +135,22 @@ func TestGatewayFuzzNoLeak(t *testing.T) {
 		}
 	})
 	t.Logf("%d calls, statuses %v", len(calls), statuses)
-	if after := snapshot(t, c.st, fx) + aliceLabels.asMLflowHasIt(t, c); after != before {
+	if after := snapshot(t, c.st, fx) + aliceLabels.asMLflowHasIt(t, c) + aliceGW.asMLflowHasIt(t); after != before {
 		t.Errorf("bob changed alice's objects:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
+	provided := aliceGW.provider.all()
+	t.Logf("the provider got %d calls (of bob's endpoint)", len(provided))
+	for _, call := range provided {
+		if strings.Contains(call.Body, aliceGW.modelName) || strings.Contains(call.Authorization, aliceGW.secretValue) {
+			t.Errorf("bob's calls reached the provider with alice's model or key: %+v", call)
+		}
+	}
+}
+
+// isAIGateway says whether a path is the AI gateway's (its configuration
+// or its invocations).
+func isAIGateway(path string) bool {
+	return strings.HasPrefix(path, access.InvocationPrefix) || strings.Contains(path, "/3.0/mlflow/gateway/")
 }
 
 // mlflowOwnError is a 500 MLflow itself answered in its JSON error shape
@@ -151,6 +192,12 @@ func (g fuzzer) pick(rng *rand.Rand, pool string) string {
 // parameter that names nothing of anyone's.
 func poolOf(name string) string {
 	switch {
+	case name == "secret_id":
+		return "secret"
+	case name == "model_definition_id":
+		return "model_definition"
+	case name == "endpoint_id":
+		return "endpoint"
 	case strings.Contains(name, "experiment"):
 		return "experiment"
 	case strings.Contains(name, "trace_id"), strings.Contains(name, "request_id"), name == "item_id", name == "item_ids":
@@ -196,6 +243,9 @@ func (g fuzzer) call(rng *rand.Rand, key string) fuzzCall {
 	if path == "/graphql" {
 		return g.graphQLCall(rng) // its method drawn there
 	}
+	if strings.HasPrefix(path, access.InvocationPrefix) {
+		return g.invocationCall(rng, method, path)
+	}
 	for strings.Contains(path, "{id}") {
 		pool := "model"
 		if strings.Contains(path, "/traces/{id}") {
@@ -229,10 +279,23 @@ func (g fuzzer) call(rng *rand.Rand, key string) fuzzCall {
 		}
 	}
 	for _, f := range fields {
+		if (f.Name == "model_configs" || f.Name == "model_config") && rng.IntN(4) != 0 {
+			// an endpoint's models name model definitions
+			config := fmt.Sprintf(`{"model_definition_id":%q,"linkage_type":"PRIMARY","weight":1}`, g.pick(rng, "model_definition"))
+			if f.Repeated {
+				config = "[" + config + "]"
+			}
+			k, _ := json.Marshal(f.Name)
+			members = append(members, string(k)+":"+config)
+			continue
+		}
 		if f.Kind == "message" || f.Kind == "map" || rng.IntN(8) == 0 {
 			continue
 		}
 		pool := poolOf(f.Name)
+		if pool == "name" && isAIGateway(path) {
+			pool = "endpoint_name"
+		}
 		if pool == "" {
 			if v, ok := plain[f.Name]; ok || rng.IntN(2) == 0 {
 				put(isGet, f.Name, v, f.Repeated)
@@ -275,6 +338,35 @@ func (g fuzzer) call(rng *rand.Rand, key string) fuzzCall {
 	return fc
 }
 
+// invocationCall is a call of the AI gateway's invocations: the endpoint
+// named in the path, by the body's model (once, twice in either order, not
+// a string, missing) or both.
+func (g fuzzer) invocationCall(rng *rand.Rand, method, path string) fuzzCall {
+	path = strings.Replace(path, "{id}", g.pick(rng, "endpoint_name"), 1)
+	path = strings.Replace(path, "{path}", []string{"chat/completions", "v1/chat/completions", "embeddings"}[rng.IntN(3)], 1)
+	fc := fuzzCall{method: method, path: path}
+	first, second := g.pools["endpoint_name"][1], g.pools["endpoint_name"][0] // bob's, then alice's
+	if rng.IntN(2) == 0 {
+		first, second = second, first
+	}
+	members := []string{`"messages":[{"role":"user","content":"fuzz"}]`, `"input":"fuzz"`}
+	switch rng.IntN(5) {
+	case 0:
+		members = append(members, jsonMember("model", g.pick(rng, "endpoint_name"), false))
+	case 1:
+		members = append(members, jsonMember("model", first, false), jsonMember("model", second, false))
+	case 2:
+		members = append(members, jsonMember("model", first, true)) // not a string
+	case 3:
+		fc.query = append(fc.query, "model="+url.QueryEscape(first))
+		members = append(members, jsonMember("model", second, false))
+	}
+	if method != http.MethodGet {
+		fc.body = "{" + strings.Join(members, ",") + "}"
+	}
+	return fc
+}
+
 func jsonMember(name, value string, list bool) string {
 	k, _ := json.Marshal(name)
 	v, _ := json.Marshal(value)
@@ -289,8 +381,8 @@ type rawAnswer struct {
 	body   string
 }
 
-func sendRaw(c *cast, m *member, fc fuzzCall) (rawAnswer, error) {
-	target := c.studio.URL + fc.path
+func sendRaw(studio *apitest.Studio, m *member, fc fuzzCall) (rawAnswer, error) {
+	target := studio.URL + fc.path
 	if len(fc.query) > 0 {
 		target += "?" + strings.Join(fc.query, "&")
 	}

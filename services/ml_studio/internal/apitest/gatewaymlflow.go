@@ -68,6 +68,10 @@ func startGatewayMLflow(tb *setupTB) string {
 		"MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false",
 		"MLFLOW_DISABLE_TELEMETRY=true",
 		"MLFLOW_SERVER_SECRETS_CACHE_TTL=10",
+		// the bundled catalogue of providers' models: fetching it from
+		// GitHub, provider by provider, hangs for minutes where the
+		// network does not reach it
+		"MLFLOW_MODEL_CATALOG_URI=",
 	)
 	var mu sync.Mutex
 	var out bytes.Buffer
