@@ -144,6 +144,16 @@ async function registerPrompt(token: string, name: string, templates: [string, s
   await api(token, 'POST', '/api/2.0/mlflow/registered-models/alias', { name, alias: 'production', version: '1' });
 }
 
+/** An HTML artifact that tries what a hostile report would: mark itself, then reach the app's session and page. */
+const REPORT_HTML = `<!doctype html><html><body><h1>Churn report</h1><p id="reach">not tried</p>
+<script>
+document.body.dataset.ran = 'yes';
+let reach = 'blocked';
+try { if (parent.sessionStorage.getItem('mlstudio.token') || sessionStorage.getItem('mlstudio.token')) reach = 'READ THE TOKEN'; } catch (e) {}
+try { parent.document.title = 'pwned'; reach = 'TOUCHED THE APP'; } catch (e) {}
+document.getElementById('reach').textContent = reach;
+</script></body></html>`;
+
 const state: { expId?: string; runs: string[] } = { runs: [] };
 const skip = { reason: '' };
 
@@ -383,6 +393,9 @@ describe('ML Studio in the browser, against the real stack', () => {
       await api(token, 'PUT', q('plots/confusion.png'), undefined, png);
       await api(token, 'PUT', q('eval/predictions.csv'), undefined, 'customer,churned,score\nc-001,no,0.12\nc-002,yes,0.91\nc-003,no,0.33\n');
       await api(token, 'PUT', q('eval/metrics.json'), undefined, JSON.stringify({ auc: 0.91, f1: 0.84, thresholds: [0.3, 0.5, 0.7] }));
+      // An HTML report whose script would mark the page and reach for the app's session, and a table as mlflow.log_table writes it.
+      await api(token, 'PUT', q('eval/report.html'), undefined, REPORT_HTML);
+      await api(token, 'PUT', q('eval/eval_results_table.json'), undefined, JSON.stringify({ columns: ['question', 'answer', 'score'], data: [['Why churn?', 'Price changes.', 0.91], ['How to cancel?', 'Settings, Billing.', 0.62]] }));
       await api(token, 'PUT', q('model/MLmodel'), undefined, 'artifact_path: model\nflavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    python_version: 3.11.4\n  sklearn:\n    pickled_model: model.pkl\n    sklearn_version: 1.4.2\nmlflow_version: 2.14.1\nrun_id: ' + id + '\n');
       await api(token, 'POST', '/api/runs/update', { run_id: id, status: 'FINISHED', end_time: t0 + 200_000 });
     }
@@ -433,6 +446,29 @@ describe('ML Studio in the browser, against the real stack', () => {
     await page.getByRole('button', { name: 'eval', exact: true }).click();
     await page.getByRole('button', { name: /predictions\.csv/ }).click();
     await page.getByRole('table', { name: 'CSV preview' }).getByText('c-002').waitFor();
+    // log_table's JSON reads as a table.
+    await page.getByRole('button', { name: /eval_results_table\.json/ }).click();
+    const logged = page.getByRole('table', { name: 'Table preview' });
+    await logged.getByRole('cell', { name: 'How to cancel?' }).waitFor();
+    expect(await logged.locator('th').allTextContents()).toEqual(['question', 'answer', 'score']);
+    await shot(page, '05c-run-artifact-log-table');
+    // HTML is rendered in a sandboxed frame, its script kept off, never in the app's origin.
+    await page.getByRole('button', { name: /report\.html/ }).click();
+    const frameEl = page.locator('iframe[title="Artifact eval/report.html"]');
+    await frameEl.waitFor();
+    expect(await frameEl.getAttribute('sandbox')).toBe('');
+    const frame = page.frameLocator('iframe[title="Artifact eval/report.html"]');
+    await frame.getByRole('heading', { name: 'Churn report' }).waitFor();
+    expect(await page.getByText('<h1>Churn report</h1>').count()).toBe(0);
+    await page.waitForTimeout(300);
+    expect(await frame.locator('body').getAttribute('data-ran')).toBeNull();
+    await shot(page, '05d-run-artifact-html');
+    // Its scripts on request: they run, but in an opaque origin that cannot read the session or touch the app.
+    await page.getByRole('button', { name: 'Run its scripts' }).click();
+    expect(await frameEl.getAttribute('sandbox')).toBe('allow-scripts');
+    await expect.poll(() => frame.locator('body').getAttribute('data-ran')).toBe('yes');
+    expect(await frame.locator('#reach').textContent()).toBe('blocked');
+    expect(await page.title()).toBe('ML Studio');
     await page.getByRole('button', { name: 'model', exact: true }).click();
     await page.getByRole('button', { name: /MLmodel/ }).click();
     await page.getByText('Flavors').waitFor();

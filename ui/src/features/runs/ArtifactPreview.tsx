@@ -3,7 +3,7 @@ import { artifacts } from '../../api/mlflow';
 import { ErrorView } from '../../components/ErrorView';
 import { JsonNode } from '../../components/JsonTree';
 import { fmtBytes } from '../../components/format';
-import { parseCsv, parseSimpleYaml, previewKind, type YamlValue } from './preview';
+import { asLoggedTable, cellText, htmlSandbox, htmlSrcDoc, parseCsv, parseSimpleYaml, previewKind, type LoggedTable, type YamlValue } from './preview';
 
 async function fetchBlob(runId: string, path: string, signal?: AbortSignal): Promise<Blob> {
   const res = await artifacts.download(runId, path, signal);
@@ -97,6 +97,76 @@ function CsvView({ text, sep }: { text: string; sep: string }) {
   );
 }
 
+const MAX_TABLE_ROWS = 500;
+
+/** A table logged with mlflow.log_table, as a table (its JSON a click away). */
+function LoggedTableView({ table, json }: { table: LoggedTable; json: unknown }) {
+  const [asJson, setAsJson] = useState(false);
+  return (
+    <>
+      <div className="toolbar">
+        <span className="muted small">
+          Table logged with log_table: {table.rows.length} rows × {table.columns.length} columns
+        </span>
+        <button type="button" className="btn btn-small btn-link" aria-pressed={asJson} onClick={() => setAsJson((v) => !v)}>
+          {asJson ? 'Show as table' : 'Show JSON'}
+        </button>
+      </div>
+      {asJson ? (
+        <ul className="json-tree">
+          <JsonNode value={json} />
+        </ul>
+      ) : (
+        <div className="csv-wrap">
+          <table className="table table-compact" aria-label="Table preview">
+            <thead>
+              <tr>
+                {table.columns.map((c, i) => (
+                  <th key={i} scope="col">
+                    {c}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {table.rows.slice(0, MAX_TABLE_ROWS).map((r, i) => (
+                <tr key={i}>
+                  {r.map((c, j) => (
+                    <td key={j} className={typeof c === 'number' ? 'num' : undefined}>
+                      {cellText(c)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {table.rows.length > MAX_TABLE_ROWS && <p className="muted small">First {MAX_TABLE_ROWS} rows shown; download for the rest.</p>}
+        </div>
+      )}
+    </>
+  );
+}
+
+/**
+ * An HTML artifact rendered, never in the app's origin: a sandboxed frame
+ * (no allow-same-origin) fed by srcdoc. Its scripts stay off until the reader
+ * turns them on for a file they trust (plots made with plotly need them).
+ */
+function HtmlView({ path, html }: { path: string; html: string }) {
+  const [scripts, setScripts] = useState(false);
+  return (
+    <>
+      <div className="toolbar">
+        <span className="muted small">{scripts ? 'Scripts run inside the frame, cut off from ML Studio.' : 'Shown without its scripts.'}</span>
+        <button type="button" className="btn btn-small btn-link" aria-pressed={scripts} onClick={() => setScripts((v) => !v)}>
+          {scripts ? 'Stop its scripts' : 'Run its scripts'}
+        </button>
+      </div>
+      <iframe key={String(scripts)} className="html-frame" title={`Artifact ${path}`} sandbox={htmlSandbox(scripts)} srcDoc={htmlSrcDoc(html, scripts)} referrerPolicy="no-referrer" />
+    </>
+  );
+}
+
 /** Shows one artifact the way its kind reads best. */
 export function ArtifactPreview({ runId, path, size }: { runId: string; path: string; size?: number }) {
   const kind = previewKind(path, size);
@@ -138,6 +208,7 @@ export function ArtifactPreview({ runId, path, size }: { runId: string; path: st
       jsonError = true;
     }
   }
+  const table = kind === 'json' && !jsonError ? asLoggedTable(json) : null;
   return (
     <div className="preview" data-testid="artifact-preview" data-kind={kind}>
       <div className="preview-head">
@@ -159,7 +230,8 @@ export function ArtifactPreview({ runId, path, size }: { runId: string; path: st
       {kind === 'none' && <p className="muted">No preview for this kind of file. Download it to open it.</p>}
       {kind === 'image' && state.url && <img src={state.url} alt={`Artifact ${path}`} />}
       {kind === 'text' && state.text !== undefined && <pre>{state.text}</pre>}
-      {kind === 'json' && state.text !== undefined && (jsonError ? <pre>{state.text}</pre> : <ul className="json-tree"><JsonNode value={json} /></ul>)}
+      {kind === 'json' && state.text !== undefined && (jsonError ? <pre>{state.text}</pre> : table ? <LoggedTableView table={table} json={json} /> : <ul className="json-tree"><JsonNode value={json} /></ul>)}
+      {kind === 'html' && state.text !== undefined && <HtmlView path={path} html={state.text} />}
       {kind === 'csv' && state.text !== undefined && <CsvView text={state.text} sep={path.endsWith('.tsv') ? '\t' : ','} />}
       {kind === 'mlmodel' && state.text !== undefined && <MLmodelView text={state.text} />}
     </div>

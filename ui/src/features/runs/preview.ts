@@ -1,7 +1,7 @@
-export type PreviewKind = 'image' | 'json' | 'csv' | 'mlmodel' | 'text' | 'none';
+export type PreviewKind = 'image' | 'json' | 'csv' | 'mlmodel' | 'html' | 'text' | 'none';
 
 const IMAGE = ['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'bmp'];
-const TEXT = ['txt', 'log', 'md', 'py', 'yaml', 'yml', 'toml', 'cfg', 'ini', 'sh', 'sql', 'html', 'xml', 'r', 'js', 'ts', 'conda', 'requirements', 'in', 'properties', 'jsonl', 'ipynb'];
+const TEXT = ['txt', 'log', 'md', 'py', 'yaml', 'yml', 'toml', 'cfg', 'ini', 'sh', 'sql', 'xml', 'r', 'js', 'ts', 'conda', 'requirements', 'in', 'properties', 'jsonl', 'ipynb'];
 export const MAX_PREVIEW_BYTES = 5 * 1024 * 1024;
 
 /** Which preview a file gets, from its name (and size: very large files are only downloaded). */
@@ -13,6 +13,7 @@ export function previewKind(path: string, size?: number): PreviewKind {
   const ext = dot >= 0 ? name.slice(dot + 1).toLowerCase() : '';
   if (IMAGE.includes(ext)) return 'image';
   if (ext === 'json') return 'json';
+  if (ext === 'html' || ext === 'htm') return 'html';
   if (ext === 'csv' || ext === 'tsv') return 'csv';
   if (TEXT.includes(ext) || ['requirements.txt', 'LICENSE', 'README', 'Dockerfile', 'conda.yaml', 'python_env.yaml'].includes(name)) return 'text';
   if (ext === '') return 'text';
@@ -102,4 +103,42 @@ export function parseSimpleYaml(text: string): { [k: string]: YamlValue } {
   }
   const v = block(0);
   return typeof v === 'object' && !Array.isArray(v) ? v : {};
+}
+
+/** A table as MLflow's log_table stores it (pandas "split": columns and rows, perhaps an index). */
+export interface LoggedTable {
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** The table in a parsed JSON artifact written by mlflow.log_table, or null when it is some other JSON. */
+export function asLoggedTable(v: unknown): LoggedTable | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const { columns, data } = v as { columns?: unknown; data?: unknown };
+  if (!Array.isArray(columns) || !Array.isArray(data) || !data.every(Array.isArray)) return null;
+  if (!columns.every((c) => typeof c === 'string' || typeof c === 'number')) return null;
+  if (data.some((r) => (r as unknown[]).length !== columns.length)) return null;
+  return { columns: columns.map(String), rows: data as unknown[][] };
+}
+
+/** A table cell as text: strings as they are, anything else as JSON. */
+export function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/**
+ * The srcdoc of an HTML artifact's frame. The frame is sandboxed (an opaque
+ * origin: it cannot reach the app's storage or session); when its scripts are
+ * allowed, a CSP in front of the page also forbids it to call out with
+ * fetch/XHR or submit forms, so what is typed into it stays there.
+ */
+export function htmlSrcDoc(html: string, scripts: boolean): string {
+  if (!scripts) return html;
+  return `<meta http-equiv="Content-Security-Policy" content="connect-src 'none'; form-action 'none'">` + html;
+}
+
+/** The frame's sandbox: never same-origin; scripts only when the reader asked for them. */
+export function htmlSandbox(scripts: boolean): string {
+  return scripts ? 'allow-scripts' : '';
 }
