@@ -488,6 +488,8 @@ describe('ML Studio in the browser, against the real stack', () => {
     await diff.getByText('optimizer').waitFor();
     expect(await diff.locator('tr[data-differs=true]').count()).toBeGreaterThanOrEqual(2);
     expect(await diff.getByText('max_depth').locator('xpath=ancestor::tr').getAttribute('data-differs')).toBe('false');
+    // The breadcrumb names the experiment.
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: expName }).waitFor();
     await shot(page, '06-compare');
 
     await page.goto(`${stack.ui}/runs/${state.runs[0]}`);
@@ -564,6 +566,14 @@ describe('ML Studio in the browser, against the real stack', () => {
     expect(await children.getByRole('link').allTextContents()).toEqual(['sweep-lr-0.1', 'sweep-lr-0.01']);
     await page.getByRole('heading', { name: 'Child runs (2)' }).waitFor();
     await shot(page, '03b-run-children');
+
+    // val_loss was logged once per run: compared, it reads as a value and a bar per run, not a dot on an axis.
+    await page.goto(`${stack.ui}/compare?runs=${kids.join(',')}`);
+    const values = page.getByRole('list', { name: 'Values of val_loss' });
+    await values.waitFor();
+    expect(await values.locator('.value-bar-value').allTextContents()).toEqual(['0.342', '0.338']);
+    expect(await page.getByRole('figure', { name: 'Chart of val_loss' }).locator('canvas').count()).toBe(0);
+    await shot(page, '06b-compare-single-values');
   });
 
   it('at 768 px no page is wider than the window; dark mode follows the system and a remembered toggle', async ({ skip: s }) => {

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Metric } from '../../api/types';
+import { fmtNum } from '../format';
 import { useTheme } from '../theme/theme';
 
 export const PALETTE = ['#2f5bea', '#e4572e', '#17a398', '#f2a541', '#7c3aed', '#db2777', '#0ea5e9', '#65a30d', '#64748b', '#b45309'];
@@ -29,8 +30,49 @@ export function align(series: ChartSeries[], x: XAxis): uPlot.AlignedData {
   return [xArr, ...maps.map((m) => xArr.map((k) => (m.has(k) ? m.get(k)! : null)))] as uPlot.AlignedData;
 }
 
+/** True when no series has more than one point (and one has a point): a line chart would only be a dot. */
+export function isSingleValue(series: ChartSeries[]): boolean {
+  return series.some((s) => s.points.length === 1) && series.every((s) => s.points.length <= 1);
+}
+
+/** Bar lengths as a share of the largest magnitude (0 when every value is 0). */
+export function barShares(values: number[]): number[] {
+  const max = Math.max(0, ...values.map((v) => (Number.isFinite(v) ? Math.abs(v) : 0)));
+  return values.map((v) => (max > 0 && Number.isFinite(v) ? Math.abs(v) / max : 0));
+}
+
+/** A metric logged once per run: its value written out, with a bar per run to compare them. */
+function SingleValueChart({ title, series }: { title: string; series: ChartSeries[] }) {
+  const shown = series.map((s, i) => ({ label: s.label, color: PALETTE[i % PALETTE.length], p: s.points[0] }));
+  const shares = barShares(shown.map((r) => (r.p ? r.p.value : 0)));
+  return (
+    <figure className="chart-fig" aria-label={`Chart of ${title}`}>
+      <figcaption className="chart-title">
+        <span>{title}</span>
+        <span className="muted small">one value{series.length > 1 ? ' per run' : ''}</span>
+      </figcaption>
+      <ul className="value-bars" aria-label={`Values of ${title}`}>
+        {shown.map((r, i) => (
+          <li key={i} className="value-bar">
+            {series.length > 1 && <span className="value-bar-label truncate" title={r.label}>{r.label}</span>}
+            <span className="value-bar-track" aria-hidden="true">
+              <span className="value-bar-fill" style={{ width: `${(shares[i] * 100).toFixed(1)}%`, background: r.color }} />
+            </span>
+            <span className="value-bar-value">{r.p ? fmtNum(r.p.value) : '—'}</span>
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
+
+/** A metric's chart: lines over steps or time, or bars when it was logged once. */
+export function MetricChart(props: { title: string; series: ChartSeries[]; x: XAxis; height?: number; syncKey?: string }) {
+  return isSingleValue(props.series) ? <SingleValueChart title={props.title} series={props.series} /> : <LineChart {...props} />;
+}
+
 /** A line chart of metric histories: drag to zoom, double-click or Reset to zoom out. */
-export function MetricChart({ title, series, x, height = 260, syncKey }: { title: string; series: ChartSeries[]; x: XAxis; height?: number; syncKey?: string }) {
+function LineChart({ title, series, x, height = 260, syncKey }: { title: string; series: ChartSeries[]; x: XAxis; height?: number; syncKey?: string }) {
   const wrap = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [zoomed, setZoomed] = useState(false);

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
-import { useQueries } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
-import { runs as runsApi } from '../../api/mlflow';
+import { experiments, runs as runsApi } from '../../api/mlflow';
 import { queryKeys } from '../../api/queryKeys';
 import type { Run } from '../../api/types';
 import { ErrorView } from '../../components/ErrorView';
@@ -27,13 +27,16 @@ export default function ComparePage() {
   const metricKeys = useMemo(() => [...new Set(loaded.flatMap((r) => (r.data.metrics ?? []).map((m) => m.key)))].sort(), [refs]); // eslint-disable-line react-hooks/exhaustive-deps
   const rows = useMemo(() => diffRows(loaded), [refs]); // eslint-disable-line react-hooks/exhaustive-deps
   const expId = loaded[0]?.info.experiment_id;
+  // The breadcrumb names the experiment (its id until the name arrives, or if it cannot be read).
+  const exp = useQuery({ queryKey: queryKeys.experiment(expId ?? ''), queryFn: () => experiments.get(expId!), enabled: !!expId, retry: false });
+  const expName = exp.data?.experiment.name;
 
   return (
     <div className="page">
       <Breadcrumbs
         trail={[
           <Link to="/experiments">Experiments</Link>,
-          ...(expId ? [<Link to={`/experiments/${expId}`}>Experiment {expId}</Link>] : []),
+          ...(expId ? [<Link to={`/experiments/${expId}`}>{expName ?? `Experiment ${expId}`}</Link>] : []),
           'Compare',
         ]}
       />
