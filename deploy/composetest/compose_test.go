@@ -306,6 +306,9 @@ func TestComposedStack(t *testing.T) {
 		if len(secret) < 16 || cerb["CERBERUS_REGISTRAR_SECRET"] != secret || ml["ML_STUDIO_REGISTRAR_SECRET"] != secret {
 			t.Errorf("the registrar secret of .env does not reach both cerberus and ml_studio")
 		}
+		if kek := s.env["MLFLOW_CRYPTO_KEK_PASSPHRASE"]; kek == "" || s.containerEnv("mlflow")["MLFLOW_CRYPTO_KEK_PASSPHRASE"] != kek {
+			t.Errorf("MLflow does not encrypt the AI gateway's secrets with the passphrase of .env")
+		}
 		if !strings.Contains(cerb["CERBERUS_DATABASE_DSN"], ":"+s.env["MYSQL_PASSWORD"]+"@db:3306/") {
 			t.Errorf("cerberus's DSN does not carry MYSQL_PASSWORD of .env")
 		}

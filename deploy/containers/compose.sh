@@ -25,8 +25,22 @@ HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-900}"
 SERVICES=(db pg-db mlflow cerberus ml_studio ui)
 
 # A .env from .env.example: every change-me-… replaced by a random secret.
+# An existing .env gets the secrets it lacks (added to .env.example since).
 ensure_env() {
-	[ -s "$ENV_FILE" ] && return
+	if [ -s "$ENV_FILE" ]; then
+		local name
+		[ -z "$(tail -c 1 "$ENV_FILE")" ] || echo >>"$ENV_FILE"
+		while IFS= read -r line; do
+			if [[ "$line" =~ ^([A-Z_][A-Z0-9_]*)=change-me ]]; then
+				name=${BASH_REMATCH[1]}
+				if ! grep -q "^$name=" "$ENV_FILE"; then
+					log "adding $name to $ENV_FILE (random)"
+					printf '%s=%s\n' "$name" "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >>"$ENV_FILE"
+				fi
+			fi
+		done <"$ROOT/.env.example"
+		return
+	fi
 	log "writing $ENV_FILE from .env.example (random secrets)"
 	mkdir -p "$(dirname "$ENV_FILE")"
 	(
@@ -165,7 +179,7 @@ MSG
 
 down() {
 	ensure_compose
-	[ -s "$ENV_FILE" ] || ensure_env
+	ensure_env # adds what compose now requires to an older .env
 	compose down "$@" >"$COMPOSE_DATA/down.log" 2>&1 || { mkdir -p "$COMPOSE_DATA"; tail -30 "$COMPOSE_DATA/down.log" >&2; die "compose down failed"; }
 	# podman-compose leaves the project network when a container was gone already.
 	if [ "$ENGINE" = podman ]; then

@@ -44,4 +44,17 @@ if [ -n "${MLFLOW_SERVER_CORS_ALLOWED_ORIGINS:-}" ]; then
 fi
 # Job execution (huey consumers for GenAI jobs) costs ~2 GB that ML Studio does not use.
 export MLFLOW_SERVER_ENABLE_JOB_EXECUTION="${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false}"
+# AI gateway secrets are encrypted with a key derived from
+# MLFLOW_CRYPTO_KEK_PASSPHRASE (compose and the Helm chart pass it from a
+# secret); without it MLflow uses its built-in, public passphrase.
+if [ -z "${MLFLOW_CRYPTO_KEK_PASSPHRASE:-}" ]; then
+	echo "mlflow-server: MLFLOW_CRYPTO_KEK_PASSPHRASE is not set: AI gateway secrets are encrypted with MLflow's built-in passphrase" >&2
+fi
+# Each worker caches decrypted secrets: 10 s (MLflow's minimum) bounds how
+# long a rotated or deleted provider key is still used.
+export MLFLOW_SERVER_SECRETS_CACHE_TTL="${MLFLOW_SERVER_SECRETS_CACHE_TTL:-10}"
+# The catalogue of providers' models MLflow ships, unless a URL is given:
+# fetching it from GitHub provider by provider hangs for minutes where the
+# network does not reach it.
+export MLFLOW_MODEL_CATALOG_URI="${MLFLOW_MODEL_CATALOG_URI-}"
 exec mlflow server "$@"

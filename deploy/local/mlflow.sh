@@ -6,7 +6,11 @@
 #
 # Env: MLFLOW_PORT (5050), MLFLOW_BACKEND (sqlite|postgres, default sqlite),
 #      MLFLOW_WORKERS (2), MLFLOW_UVICORN_OPTS (--loop uvloop), MLFLOW_START_TIMEOUT (120 s),
-#      PG_PORT / PG_PASSWORD (postgres backend), ML_STUDIO_DATA (<repo>/.data).
+#      PG_PORT / PG_PASSWORD (postgres backend), ML_STUDIO_DATA (<repo>/.data),
+#      MLFLOW_CRYPTO_KEK_PASSPHRASE (default: generated once into
+#      $ML_STUDIO_DATA/mlflow/kek-passphrase) and MLFLOW_CRYPTO_KEK_VERSION (1),
+#      MLFLOW_SERVER_SECRETS_CACHE_TTL (10 s),
+#      MLFLOW_MODEL_CATALOG_URI (empty: the catalogue of models MLflow ships).
 set -euo pipefail
 
 SCRIPT_NAME=mlflow.sh
@@ -145,6 +149,29 @@ mlflow_ready() {
 	[[ "$code" == 200 ]]
 }
 
+# kek_passphrase prints the passphrase MLflow derives the key that encrypts
+# AI gateway secrets (providers' API keys) from: MLFLOW_CRYPTO_KEK_PASSPHRASE,
+# else the one generated at the first start and kept beside the data (0600).
+# Unset, MLflow would use its built-in passphrase, which anyone can read in
+# its source. Changing it makes the stored secrets unreadable: rotate with
+# `mlflow crypto rotate-kek` (README, "The AI gateway's secrets").
+kek_passphrase() {
+	if [[ -n "${MLFLOW_CRYPTO_KEK_PASSPHRASE:-}" ]]; then
+		printf '%s' "$MLFLOW_CRYPTO_KEK_PASSPHRASE"
+		return
+	fi
+	local file="$MLFLOW_DIR/kek-passphrase"
+	if [[ ! -s "$file" ]]; then
+		(
+			umask 077
+			head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file.tmp"
+			mv "$file.tmp" "$file"
+		)
+		log "generated the passphrase of MLflow's secrets into $file (keep it with the data)"
+	fi
+	cat "$file"
+}
+
 cmd_start() {
 	ensure_dirs
 	lock_component mlflow
@@ -203,6 +230,16 @@ cmd_start() {
 	# Telemetry off: the network only reaches package registries anyway.
 	export MLFLOW_SERVER_ENABLE_JOB_EXECUTION="${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false}"
 	export MLFLOW_DISABLE_TELEMETRY="${MLFLOW_DISABLE_TELEMETRY:-true}"
+	# From the environment, never the command line (ps would show it).
+	MLFLOW_CRYPTO_KEK_PASSPHRASE="$(kek_passphrase)"
+	export MLFLOW_CRYPTO_KEK_PASSPHRASE
+	# Each worker caches decrypted secrets: 10 s (MLflow's minimum) bounds
+	# how long a rotated or deleted provider key is still used.
+	export MLFLOW_SERVER_SECRETS_CACHE_TTL="${MLFLOW_SERVER_SECRETS_CACHE_TTL:-10}"
+	# The catalogue of providers' models MLflow ships: fetching it from
+	# GitHub, one provider after another, hangs GET .../supported-models for
+	# minutes where the network does not reach it (set a URL to fetch).
+	export MLFLOW_MODEL_CATALOG_URI="${MLFLOW_MODEL_CATALOG_URI-}"
 	# The AI gateway's model catalog is fetched per provider from GitHub,
 	# with retries, before falling back to the copy bundled with MLflow: with
 	# no route to GitHub, gateway/supported-models outlasted ml_studio's

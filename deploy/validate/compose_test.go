@@ -133,7 +133,7 @@ func TestComposeServiceSettings(t *testing.T) {
 	for svc, kv := range map[string]map[string]string{
 		"cerberus":  {"CERBERUS_HOST": "0.0.0.0", "CERBERUS_PORT": "5000"},
 		"ml_studio": {"ML_STUDIO_HOST": "0.0.0.0", "ML_STUDIO_PORT": "5001", "ML_STUDIO_CERBERUS_URL": "http://cerberus:5000", "ML_STUDIO_MLFLOW_URL": "http://mlflow:5050", "ML_STUDIO_DECISION_CACHE": "2s"},
-		"mlflow":    {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", "MLFLOW_ARTIFACTS_DESTINATION": "/mlflow/artifacts"},
+		"mlflow":    {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", "MLFLOW_ARTIFACTS_DESTINATION": "/mlflow/artifacts", "MLFLOW_SERVER_SECRETS_CACHE_TTL": "10"},
 		"ui":        {"UI_PORT": "3000", "UI_ML_STUDIO_URL": "http://ml-studio:5001"},
 	} {
 		s := service(t, p, svc)
@@ -239,7 +239,9 @@ func TestComposeVolumes(t *testing.T) {
 	}
 }
 
-var secretName = regexp.MustCompile(`(?i)PASSWORD|SECRET|TOKEN|_DSN$|STORE_URI$`)
+// secretName matches variables that hold a secret (not settings about
+// secrets, such as MLFLOW_SERVER_SECRETS_CACHE_TTL).
+var secretName = regexp.MustCompile(`(?i)PASSWORD|PASSPHRASE|SECRET(_KEY)?$|TOKEN|_DSN$|STORE_URI$`)
 
 // No secret is written in docker-compose.yml: every password-like variable
 // (and every connection string, which carries one) is interpolated from

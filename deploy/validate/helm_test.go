@@ -540,6 +540,28 @@ func checkWiring(t *testing.T, r rendered) {
 			t.Errorf("MLFLOW_SERVER_ALLOWED_HOSTS lacks %q: %v", want, allowed)
 		}
 	}
+	if ttl := cm("mlflow")["MLFLOW_SERVER_SECRETS_CACHE_TTL"]; ttl != "10" {
+		t.Errorf("MLFLOW_SERVER_SECRETS_CACHE_TTL = %q, want 10", ttl)
+	}
+	// The AI gateway's secrets are encrypted with a passphrase of a Secret,
+	// kept when the release goes (the stored secrets need it).
+	kek := false
+	for _, e := range r.deployments[mlflowSvc].Spec.Template.Spec.Containers[0].Env {
+		if e.Name != "MLFLOW_CRYPTO_KEK_PASSPHRASE" {
+			continue
+		}
+		kek = true
+		ref := e.ValueFrom
+		if e.Value != "" || ref == nil || ref.SecretKeyRef == nil {
+			t.Errorf("MLFLOW_CRYPTO_KEK_PASSPHRASE must come from a Secret: %+v", e)
+		} else if sec := r.secrets[ref.SecretKeyRef.Name]; sec != nil &&
+			(sec.Annotations["helm.sh/resource-policy"] != "keep" || len(sec.StringData[ref.SecretKeyRef.Key]) < 32) {
+			t.Errorf("Secret %s: want helm.sh/resource-policy keep and a passphrase of 32+ characters", sec.Name)
+		}
+	}
+	if !kek {
+		t.Errorf("MLflow has no MLFLOW_CRYPTO_KEK_PASSPHRASE: it would use its built-in one")
+	}
 	ui := cm("ui")
 	for _, k := range []string{"UI_ML_STUDIO_URL"} {
 		host, _, _ := strings.Cut(strings.TrimPrefix(ui[k], "http://"), ".")

@@ -139,6 +139,10 @@ the Secret, else a new random one. (dict "root" $ "secret" name "key" k "value" 
       key: {{ .root.Values.registrar.existingSecretKey }}
 {{- end }}
 
+{{- define "ml-studio.mlflowKekSecret" -}}
+{{- .Values.mlflow.kek.existingSecret | default (include "ml-studio.componentName" (dict "root" . "component" "mlflow-kek")) }}
+{{- end }}
+
 {{- define "ml-studio.adminSecret" -}}
 {{- .Values.cerberus.admin.existingSecret | default (include "ml-studio.componentName" (dict "root" . "component" "cerberus")) }}
 {{- end }}

@@ -73,6 +73,9 @@ func startGatewayMLflow(tb *setupTB) string {
 		// network does not reach it
 		"MLFLOW_MODEL_CATALOG_URI=",
 	)
+	if os.Getenv("MLFLOW_CRYPTO_KEK_PASSPHRASE") == "" { // as deployments have one
+		cmd.Env = append(cmd.Env, "MLFLOW_CRYPTO_KEK_PASSPHRASE=tests-"+testenv.RandomSuffix()+testenv.RandomSuffix())
+	}
 	var mu sync.Mutex
 	var out bytes.Buffer
 	cmd.Stdout = lockedWriter{&mu, &out}
