@@ -39,6 +39,18 @@ func requestID() gin.HandlerFunc {
 // probes are logged at debug level: orchestrators call them every few seconds.
 var probePaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
+// quietKey marks a request whose success is logged at debug level.
+const quietKey = "server.quiet"
+
+// Quiet, put before a route's handler, logs the route's successful
+// requests at debug level, as the probes are: for an endpoint other
+// services poll several times a second (cerberus's access revision).
+// Failures are still logged at warn or error.
+func Quiet(c *gin.Context) {
+	c.Set(quietKey, true)
+	c.Next()
+}
+
 // accessLog writes one structured line per request.
 func accessLog(log *zap.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -51,7 +63,7 @@ func accessLog(log *zap.Logger) gin.HandlerFunc {
 			level = zapcore.ErrorLevel
 		case status >= 400:
 			level = zapcore.WarnLevel
-		case probePaths[c.Request.URL.Path]:
+		case probePaths[c.Request.URL.Path] || c.GetBool(quietKey):
 			level = zapcore.DebugLevel
 		}
 		ce := log.Check(level, "request")

@@ -74,6 +74,13 @@ func newServer(t *testing.T, cfg server.Config, checks ...server.Check) *fixture
 		panic("late boom")
 	})
 	e.GET("/abort", func(*gin.Context) { panic(http.ErrAbortHandler) })
+	e.GET("/polled/:ok", server.Quiet, apierror.Handler(func(c *gin.Context) error {
+		if c.Param("ok") != "ok" {
+			return apierror.Unavailable(nil, "not now")
+		}
+		c.String(http.StatusOK, "polled")
+		return nil
+	}))
 	return &fixture{s: s, logs: logs}
 }
 
@@ -636,6 +643,8 @@ func TestAccessLog(t *testing.T) {
 		{http.MethodGet, "/panic", "", "/panic", 500, zapcore.ErrorLevel, ""},
 		{http.MethodGet, "/healthz", "", "/healthz", 200, zapcore.DebugLevel, ""},
 		{http.MethodGet, "/readyz", "", "/readyz", 200, zapcore.DebugLevel, ""},
+		{http.MethodGet, "/polled/ok", "", "/polled/:ok", 200, zapcore.DebugLevel, ""},
+		{http.MethodGet, "/polled/no", "", "/polled/:ok", 503, zapcore.ErrorLevel, "not now"},
 	}
 	f := newServer(t, testConfig())
 	for _, tt := range tests {

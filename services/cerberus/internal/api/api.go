@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
+	"github.com/ml-studio/ml-studio/pkg/server"
 	"github.com/ml-studio/ml-studio/services/cerberus/internal/service"
 )
 
@@ -27,7 +28,8 @@ func Register(r gin.IRouter, db Database, svc *service.Service) {
 	}
 	h := handlers{svc: svc}
 	api := r.Group("/api", revisionHeaders(svc))
-	api.GET("/access/revision", apierror.Handler(h.revision))
+	// Polled by every ml_studio several times a second: logged at debug level.
+	api.GET("/access/revision", server.Quiet, apierror.Handler(h.revision))
 	api.POST("/auth/login", apierror.Handler(h.login))
 	// Decisions authenticate their subject by the token in the body; an
 	// admin's own credentials are needed only to ask about someone else.
