@@ -82,6 +82,7 @@ type (
 type changeLog interface {
 	Revision(ctx context.Context) (uint64, error)
 	ChangesThrough(ctx context.Context, after, upto uint64) ([]store.Change, error)
+	UnrevisedChanges(ctx context.Context) (int64, error)
 	PruneChanges(ctx context.Context, before time.Time) error
 }
 
@@ -124,6 +125,7 @@ type Cache struct {
 	// The reader's own state; syncMu serialises readers.
 	syncMu    sync.Mutex
 	started   bool
+	unrevised int64 // the log's changes without a revision at the last read
 	lastPrune time.Time
 }
 

@@ -413,6 +413,7 @@ func TestLogReading(t *testing.T) {
 		{"the reader fills the gap", 0, []uint64{1, 3}, []uint64{1, 2, 3}, 3, 3, false},
 		{"the reader alone", 4, nil, []uint64{5, 6, 7}, 7, 7, false},
 		{"a pruned revision forgets everything", 4, nil, []uint64{7}, 7, 7, true},
+		{"a change without a revision (an older cerberus) forgets everything", 4, nil, []uint64{0}, 4, 4, true},
 		{"nothing new", 9, nil, nil, 9, 9, false},
 	}
 	for _, tt := range tests {
@@ -470,6 +471,16 @@ func (f *fakeLog) ChangesThrough(_ context.Context, after, upto uint64) ([]store
 }
 
 func (f *fakeLog) PruneChanges(context.Context, time.Time) error { return nil }
+
+func (f *fakeLog) UnrevisedChanges(context.Context) (int64, error) {
+	var n int64
+	for _, ch := range f.changes {
+		if ch.Rev == 0 {
+			n++
+		}
+	}
+	return n, nil
+}
 
 // TestOwnChangesApplyOnce: a change made through this process's store is
 // not applied again when the log is read, so loads running meanwhile are

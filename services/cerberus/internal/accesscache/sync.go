@@ -50,6 +50,21 @@ func (c *Cache) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A change by a cerberus older than the revision (a rolling upgrade)
+	// says neither its revision nor, reliably, its order: any new one
+	// forgets everything. An indexed count, 0 once the upgrade is done and
+	// its rows are pruned.
+	unrevised, err := c.changes.UnrevisedChanges(ctx)
+	if err != nil {
+		return err
+	}
+	if c.started && unrevised != c.unrevised {
+		c.log.Info("decision cache: access changed through a cerberus without access revisions (a rolling upgrade?); forgetting everything")
+		c.mu.Lock()
+		c.clear()
+		c.mu.Unlock()
+	}
+	c.unrevised = unrevised
 	if !c.started {
 		c.mu.Lock()
 		c.floor = max(c.floor, rev)

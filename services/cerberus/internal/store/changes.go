@@ -143,6 +143,15 @@ func (s *Store) ChangesThrough(ctx context.Context, after, upto uint64) ([]Chang
 	return out, classify(err, "access changes")
 }
 
+// UnrevisedChanges counts the log's changes without a revision: a
+// cerberus older than the access revision (migration 00009) writes them,
+// while a rolling upgrade runs old and new replicas side by side.
+func (s *Store) UnrevisedChanges(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Change{}).Where("rev = 0").Count(&n).Error
+	return n, classify(err, "access changes")
+}
+
 // PruneChanges deletes changes older than before.
 func (s *Store) PruneChanges(ctx context.Context, before time.Time) error {
 	return classify(s.db.WithContext(ctx).Where("at < ?", before).Delete(&Change{}).Error, "access changes")

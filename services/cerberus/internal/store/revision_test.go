@@ -115,6 +115,9 @@ func TestAccessRevision(t *testing.T) {
 			if tail, _ := a.ChangesThrough(ctx, mid, end); len(tail) == 0 || tail[0].Rev != end {
 				t.Errorf("the last revision's changes: %+v", tail)
 			}
+			if n, err := b.UnrevisedChanges(ctx); err != nil || n != 0 {
+				t.Errorf("%d changes without a revision (%v), want none: every write stamps its revision", n, err)
+			}
 		})
 	}
 }
