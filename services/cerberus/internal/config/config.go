@@ -41,7 +41,7 @@ type Config struct {
 	LoginWindow           time.Duration `split_words:"true" default:"15m" desc:"window in which failed logins are counted"`
 	LoginLockout          time.Duration `split_words:"true" default:"15m" desc:"how long a throttled account or address must wait"`
 	AuditRetention        time.Duration `split_words:"true" default:"0s" desc:"how long audit entries are kept; older ones are deleted every hour. 0 keeps them forever"`
-	CacheSync             time.Duration `split_words:"true" default:"100ms" desc:"decisions are answered from memory, forgotten at once on a change made through this process; with several replicas, one's change reaches the others within this interval (they read the access change log). 0 turns the cache off: every decision asks the database"`
+	CacheSync             time.Duration `split_words:"true" default:"100ms" desc:"decisions are answered from memory, forgotten at once on a change made through this process; with several replicas, one's change reaches the others within this interval (they read the access change log), and so does the access revision ml_studio follows. 0 turns the cache off: every decision asks the database (the access revision is still read every 100ms)"`
 	SCIMToken             string        `envconfig:"SCIM_TOKEN" desc:"bearer secret the identity provider sends to SCIM 2.0 provisioning at /scim/v2 (Users, Groups); empty turns SCIM off. At least 32 characters (openssl rand -hex 32); kept only as its hash, never logged"`
 	OIDC
 	ServerConfig
