@@ -101,8 +101,26 @@ func pass(c *gin.Context, resp *mlflow.Response) error {
 	if resp.Status >= 500 && !json.Valid(resp.Body) {
 		return errMLflowCrashed
 	}
-	c.Data(resp.Status, "application/json", resp.Body)
+	c.Data(statusOf(resp.Status, resp.Body), "application/json", resp.Body)
 	return nil
+}
+
+// statusOf is the status to answer for an MLflow answer. MLflow gives its
+// INVALID_STATE (the call conflicts with the object's state, e.g. deleting
+// a model definition endpoints still use) a 500, which reads as a server
+// fault; it is the caller's conflict: 409, with MLflow's body (and its
+// error_code, which is what MLflow's client reads) unchanged.
+func statusOf(status int, body []byte) int {
+	if status != http.StatusInternalServerError {
+		return status
+	}
+	var e struct {
+		ErrorCode string `json:"error_code"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.ErrorCode == "INVALID_STATE" {
+		return http.StatusConflict
+	}
+	return status
 }
 
 // forward sends p to MLflow (as a query for GET, as a JSON body otherwise)

@@ -300,6 +300,16 @@ func (h handlers) relay(c *gin.Context, resp *http.Response) error {
 	}
 	// MLflow's own nosniff must survive: an uploaded x.html is not a page of ours.
 	c.Header("X-Content-Type-Options", "nosniff")
+	if resp.StatusCode == http.StatusInternalServerError {
+		// An error's JSON is small: read it whole to pick its status.
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil {
+			return apierror.BadGateway(err, "MLflow's answer was cut short")
+		}
+		c.Writer.Header().Del("Content-Length") // c.Data counts what was read
+		c.Data(statusOf(resp.StatusCode, body), resp.Header.Get("Content-Type"), body)
+		return nil
+	}
 	c.Status(resp.StatusCode)
 	h.copyBody(c, resp)
 	return nil
