@@ -2,31 +2,12 @@ package mlflowapi
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// repoRoot is the directory holding go.work.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.work above the test's directory")
-		}
-		dir = parent
-	}
-}
+	"github.com/ml-studio/ml-studio/pkg/testenv"
+)
 
 // TestEndpointsMatchPinnedMLflow dumps the pinned server's endpoints again
 // and compares them with the embedded endpoints.json: upgrading MLflow
@@ -34,13 +15,8 @@ func repoRoot(t *testing.T) string {
 // here, showing every changed route. Under CI the pinned MLflow must be
 // installed (make test installs it).
 func TestEndpointsMatchPinnedMLflow(t *testing.T) {
-	python := filepath.Join(repoRoot(t), ".venv", "mlflow", "bin", "python")
-	if _, err := os.Stat(python); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the pinned MLflow is not installed (%v): deploy/local/mlflow.sh install", err)
-		}
-		t.Skipf("the pinned MLflow is not installed: %v", err)
-	}
+	// The pinned MLflow: under CI its absence fails the test.
+	python := testenv.MLflowPython(t)
 	cmd := exec.Command(python, "dump_endpoints.py")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -3,11 +3,11 @@ package mlflowgql
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ml-studio/ml-studio/pkg/testenv"
 )
 
 // readInGraphene parses and validates each document (one JSON string a
@@ -41,13 +41,8 @@ for line in sys.stdin:
 // ml_studio authorized: quotes, backslashes, control characters and
 // characters beyond the BMP included.
 func TestPrintedDocumentsReadTheSameInGraphene(t *testing.T) {
-	python := filepath.Join(repoRoot(t), ".venv", "mlflow", "bin", "python")
-	if _, err := os.Stat(python); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the pinned MLflow is not installed (%v): deploy/local/mlflow.sh install", err)
-		}
-		t.Skipf("the pinned MLflow is not installed: %v", err)
-	}
+	// The pinned MLflow: under CI its absence fails the test.
+	python := testenv.MLflowPython(t)
 	bodies := []string{
 		gql(`query($r: String) { mlflowGetRun(input: {runId: $r}) { run { info { runId } } } }`, `{"r":"a\"b\\c\n\t\u0001\u007f é 😀 \u2028 \\u0041 \\\\"}`, ""),
 		gql(`{ test(inputString: "\u00e9\ud83d\ude00 \\ \" \/ \b\f\n\r\t") { output } }`, "", ""),

@@ -2,30 +2,11 @@ package mlflowgql
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
-)
 
-// repoRoot is the directory holding go.work.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.work above the test's directory")
-		}
-		dir = parent
-	}
-}
+	"github.com/ml-studio/ml-studio/pkg/testenv"
+)
 
 // TestSchemaMatchesPinnedMLflow dumps the pinned server's GraphQL schema
 // again and compares it with the embedded schema.graphql: upgrading MLflow
@@ -33,13 +14,8 @@ func repoRoot(t *testing.T) string {
 // here, so every new field is decided in access.GraphQLFields. Under CI
 // the pinned MLflow must be installed (make test installs it).
 func TestSchemaMatchesPinnedMLflow(t *testing.T) {
-	python := filepath.Join(repoRoot(t), ".venv", "mlflow", "bin", "python")
-	if _, err := os.Stat(python); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the pinned MLflow is not installed (%v): deploy/local/mlflow.sh install", err)
-		}
-		t.Skipf("the pinned MLflow is not installed: %v", err)
-	}
+	// The pinned MLflow: under CI its absence fails the test.
+	python := testenv.MLflowPython(t)
 	cmd := exec.Command(python, "dump_schema.py")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
