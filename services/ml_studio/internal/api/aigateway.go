@@ -214,22 +214,32 @@ func (h handlers) claimUsageExperiment(c *gin.Context, u *usageExperiment, exp, 
 	return h.Access.Require(ctx, cred, element, access.Edit)
 }
 
+// requireObject is the call's parse and the id of the one object it names,
+// once op on that object is allowed.
+func (h handlers) requireObject(c *gin.Context, kind gwKind, op string) (*mlflowapi.Request, params, string, string, error) {
+	req, p, key, err := parsedCall(c)
+	if err != nil {
+		return nil, nil, "", "", err
+	}
+	id, err := p.first(kind.idField)
+	if err != nil {
+		return nil, nil, "", "", err
+	}
+	if err := h.Access.Require(c.Request.Context(), credential(c), kind.element(id), op); err != nil {
+		return nil, nil, "", "", err
+	}
+	return req, p, key, id, nil
+}
+
 // changeGatewayObject reads or changes one object: op on it, use on what
 // the call names (Also), the stamps; the answer is redacted.
 func (h handlers) changeGatewayObject(kind gwKind, op string) func(*gin.Context) error {
 	return func(c *gin.Context) error {
-		req, p, key, err := parsedCall(c)
+		req, p, key, id, err := h.requireObject(c, kind, op)
 		if err != nil {
 			return err
 		}
-		id, err := p.first(kind.idField)
-		if err != nil {
-			return err
-		}
-		ctx, cred := c.Request.Context(), credential(c)
-		if err := h.Access.Require(ctx, cred, kind.element(id), op); err != nil {
-			return err
-		}
+		ctx := c.Request.Context()
 		if err := h.alsoAndStamp(c, key, req, p); err != nil {
 			return err
 		}
@@ -302,18 +312,11 @@ func (h handlers) getEndpoint(c *gin.Context) error {
 // deleteGatewayObject needs manage; the object's element goes with it.
 func (h handlers) deleteGatewayObject(kind gwKind) func(*gin.Context) error {
 	return func(c *gin.Context) error {
-		req, p, _, err := parsedCall(c)
-		if err != nil {
-			return err
-		}
-		id, err := p.first(kind.idField)
+		req, p, _, id, err := h.requireObject(c, kind, access.Manage)
 		if err != nil {
 			return err
 		}
 		ctx, cred := c.Request.Context(), credential(c)
-		if err := h.Access.Require(ctx, cred, kind.element(id), access.Manage); err != nil {
-			return err
-		}
 		resp, err := h.callAt(ctx, del, req.Path(), p.only(kind.idField))
 		if err != nil || !resp.OK() {
 			return respondErr(c, orUpstream(resp, err))
