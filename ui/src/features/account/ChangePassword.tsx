@@ -6,6 +6,7 @@ import { queryKeys } from '../../api/queryKeys';
 import type { ApiToken } from '../../api/types';
 import { CheckField, TextField } from '../../components/Field';
 import { ErrorView } from '../../components/ErrorView';
+import { NewPasswordFields, useNewPassword } from '../../components/NewPassword';
 import { Section } from '../../components/Section';
 
 /**
@@ -17,21 +18,19 @@ import { Section } from '../../components/Section';
 export function ChangePassword({ username, liveTokens }: { username: string; liveTokens: readonly ApiToken[] }) {
   const qc = useQueryClient();
   const [current, setCurrent] = useState('');
-  const [pw, setPw] = useState('');
-  const [again, setAgain] = useState('');
+  const fresh = useNewPassword();
   const [revokeTokens, setRevokeTokens] = useState(false);
   const [done, setDone] = useState<string | null>(null);
   const change = useMutation({
     mutationFn: async () => {
-      await users.update(username, { password: pw, current_password: current });
+      await users.update(username, { password: fresh.pw, current_password: current });
       if (!revokeTokens) return 0;
       await Promise.all(liveTokens.map((t) => tokens.revoke(t.id)));
       return liveTokens.length;
     },
     onSuccess: (revoked) => {
       setCurrent('');
-      setPw('');
-      setAgain('');
+      fresh.clear();
       setRevokeTokens(false);
       qc.invalidateQueries({ queryKey: queryKeys.tokens() });
       setDone(
@@ -41,7 +40,6 @@ export function ChangePassword({ username, liveTokens }: { username: string; liv
       );
     },
   });
-  const mismatch = again !== '' && again !== pw;
   const n = liveTokens.length;
   // Cerberus answers a wrong current password with a 403, which the client words as missing access.
   const error =
@@ -56,21 +54,11 @@ export function ChangePassword({ username, liveTokens }: { username: string; liv
         onSubmit={(e) => {
           e.preventDefault();
           setDone(null);
-          if (!mismatch && current && pw.length >= 12) change.mutate();
+          if (current && fresh.ok) change.mutate();
         }}
       >
         <TextField label="Current password" type="password" value={current} onChange={setCurrent} required autoComplete="current-password" />
-        <TextField label="New password" type="password" value={pw} onChange={setPw} required minLength={12} autoComplete="new-password" hint="At least 12 characters." />
-        <TextField
-          label="Repeat the new password"
-          type="password"
-          value={again}
-          onChange={setAgain}
-          required
-          autoComplete="new-password"
-          aria-invalid={mismatch}
-          hint={mismatch ? 'The two passwords differ.' : undefined}
-        />
+        <NewPasswordFields state={fresh} />
         {n > 0 && (
           <CheckField
             label={`Also revoke my ${n === 1 ? 'API token' : `${n} API tokens`} (scripts and notebooks using ${n === 1 ? 'it' : 'them'} stop working)`}
@@ -86,7 +74,7 @@ export function ChangePassword({ username, liveTokens }: { username: string; liv
           </p>
         )}
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={change.isPending || mismatch || !current || pw.length < 12 || pw !== again}>
+          <button type="submit" className="btn btn-primary" disabled={change.isPending || !current || !fresh.ok}>
             Change password
           </button>
         </div>

@@ -9,6 +9,7 @@ import { ErrorView } from '../../components/ErrorView';
 import { CheckField, TextField } from '../../components/Field';
 import { fmtTime } from '../../components/format';
 import { FormDialog } from '../../components/Modal';
+import { NewPasswordFields, useNewPassword } from '../../components/NewPassword';
 import { Section } from '../../components/Section';
 import { useFields } from '../../components/useFields';
 import { useUser } from '../auth/AuthContext';
@@ -174,11 +175,9 @@ export function EditUser({ user, kept, onClose }: { user: User; kept: string | n
 
 /** An admin's reset of someone's password: every session and API token of theirs stops working. */
 export function ResetPassword({ user, onClose }: { user: User; onClose: () => void }) {
-  const [pw, setPw] = useState('');
-  const [again, setAgain] = useState('');
+  const fresh = useNewPassword();
   const [done, setDone] = useState(false);
-  const reset = useMutation({ mutationFn: () => users.update(user.username, { password: pw }), onSuccess: () => setDone(true) });
-  const mismatch = again !== '' && again !== pw;
+  const reset = useMutation({ mutationFn: () => users.update(user.username, { password: fresh.pw }), onSuccess: () => setDone(true) });
   if (done) {
     return (
       <FormDialog title={`Password of ${user.username} reset`} onClose={onClose} onSubmit={onClose} submitLabel="Done">
@@ -194,22 +193,12 @@ export function ResetPassword({ user, onClose }: { user: User; onClose: () => vo
       onClose={onClose}
       onSubmit={() => reset.mutate()}
       submitLabel="Reset password"
-      canSubmit={pw.length >= 12 && pw === again}
+      canSubmit={fresh.ok}
       busy={reset.isPending}
       error={reset.error}
     >
       <p className="alert alert-warn">This signs {user.username} out everywhere: all their sessions and API tokens stop working at once.</p>
-      <TextField label="New password" type="password" value={pw} onChange={setPw} required minLength={12} autoComplete="new-password" hint="At least 12 characters." />
-      <TextField
-        label="Repeat the new password"
-        type="password"
-        value={again}
-        onChange={setAgain}
-        required
-        autoComplete="new-password"
-        aria-invalid={mismatch}
-        hint={mismatch ? 'The two passwords differ.' : undefined}
-      />
+      <NewPasswordFields state={fresh} />
     </FormDialog>
   );
 }
