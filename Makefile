@@ -228,7 +228,7 @@ ui:
 test-ui:
 	ui/scripts/ensure-chromium.sh
 	cd ui && npm ci --no-audit --no-fund
-	cd ui && npx tsc --noEmit -p tsconfig.json
+	cd ui && npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p tsconfig.e2e.json
 	cd ui && npx vitest run
 	cd ui && npm run build
 	@if [ -z "$${ML_STUDIO_TEST_MLFLOW_URL:-}" ] && ! curl -sf -m 3 http://127.0.0.1:5050/health >/dev/null; then \

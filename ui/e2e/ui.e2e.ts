@@ -53,7 +53,8 @@ async function api<T>(token: string, method: string, path: string, body?: unknow
   const r = await fetch(stack.api + path, {
     method,
     headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: raw ?? (body ? JSON.stringify(body) : undefined),
+    // fetch takes bytes as a plain Uint8Array, not a Buffer.
+    body: typeof raw === 'string' ? raw : raw ? new Uint8Array(raw) : body ? JSON.stringify(body) : undefined,
   });
   const text = await r.text();
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
