@@ -1,5 +1,5 @@
 import { request } from './client';
-import type { Experiment, FileInfo, Metric, ModelVersion, RegisteredModel, Run, Tag } from './types';
+import type { Experiment, FileInfo, LoggedModel, Metric, ModelVersion, RegisteredModel, Run, Tag } from './types';
 
 export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
 
@@ -101,15 +101,26 @@ export const models = {
   deleteAlias: (name: string, alias: string) => request('/api/models/alias', { method: 'DELETE', body: { name, alias } }),
 };
 
+/** A string inside MLflow's single-quoted filter values. */
+export const quoteFilter = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
+
 export const versions = {
   search: (name: string, pageToken?: string) =>
     request<{ model_versions?: ModelVersion[]; next_page_token?: string }>('/api/models/versions/search', {
-      query: { filter: `name = '${name.replace(/'/g, "\\'")}'`, max_results: 200, page_token: pageToken },
+      query: { filter: `name = ${quoteFilter(name)}`, max_results: 200, page_token: pageToken },
     }),
-  create: (name: string, source: string, runId: string, description?: string) =>
+  /** The versions registered from a run (of the models the caller may read). */
+  ofRun: (runId: string) =>
+    request<{ model_versions?: ModelVersion[]; next_page_token?: string }>('/api/models/versions/search', {
+      query: { filter: `run_id = ${quoteFilter(runId)}`, max_results: 200 },
+    }),
+  get: (name: string, version: string) =>
+    request<{ model_version: ModelVersion }>('/api/models/versions/get', { query: { name, version } }),
+  /** `modelId` for an MLflow 3 logged model (source `models:/<model_id>`). */
+  create: (name: string, source: string, runId: string, description?: string, modelId?: string) =>
     request<{ model_version: ModelVersion }>('/api/models/versions/create', {
       method: 'POST',
-      body: { name, source, run_id: runId, description },
+      body: { name, source, run_id: runId, description, model_id: modelId },
     }),
   update: (name: string, version: string, description: string) =>
     request('/api/models/versions/update', { method: 'PATCH', body: { name, version, description } }),
@@ -125,4 +136,43 @@ export const versions = {
     request('/api/models/versions/set-tag', { method: 'POST', body: { name, version, key, value } }),
   deleteTag: (name: string, version: string, key: string) =>
     request('/api/models/versions/delete-tag', { method: 'DELETE', body: { name, version, key } }),
+};
+
+// ---- MLflow 3 logged models -------------------------------------------------
+export const loggedModels = {
+  /** The logged models a run produced, from its experiment. */
+  ofRun: (experimentId: string, runId: string) =>
+    request<{ models?: LoggedModel[]; next_page_token?: string }>('/api/2.0/mlflow/logged-models/search', {
+      method: 'POST',
+      body: { experiment_ids: [experimentId], filter: `source_run_id = ${quoteFilter(runId)}`, max_results: 100 },
+    }),
+};
+
+// ---- files under an artifact URI (a logged model's, a model version's) -------
+/**
+ * The path the artifact proxy serves for a `mlflow-artifacts:` URI (ml_studio
+ * checks read on the experiment it starts with), or null for a URI it does
+ * not serve (s3:, file:, ... when MLflow does not proxy artifacts).
+ */
+export function proxyPath(uri: string): string | null {
+  const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/+(.+?)\/*$/.exec(uri.trim());
+  if (!m || m[1].split('/').some((s) => s === '..' || s === '.')) return null;
+  return m[1];
+}
+
+export const artifactFiles = {
+  /** A file's text under an artifact URI; null when the URI is not served through ML Studio. */
+  text: async (uri: string, file: string, signal?: AbortSignal): Promise<string | null> => {
+    const base = proxyPath(uri);
+    if (base === null) return null;
+    const path = `${base}/${file}`.split('/').map(encodeURIComponent).join('/');
+    const res = await request<Response>(`/api/2.0/mlflow-artifacts/artifacts/${path}`, { raw: true, signal });
+    return res.text();
+  },
+  list: async (uri: string, signal?: AbortSignal): Promise<FileInfo[] | null> => {
+    const base = proxyPath(uri);
+    if (base === null) return null;
+    const r = await request<{ files?: FileInfo[] }>('/api/2.0/mlflow-artifacts/artifacts', { query: { path: base }, signal });
+    return r.files ?? [];
+  },
 };

@@ -14,9 +14,17 @@ export const queryKeys = {
   /** Every list of one experiment's runs. */
   runs: (experimentId: string) => ['runs', experimentId] as const,
   runList: (experimentId: string, filter: string, orderBy: string, deleted: boolean) => ['runs', experimentId, filter, orderBy, deleted] as const,
+  /** An experiment's runs for its sweep charts (under runs(id): a change to its runs refreshes them). */
+  sweepRuns: (experimentId: string) => ['runs', experimentId, 'sweep'] as const,
   run: (runId: string) => ['run', runId] as const,
   metricHistory: (runId: string, key: string) => ['history', runId, key] as const,
   artifacts: (runId: string, path: string) => ['artifacts', runId, path] as const,
+  /** The MLflow 3 logged models a run produced. */
+  runLoggedModels: (runId: string) => ['run-logged-models', runId] as const,
+  /** Its artifact directories holding an MLmodel (what can be registered from it). */
+  runModelDirs: (runId: string) => ['run-model-dirs', runId] as const,
+  /** The registered model versions made from a run: registering one changes it. */
+  runVersions: (runId: string) => ['run-versions', runId] as const,
 
   // ---- traces ------------------------------------------------------------
   /** Every list of one experiment's traces. */
@@ -47,6 +55,10 @@ export const queryKeys = {
   model: (name: string) => ['model', name] as const,
   modelVersions: (name: string) => ['versions', name] as const,
   downloadUri: (name: string, version: string) => ['download-uri', name, version] as const,
+  /** One version (its page); under the model's versions key, so what refreshes those refreshes it. */
+  modelVersion: (name: string, version: string) => ['versions', name, version] as const,
+  /** A file under an artifact URI (a model's MLmodel, its input example): never changes once logged. */
+  modelFile: (uri: string, file: string) => ['model-file', uri, file] as const,
   /** Every list of prompts. */
   prompts: () => ['prompts'] as const,
   promptList: (search: string) => ['prompts', search] as const,

@@ -36,9 +36,45 @@ export interface RunInfo {
   lifecycle_stage?: 'active' | 'deleted';
 }
 
+/** A dataset as a run's input names it (mlflow.log_input): schema, profile and source are JSON strings. */
+export interface DatasetSummary {
+  name: string;
+  digest: string;
+  source_type?: string;
+  source?: string;
+  schema?: string;
+  profile?: string;
+}
+
+export interface DatasetInput {
+  /** `mlflow.data.context` says what the run used it for (training, eval…). */
+  tags?: Tag[];
+  dataset: DatasetSummary;
+}
+
 export interface Run {
   info: RunInfo;
   data: { metrics?: Metric[]; params?: Tag[]; tags?: Tag[] };
+  inputs?: { dataset_inputs?: DatasetInput[]; model_inputs?: { model_id: string }[] };
+  /** MLflow 3: the logged models the run produced. */
+  outputs?: { model_outputs?: { model_id: string; step?: number }[] };
+}
+
+/** An MLflow 3 logged model (`models:/<model_id>`). */
+export interface LoggedModel {
+  info: {
+    model_id: string;
+    experiment_id: string;
+    name: string;
+    artifact_uri?: string;
+    status?: string;
+    source_run_id?: string;
+    creation_timestamp_ms?: number;
+    last_updated_timestamp_ms?: number;
+    model_type?: string;
+    tags?: Tag[];
+  };
+  data?: { params?: Tag[]; metrics?: Metric[] };
 }
 
 export interface FileInfo {
@@ -65,6 +101,8 @@ export interface ModelVersion {
   status?: string;
   tags?: Tag[];
   aliases?: string[];
+  /** MLflow 3: the logged model the version was registered from. */
+  model_id?: string;
 }
 
 export interface RegisteredModel {

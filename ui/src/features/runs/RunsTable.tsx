@@ -8,7 +8,10 @@ import { ErrorView } from '../../components/ErrorView';
 import { InlineForm } from '../../components/InlineForm';
 import { Section } from '../../components/Section';
 import { ColumnPicker } from './ColumnPicker';
-import { discoverKeys, flatten, nestRuns, orderClause, type Column } from './columns';
+import { discoverKeys, flatten, orderClause, type Column } from './columns';
+import { layoutRuns, type GroupBy } from './grouping';
+import { RunFilters } from './RunFilters';
+import { joinClauses, stateClause, timeClause, type RunState, type TimeRange } from './filterClauses';
 import { RunsGrid, type SortState } from './RunsGrid';
 
 export const RUNS_PAGE = 1000;
@@ -21,6 +24,12 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
   const [deleted, setDeleted] = useState(false);
   const [sort, setSort] = useState<SortState>({ col: 'start_time', desc: true });
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [states, setStates] = useState<ReadonlySet<RunState>>(new Set());
+  const [time, setTime] = useState<TimeRange>({ kind: 'any' });
+  const [groupBy, setGroupBy] = useState<GroupBy | null>(null);
+  const [folded, setFolded] = useState<Set<string>>(new Set());
+  // State and time go to MLflow with the typed filter: it filters and pages, not the browser.
+  const search = joinClauses(filter, stateClause(states), timeClause(time));
   const [columns, setColumns] = useState<Column[] | null>(() => {
     try {
       const s = localStorage.getItem(storeKey);
@@ -31,13 +40,13 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
   });
 
   const q = useInfiniteQuery({
-    queryKey: queryKeys.runList(experimentId, filter, orderClause(sort.col, sort.desc), deleted),
+    queryKey: queryKeys.runList(experimentId, search, orderClause(sort.col, sort.desc), deleted),
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam, signal }) =>
       runsApi.search(
         {
           experiment_ids: [experimentId],
-          filter: filter || undefined,
+          filter: search || undefined,
           order_by: [orderClause(sort.col, sort.desc)],
           max_results: RUNS_PAGE,
           page_token: pageParam,
@@ -54,12 +63,30 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
   const flat = useMemo(() => (q.data?.pages ?? []).flatMap((p) => (p.runs ?? []).map(flatten)), [q.data]);
   // Child runs under their parent (MLflow's mlflow.parentRunId), collapsible per parent.
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
-  const nested = useMemo(() => nestRuns(flat, collapsed), [flat, collapsed]);
-  const ordered = useMemo(() => nested.map((n) => n.run), [nested]);
+  // Grouped by a param's or tag's value, each group foldable, runs nested within it.
+  const layout = useMemo(() => layoutRuns(flat, groupBy, folded, collapsed), [flat, groupBy, folded, collapsed]);
+  const ordered = layout.runs;
+  const groups = useMemo(
+    () =>
+      groupBy
+        ? {
+            heads: layout.heads,
+            onToggle: (id: string) =>
+              setFolded((f) => {
+                const n = new Set(f);
+                if (n.has(id)) n.delete(id);
+                else n.add(id);
+                return n;
+              }),
+          }
+        : undefined,
+    [groupBy, layout],
+  );
+  const showDatasets = useMemo(() => flat.some((r) => (r.datasets?.length ?? 0) > 0), [flat]);
   const nesting = useMemo(
     () => ({
-      depth: nested.map((n) => n.depth),
-      children: nested.map((n) => n.children),
+      depth: layout.depth,
+      children: layout.children,
       collapsed,
       onToggle: (id: string) =>
         setCollapsed((c) => {
@@ -69,7 +96,7 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
           return n;
         }),
     }),
-    [nested, collapsed],
+    [layout, collapsed],
   );
   const available = useMemo(() => discoverKeys(flat), [flat]);
   // Until chosen, show every metric and the first few params.
@@ -157,6 +184,24 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
           Compare{selected.size ? ` (${selected.size})` : ''}
         </button>
       </div>
+      <RunFilters
+        states={states}
+        onStates={(s) => {
+          setStates(s);
+          setSelected(new Set());
+        }}
+        time={time}
+        onTime={(t) => {
+          setTime(t);
+          setSelected(new Set());
+        }}
+        groupBy={groupBy}
+        onGroupBy={(g) => {
+          setGroupBy(g);
+          setFolded(new Set());
+        }}
+        groupKeys={available}
+      />
       {invalidFilter ? (
         <div className="alert alert-error" role="alert" id="filter-error">
           <strong>This filter isn't valid. </strong>
@@ -166,11 +211,13 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
         <ErrorView error={q.error} onRetry={() => q.refetch()} />
       )}
       {!q.isLoading && !q.error && flat.length === 0 ? (
-        <div className="empty">{filter ? 'No runs match this filter.' : deleted ? 'No deleted runs.' : 'No runs yet. Log runs with the MLflow client (see My account for a ready snippet).'}</div>
+        <div className="empty">{search ? 'No runs match these filters.' : deleted ? 'No deleted runs.' : 'No runs yet. Log runs with the MLflow client (see My account for a ready snippet).'}</div>
       ) : (
         <RunsGrid
           runs={ordered}
           nesting={nesting}
+          groups={groups}
+          showDatasets={showDatasets}
           columns={shown}
           selected={selected}
           onToggle={toggle}

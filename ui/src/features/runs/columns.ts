@@ -19,7 +19,28 @@ export interface FlatRun {
   params: Record<string, string>;
   tags: Record<string, string>;
   deleted: boolean;
+  /** The datasets the run used (mlflow.log_input). */
+  datasets?: DatasetRef[];
 }
+
+/** A run's dataset input, as the list shows it: name@digest (context). */
+export interface DatasetRef {
+  name: string;
+  digest: string;
+  context?: string;
+}
+
+export const DATASET_CONTEXT_TAG = 'mlflow.data.context';
+
+export function datasetRefs(r: Run): DatasetRef[] {
+  return (r.inputs?.dataset_inputs ?? []).map((d) => ({
+    name: d.dataset?.name ?? '',
+    digest: d.dataset?.digest ?? '',
+    context: d.tags?.find((t) => t.key === DATASET_CONTEXT_TAG)?.value || undefined,
+  }));
+}
+
+export const datasetLabel = (d: DatasetRef) => `${d.name}@${d.digest}${d.context ? ` (${d.context})` : ''}`;
 
 export function flatten(r: Run): FlatRun {
   const metrics: Record<string, number> = {};
@@ -39,6 +60,7 @@ export function flatten(r: Run): FlatRun {
     params,
     tags,
     deleted: r.info.lifecycle_stage === 'deleted',
+    datasets: r.inputs?.dataset_inputs?.length ? datasetRefs(r) : [],
   };
 }
 
