@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -38,14 +39,22 @@ func (h handlers) renameModel(c *gin.Context) error {
 	if err := h.authorize(c, p, access.ByModel, access.Manage); err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
+	// Cerberus first: it refuses a name whose element exists (someone
+	// else's grants), and should undoing fail after MLflow refused, the
+	// model is left without an element, which no one but an admin may use
+	// — where the other order could leave it under an element with other
+	// people's grants.
+	ctx, cred := c.Request.Context(), credential(c)
+	from, to := access.Model(v[0]), access.Model(v[1])
+	if err := h.Registry.Rename(ctx, cred, from, to); err != nil {
+		return err
+	}
 	resp, err := h.call(ctx, post, "/registered-models/rename", p.only("name", "new_name"))
 	if err != nil || !resp.OK() {
+		if undoErr := h.Registry.Rename(context.WithoutCancel(ctx), cred, to, from); undoErr != nil {
+			_ = c.Error(fmt.Errorf("undo the rename of %s after MLflow refused it: %w", from, undoErr))
+		}
 		return respondErr(c, orUpstream(resp, err))
-	}
-	if err := h.Registry.Rename(ctx, credential(c), access.Model(v[0]), access.Model(v[1])); err != nil {
-		h.undo(ctx, post, "/registered-models/rename", params{"name": v[1], "new_name": v[0]})
-		return err
 	}
 	return pass(c, resp)
 }
