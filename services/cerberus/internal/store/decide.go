@@ -67,57 +67,113 @@ type ChainGrant struct {
 // ChainGrants returns, in one query, every grant of the user (directly or
 // through a group) on each named element, its ancestors and the component
 // root — plus one row per existing element with an empty Operation, so an
-// unknown element can be told from one without grants.
+// unknown element can be told from one without grants. Rows come element
+// by element in the order asked: the existence row, then the grants at
+// depth 0, 1, … and the root's at -1.
 func (s *Store) ChainGrants(ctx context.Context, userID, componentID uint64, elements []string) ([]ChainGrant, error) {
 	if len(elements) == 0 {
 		return nil, nil
 	}
 	placeholders := strings.TrimSuffix(strings.Repeat("?,", len(elements)), ",")
 	j := inOrder(s.dialect)
+	// The database returns the chains and the grants apart, each element
+	// once: the named elements, their ancestors once however many of the
+	// named share them (UNION drops the repeats, so the walk up goes on
+	// from each ancestor once), the root; then the grants on each of those
+	// elements, looked up for the user and each of their groups (one
+	// branch: the holders are the user, group 0, and their groups, each
+	// probing its own index by permission). Joining every named element
+	// with the grants of its shared project and of the root, as rows per
+	// element, is left to ChainGrants: in SQL it read the project's and
+	// the root's grants once per element asked about, and on MariaDB the
+	// chain was materialized again for each branch of a UNION.
 	query := `
 WITH RECURSIVE chain (start, id, parent_id, depth) AS (
     SELECT name, id, parent_id, 0 FROM element ` + use(s.dialect, "element by name") + ` WHERE component_id = ? AND name IN (` + placeholders + `)
-  UNION ALL
-    SELECT chain.start, e.id, e.parent_id, chain.depth + 1
+  UNION
+    SELECT '', r.id, NULL, -1 FROM element r ` + use(s.dialect, "element by name") + ` WHERE r.component_id = ? AND r.name = '*'
+  UNION
+    SELECT '', e.id, e.parent_id, chain.depth + 1
     FROM chain ` + j + ` element e ` + use(s.dialect, "element by id") + ` ON e.id = chain.parent_id
-    WHERE chain.depth < ` + fmt.Sprint(MaxDepth) + `
+    WHERE chain.depth BETWEEN 0 AND ` + fmt.Sprint(MaxDepth-1) + `
 ),
-targets (start, id, depth) AS (
-    SELECT start, id, depth FROM chain
+holders (group_id) AS (
+    SELECT 0
   UNION ALL
-    SELECT s.start, r.id, -1 FROM element r ` + use(s.dialect, "element by name") + `
-    JOIN (SELECT DISTINCT start FROM chain WHERE depth = 0) s ON 1 = 1
-    WHERE r.component_id = ? AND r.name = '*'
-),
-held (start, depth, permission_id, operation, ordinal) AS (
-    SELECT t.start, t.depth, p.id, o.name, o.ordinal
-    FROM targets t
-    ` + j + ` permission p ` + use(s.dialect, "permission by element") + ` ON p.element_id = t.id
-    ` + j + ` operation o ON o.id = p.operation_id
+    SELECT m.group_id FROM user_group_member m ` + use(s.dialect, "memberships by user") + ` WHERE m.user_id = ?
 )
-SELECT t.start AS start, t.depth AS depth, '' AS operation, 0 AS ordinal, '' AS effect FROM targets t WHERE t.depth = 0
+SELECT ch.start AS start, ch.id AS id, ch.parent_id AS parent_id, ch.depth AS depth, '' AS operation, 0 AS ordinal, '' AS effect FROM chain ch
 UNION ALL
-SELECT h.start, h.depth, h.operation, h.ordinal, up.effect
-FROM held h ` + j + ` user_permission up ` + use(s.dialect, "user grants by user") + ` ON up.permission_id = h.permission_id AND up.user_id = ?
-UNION ALL
-SELECT h.start, h.depth, h.operation, h.ordinal, gp.effect
-FROM held h
-` + j + ` group_permission gp ` + use(s.dialect, "group grants by permission") + ` ON gp.permission_id = h.permission_id
-` + j + ` user_group_member m ` + use(s.dialect, "memberships by group and user") + ` ON m.group_id = gp.group_id AND m.user_id = ?`
-	// The query starts from the chain's few elements and their permissions,
-	// then looks up the user's grants on just those, in that order (see
-	// inOrder): its cost grows with the elements asked about and the grants
-	// on them, not with how many grants the user, their groups or the
-	// table hold.
+SELECT '', p.element_id, NULL, 0, o.name, o.ordinal, COALESCE(up.effect, gp.effect)
+FROM (SELECT DISTINCT id FROM chain) t
+` + j + ` permission p ` + use(s.dialect, "permission by element") + ` ON p.element_id = t.id
+` + j + ` operation o ON o.id = p.operation_id
+` + j + ` holders h
+LEFT JOIN user_permission up ` + use(s.dialect, "user grants by user") + ` ON h.group_id = 0 AND up.user_id = ? AND up.permission_id = p.id
+LEFT JOIN group_permission gp ` + use(s.dialect, "group grants by group") + ` ON gp.group_id = h.group_id AND gp.permission_id = p.id
+WHERE up.effect IS NOT NULL OR gp.effect IS NOT NULL`
 	args := make([]any, 0, len(elements)+4)
 	args = append(args, componentID)
 	for _, e := range elements {
 		args = append(args, e)
 	}
 	args = append(args, componentID, userID, userID)
-	var rows []ChainGrant
-	err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error
-	return rows, classify(err, "decision")
+	var rows []struct {
+		Start     string
+		ID        uint64
+		ParentID  *uint64
+		Depth     int
+		Operation string
+		Ordinal   int
+		Effect    string
+	}
+	if err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error; err != nil {
+		return nil, classify(err, "decision")
+	}
+	named := make(map[string]uint64, len(elements))
+	parent := map[uint64]uint64{}
+	grants := map[uint64][]ChainGrant{}
+	var root uint64
+	for _, r := range rows {
+		switch {
+		case r.Operation != "":
+			grants[r.ID] = append(grants[r.ID], ChainGrant{Operation: r.Operation, Ordinal: r.Ordinal, Effect: r.Effect})
+		case r.Depth < 0:
+			root = r.ID
+		default:
+			if r.Depth == 0 && r.Start != "" {
+				named[r.Start] = r.ID
+			}
+			if r.ParentID != nil {
+				parent[r.ID] = *r.ParentID
+			}
+		}
+	}
+	var out []ChainGrant
+	emit := func(start string, depth int, id uint64) {
+		for _, g := range grants[id] {
+			g.Start, g.Depth = start, depth
+			out = append(out, g)
+		}
+	}
+	for _, e := range elements {
+		id, ok := named[e]
+		if !ok {
+			continue
+		}
+		delete(named, e) // asked twice, answered once
+		out = append(out, ChainGrant{Start: e})
+		for depth := 0; depth <= MaxDepth; depth++ {
+			emit(e, depth, id)
+			if id, ok = parent[id]; !ok {
+				break
+			}
+		}
+		if root != 0 {
+			emit(e, -1, root)
+		}
+	}
+	return out, nil
 }
 
 // ReachRow is an element of the asked kind reached by one of the user's grants.
@@ -257,5 +313,14 @@ SELECT e.id, e.component_id, e.name, e.parent_id FROM ids CROSS JOIN element e N
 		}
 	}
 	err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error
+	return rows, classify(err, "elements")
+}
+
+// ElementsAfter returns up to limit elements whose id is above after, by
+// id: the table page by page, for the decision cache to load at start.
+func (s *Store) ElementsAfter(ctx context.Context, after uint64, limit int) ([]Element, error) {
+	var rows []Element
+	err := s.db.WithContext(ctx).Raw(`SELECT id, component_id, name, parent_id FROM element `+use(s.dialect, "element by id")+` WHERE id > ? ORDER BY id LIMIT ?`,
+		after, limit).Scan(&rows).Error
 	return rows, classify(err, "elements")
 }
