@@ -7,9 +7,11 @@
 # Installs org.keycloak:keycloak-quarkus-dist from Maven Central (with mvn)
 # into $ML_STUDIO_DATA/keycloak, and runs it in development mode on
 # 127.0.0.1:$KEYCLOAK_PORT with an in-memory database, importing the realm
-# deploy/keycloak/ml-studio-realm.json at every start (clients ml-studio and
-# ml-studio-ci, users alice, bob and carol, groups ml-team, ml-studio-admins
-# and ml-ci). Its master realm's admin is admin / $KEYCLOAK_ADMIN_PASSWORD.
+# deploy/keycloak/ml-studio-realm.json at every start (clients ml-studio,
+# ml-studio-ci, ml-studio-notebook and ml-studio-short, users alice, bob,
+# carol and matrix-<role>, groups ml-team, ml-studio-admins and ml-ci); a
+# running one that imported another version of the file is restarted. Its
+# master realm's admin is admin / $KEYCLOAK_ADMIN_PASSWORD.
 #
 # Env: KEYCLOAK_PORT (8180), KEYCLOAK_VERSION (26.7.3), KEYCLOAK_ADMIN_PASSWORD
 #      (admin), KEYCLOAK_START_TIMEOUT (300 s), JAVA_HOME (java on PATH),
@@ -91,11 +93,18 @@ cmd_start() {
 	ensure_dirs
 	lock_component keycloak
 	if port_open "$KEYCLOAK_PORT"; then
-		if realm_ok; then
+		realm_ok || die "port $KEYCLOAK_PORT is taken by a server that does not serve realm $REALM"
+		# The realm is imported only at start: one started from an older
+		# realm file is restarted (when this script started it), so the
+		# tests always meet the committed realm.
+		if cmp -s "$REALM_FILE" "$KC_HOME/data/import/$REALM-realm.json"; then
 			log "already running on $BASE_URL with realm $REALM, reusing"
 			return 0
 		fi
-		die "port $KEYCLOAK_PORT is taken by a server that does not serve realm $REALM"
+		pid_alive "$PID_FILE" >/dev/null ||
+			die "the Keycloak on $BASE_URL was not started by this script from $REALM_FILE as it is now; stop it, or set KEYCLOAK_PORT"
+		log "the running Keycloak imported an older $REALM_FILE: restarting it"
+		stop_pidfile "$PID_FILE" 30 keycloak
 	fi
 	cmd_install
 	# The realm is imported afresh at every start (the database is in
@@ -158,10 +167,12 @@ cmd_status() {
 	return 3
 }
 
-# What the SSO tests read: the issuer and the realm's clients and users.
+# What the SSO tests read: the issuer, and the master realm's admin password
+# (tests add and remove people in the realm through the admin API).
 cmd_env() {
 	cat <<EOF
 export ML_STUDIO_TEST_OIDC_ISSUER='$ISSUER'
+export ML_STUDIO_TEST_KEYCLOAK_ADMIN_PASSWORD='$KEYCLOAK_ADMIN_PASSWORD'
 EOF
 }
 

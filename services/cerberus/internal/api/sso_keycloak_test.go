@@ -37,6 +37,9 @@ var keycloakPeople = map[string]string{"alice": "alice-password-1", "bob": "bob-
 const (
 	keycloakClient, keycloakSecret     = "ml-studio", "ml-studio-dev-secret"
 	keycloakCIClient, keycloakCISecret = "ml-studio-ci", "ml-studio-ci-dev-secret"
+	// The sign-in client whose access tokens last 10 s and sessions 30 s.
+	keycloakShortClient, keycloakShortSecret = "ml-studio-short", "ml-studio-short-dev-secret"
+	keycloakNotebookClient                   = "ml-studio-notebook"
 )
 
 type keycloakEnv struct {
@@ -46,6 +49,12 @@ type keycloakEnv struct {
 }
 
 func newKeycloakEnv(t *testing.T) *keycloakEnv {
+	return newKeycloakEnvWith(t, keycloakClient, keycloakSecret)
+}
+
+// newKeycloakEnvWith signs in with the realm's client; the access tokens it
+// accepts are those for ml-studio, whichever client asked for them.
+func newKeycloakEnvWith(t *testing.T, client, secret string) *keycloakEnv {
 	issuer := os.Getenv("ML_STUDIO_TEST_OIDC_ISSUER")
 	if issuer == "" {
 		t.Fatal("ML_STUDIO_TEST_OIDC_ISSUER is not set: run make test-sso, which starts Keycloak (deploy/local/keycloak.sh)")
@@ -54,7 +63,7 @@ func newKeycloakEnv(t *testing.T) *keycloakEnv {
 	engine := h.h.(*gin.Engine)
 	srv := httptest.NewServer(engine) // 127.0.0.1:<port>: the realm accepts any loopback port
 	t.Cleanup(srv.Close)
-	p, err := idp.New(idp.Config{Issuer: issuer, ClientID: keycloakClient, ClientSecret: keycloakSecret,
+	p, err := idp.New(idp.Config{Issuer: issuer, ClientID: client, ClientSecret: secret, Audience: keycloakClient,
 		RedirectURL: srv.URL + "/api/auth/oidc/callback", GroupsClaim: "groups", HTTP: &http.Client{Timeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +105,11 @@ var loginForm = regexp.MustCompile(`<form[^>]*id="kc-form-login"[^>]*action="([^
 // ML Studio sent the browser at the end (/signin?sso_ticket=...&next=...).
 func (b *browser) signIn(username, next string) *url.URL {
 	b.t.Helper()
+	return b.signInWith(username, keycloakPeople[username], next)
+}
+
+func (b *browser) signInWith(username, password, next string) *url.URL {
+	b.t.Helper()
 	resp, err := b.client.Get(b.env.srv.URL + "/api/auth/oidc/login?next=" + url.QueryEscape(next))
 	if err != nil {
 		b.t.Fatal(err)
@@ -106,7 +120,7 @@ func (b *browser) signIn(username, next string) *url.URL {
 	if resp.StatusCode != http.StatusOK || m == nil {
 		b.t.Fatalf("Keycloak's login page: %d, no login form in %.300s", resp.StatusCode, page)
 	}
-	resp, err = b.client.PostForm(html.UnescapeString(string(m[1])), url.Values{"username": {username}, "password": {keycloakPeople[username]}, "credentialId": {""}})
+	resp, err = b.client.PostForm(html.UnescapeString(string(m[1])), url.Values{"username": {username}, "password": {password}, "credentialId": {""}})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -137,7 +151,12 @@ func (b *browser) post(path string, in any) (int, []byte) {
 // session signs username in and redeems the ticket as the web app does.
 func (b *browser) session(username string) sessionView {
 	b.t.Helper()
-	loc := b.signIn(username, "/experiments")
+	return b.sessionWith(username, keycloakPeople[username])
+}
+
+func (b *browser) sessionWith(username, password string) sessionView {
+	b.t.Helper()
+	loc := b.signInWith(username, password, "/experiments")
 	if loc.Query().Get("next") != "/experiments" {
 		b.t.Errorf("next = %q", loc.Query().Get("next"))
 	}

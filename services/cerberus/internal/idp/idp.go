@@ -69,10 +69,10 @@ type Identity struct {
 // Login is the outcome of a completed sign-in.
 type Login struct {
 	Identity
-	// SessionLimit, when not zero, is how long the provider's own session
-	// lasts from now (Keycloak's refresh_expires_in): cerberus's session
+	// SessionEnd, when not zero, is when the provider's own session ends
+	// (from Keycloak's refresh_expires_in) or earlier: cerberus's session
 	// must not outlive it.
-	SessionLimit time.Duration
+	SessionEnd time.Time
 }
 
 // Provider talks to one OpenID provider.
@@ -177,6 +177,7 @@ func (p *Provider) Exchange(ctx context.Context, code, verifier, nonce string) (
 	if err != nil {
 		return Login{}, err
 	}
+	asked := p.cfg.Now()
 	tok, err := p.oauth(m).Exchange(oidc.ClientContext(ctx, p.cfg.HTTP), code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
@@ -198,8 +199,11 @@ func (p *Provider) Exchange(ctx context.Context, code, verifier, nonce string) (
 		return Login{}, invalidf("the ID token's nonce is not the one this sign-in sent")
 	}
 	l := Login{Identity: id}
+	// refresh_expires_in is whole seconds, counted by the provider from a
+	// moment during the request and rounded down from its session's end:
+	// from before the request, less a second, it is never later.
 	if s, ok := extraSeconds(tok.Extra("refresh_expires_in")); ok && s > 0 {
-		l.SessionLimit = time.Duration(s) * time.Second
+		l.SessionEnd = asked.Add(time.Duration(s-1) * time.Second)
 	}
 	return l, nil
 }

@@ -373,16 +373,16 @@ func TestExchange(t *testing.T) {
 		nonce        string
 		extra        map[string]any
 		want         int
-		limit        time.Duration
+		sessionEnd   time.Time
 	}{
-		{"good", k1.sign(t, idClaims(nil)), "code-1", "verifier-1", "n-123", map[string]any{"refresh_expires_in": 1800}, 200, 30 * time.Minute},
-		{"good without session limit", k1.sign(t, idClaims(nil)), "code-1", "verifier-1", "n-123", nil, 200, 0},
-		{"wrong nonce (replayed ID token)", k1.sign(t, idClaims(map[string]any{"nonce": "n-other"})), "code-1", "verifier-1", "n-123", nil, 401, 0},
-		{"no nonce in the ID token", k1.sign(t, idClaims(map[string]any{"nonce": ""})), "code-1", "verifier-1", "n-123", nil, 401, 0},
-		{"code refused (replayed)", k1.sign(t, idClaims(nil)), "code-used", "verifier-1", "n-123", nil, 401, 0},
-		{"wrong PKCE verifier", k1.sign(t, idClaims(nil)), "code-1", "verifier-other", "n-123", nil, 401, 0},
-		{"ID token for another client", k1.sign(t, idClaims(map[string]any{"aud": "other"})), "code-1", "verifier-1", "n-123", nil, 401, 0},
-		{"expired ID token", k1.sign(t, idClaims(map[string]any{"exp": now.Add(-time.Minute).Unix()})), "code-1", "verifier-1", "n-123", nil, 401, 0},
+		{"good", k1.sign(t, idClaims(nil)), "code-1", "verifier-1", "n-123", map[string]any{"refresh_expires_in": 1800}, 200, now.Add(30*time.Minute - time.Second)},
+		{"good without session limit", k1.sign(t, idClaims(nil)), "code-1", "verifier-1", "n-123", nil, 200, time.Time{}},
+		{"wrong nonce (replayed ID token)", k1.sign(t, idClaims(map[string]any{"nonce": "n-other"})), "code-1", "verifier-1", "n-123", nil, 401, time.Time{}},
+		{"no nonce in the ID token", k1.sign(t, idClaims(map[string]any{"nonce": ""})), "code-1", "verifier-1", "n-123", nil, 401, time.Time{}},
+		{"code refused (replayed)", k1.sign(t, idClaims(nil)), "code-used", "verifier-1", "n-123", nil, 401, time.Time{}},
+		{"wrong PKCE verifier", k1.sign(t, idClaims(nil)), "code-1", "verifier-other", "n-123", nil, 401, time.Time{}},
+		{"ID token for another client", k1.sign(t, idClaims(map[string]any{"aud": "other"})), "code-1", "verifier-1", "n-123", nil, 401, time.Time{}},
+		{"expired ID token", k1.sign(t, idClaims(map[string]any{"exp": now.Add(-time.Minute).Unix()})), "code-1", "verifier-1", "n-123", nil, 401, time.Time{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -394,7 +394,7 @@ func TestExchange(t *testing.T) {
 			if got := status(err); got != c.want {
 				t.Fatalf("status %d, want %d (%v)", got, c.want, err)
 			}
-			if err == nil && (l.Subject != "0b7e-alice" || l.Username != "alice" || l.SessionLimit != c.limit) {
+			if err == nil && (l.Subject != "0b7e-alice" || l.Username != "alice" || !l.SessionEnd.Equal(c.sessionEnd)) {
 				t.Errorf("login %+v", l)
 			}
 		})

@@ -177,8 +177,8 @@ func (o *SSO) Callback(ctx context.Context, m Meta, state, code, browserSecret s
 	}
 	now := o.svc.now()
 	expires := now.Add(o.svc.cfg.SessionTTL)
-	if login.SessionLimit > 0 && now.Add(login.SessionLimit).Before(expires) {
-		expires = now.Add(login.SessionLimit) // never outlive the provider's session
+	if !login.SessionEnd.IsZero() && login.SessionEnd.Before(expires) {
+		expires = login.SessionEnd // never outlive the provider's session
 	}
 	if err := o.svc.store.SetOIDCTicket(ctx, l.ID, authn.HashToken(ticket), u.ID, expires, now.Add(ticketTTL)); err != nil {
 		return "", "", err
