@@ -97,7 +97,8 @@ type Result struct {
 	Ops             []Figures // one per operation, by name
 	ErrorKinds      []ErrorKind
 	Decisions       Decisions
-	Series          []Series
+	Series          []Series // during the load
+	After           []Series // one point each: idle after the load
 	SamplingFailure []string
 }
 

@@ -119,7 +119,7 @@ func (r *Result) Markdown(w io.Writer, m Meta) {
 
 	procs := r.procs()
 	measures := []string{MeasureRSS, MeasureHeap, MeasureGoroutines, MeasureFDs}
-	p("\n### Per minute: the services (the last sample of each minute, and at the end)\n\n| minute |")
+	p("\n### Per minute: the services (the last sample of each minute; the end of the load; idle after it)\n\n| minute |")
 	for _, pr := range procs {
 		for _, ms := range measures {
 			p(" %s %s |", pr, ms)
@@ -127,16 +127,24 @@ func (r *Result) Markdown(w io.Writer, m Meta) {
 	}
 	p("\n|---:|%s\n", strings.Repeat("---:|", len(procs)*len(measures)))
 	rows := len(r.Minutes)
-	for i := range rows + 1 {
-		name := itoaMinute(i, rows)
-		p("| %s |", name)
+	for i := range rows + 2 {
+		switch i {
+		case rows:
+			p("| end |")
+		case rows + 1:
+			p("| idle after |")
+		default:
+			p("| %s |", minuteName(i))
+		}
 		for _, pr := range procs {
 			for _, mname := range measures {
-				s := r.series(pr, mname)
-				if i == rows {
-					p(" %s |", last(s))
-				} else {
-					p(" %s |", atMinute(s, i, "%.1f"))
+				switch i {
+				case rows:
+					p(" %s |", last(r.series(pr, mname)))
+				case rows + 1:
+					p(" %s |", last(find(r.After, pr, mname)))
+				default:
+					p(" %s |", atMinute(r.series(pr, mname), i, "%.1f"))
 				}
 			}
 		}
@@ -164,17 +172,12 @@ func cell(s string) string {
 	return s
 }
 
-func itoaMinute(i, rows int) string {
-	if i == rows {
-		return "end"
-	}
-	return minuteName(i)
-}
+func (r *Result) series(proc, measure string) *Series { return find(r.Series, proc, measure) }
 
-func (r *Result) series(proc, measure string) *Series {
-	for i := range r.Series {
-		if r.Series[i].Proc == proc && r.Series[i].Measure == measure {
-			return &r.Series[i]
+func find(ss []Series, proc, measure string) *Series {
+	for i := range ss {
+		if ss[i].Proc == proc && ss[i].Measure == measure {
+			return &ss[i]
 		}
 	}
 	return nil

@@ -33,6 +33,9 @@ type Config struct {
 	// Sample is how often the watched processes are measured.
 	Sample time.Duration
 	Watch  []Watched
+	// Settle is how long the services idle after the load, its
+	// connections closed, before they are measured once more.
+	Settle time.Duration
 }
 
 // Op names, as the report shows them.
@@ -95,9 +98,16 @@ func Run(ctx context.Context, c *Client, w *World, cfg Config) (*Result, error) 
 	}
 	wg.Wait()
 	end := time.Now()
-	sampler.sampleAll(context.Background(), end) // the end of the run
-	series, failures := sampler.snapshot()
-	return rec.result(end, series, failures), nil
+	sampler.sampleAll(context.Background(), end) // the end of the load
+	// Then idle, the clients' connections closed: a leak stays, what the
+	// load holds goes.
+	c.Close()
+	time.Sleep(cfg.Settle)
+	sampler.sampleAfter(context.Background())
+	series, after, failures := sampler.snapshot()
+	res := rec.result(end, series, failures)
+	res.After = after
+	return res, nil
 }
 
 // flipper gives and takes the users' read grants on their neighbours'

@@ -47,6 +47,7 @@ type sampler struct {
 	series   map[[2]string]*Series
 	order    [][2]string
 	failures []string
+	after    map[[2]string]float64 // set once the load is over: the idle services
 }
 
 func newSampler(watch []Watched, start time.Time) *sampler {
@@ -73,6 +74,10 @@ func (s *sampler) add(proc, measure string, at time.Time, v float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := [2]string{proc, measure}
+	if s.after != nil {
+		s.after[k] = v
+		return
+	}
 	sr := s.series[k]
 	if sr == nil {
 		sr = &Series{Proc: proc, Measure: measure}
@@ -123,15 +128,29 @@ func (s *sampler) sampleAll(ctx context.Context, now time.Time) {
 	}
 }
 
-// snapshot is the series so far and the samples that could not be taken.
-func (s *sampler) snapshot() ([]Series, []string) {
+// sampleAfter measures the services once the load is over, apart from
+// the series: what they come back to when idle.
+func (s *sampler) sampleAfter(ctx context.Context) {
+	s.mu.Lock()
+	s.after = map[[2]string]float64{}
+	s.mu.Unlock()
+	s.sampleAll(ctx, time.Now())
+}
+
+// snapshot is the series, the measures after the load, and the samples
+// that could not be taken.
+func (s *sampler) snapshot() ([]Series, []Series, []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Series, 0, len(s.order))
+	var after []Series
 	for _, k := range s.order {
 		out = append(out, *s.series[k])
+		if v, ok := s.after[k]; ok {
+			after = append(after, Series{Proc: k[0], Measure: k[1], Points: []Point{{Value: v}}})
+		}
 	}
-	return out, s.failures
+	return out, after, s.failures
 }
 
 // statusKB is a field of /proc/PID/status given in kB.

@@ -245,7 +245,7 @@ func TestRunSmoke(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, err := Run(ctx, c, w, Config{Duration: 2 * time.Second, Clients: 8, Think: 2 * time.Millisecond,
-				Flip: 20 * time.Millisecond, Sample: 200 * time.Millisecond,
+				Flip: 20 * time.Millisecond, Sample: 200 * time.Millisecond, Settle: 50 * time.Millisecond,
 				Watch: []Watched{{Name: "fake", PID: os.Getpid(), MetricsURL: srv.URL + "/metrics"}}})
 			if err != nil {
 				t.Fatal(err)
@@ -281,6 +281,12 @@ func TestRunSmoke(t *testing.T) {
 					if s == nil || len(s.Points) < 3 || s.Points[len(s.Points)-1].Value <= 0 {
 						t.Errorf("series %s: %+v", m, s)
 					}
+					if a := find(res.After, "fake", m); a == nil || len(a.Points) != 1 || a.Points[0].Value <= 0 {
+						t.Errorf("%s idle after the load: %+v", m, a)
+					}
+				}
+				if !strings.Contains(md.String(), "| idle after |") {
+					t.Error("the report has no row for the services idle after the load")
 				}
 				if len(res.Trends()) != 4 {
 					t.Errorf("trends %+v", res.Trends())

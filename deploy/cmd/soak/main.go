@@ -2,8 +2,9 @@
 
 // Command soak runs deploy/soak's stock-client-shaped load through a
 // cerberus and an ml_studio built from this tree and started here with
-// their default settings, on a private MariaDB and (unless -mlflow names
-// one) a private MLflow, all on ports and data folders of their own, and
+// their default settings, on a private MariaDB and the MLflow -mlflow names
+// (make soak: the local one on PostgreSQL) or else a private one, the
+// services on ports and data folders of their own, and
 // prints a Markdown report (also written to -report): errors by kind,
 // latency per minute, and the services' RSS, Go heap, goroutines and open
 // file descriptors per minute with their slopes.
@@ -57,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.cfg.Think, "think", 100*time.Millisecond, "the most a client waits between two requests (random from 0)")
 	fs.DurationVar(&o.cfg.Flip, "flip", 500*time.Millisecond, "how often the admin gives or takes a user's read grant on its neighbour's experiment")
 	fs.DurationVar(&o.cfg.Sample, "sample", 10*time.Second, "how often the services' RSS, heap, goroutines and fds are sampled")
-	fs.StringVar(&o.mlflow, "mlflow", "", "an MLflow to use (its URL; it must serve artifacts) instead of starting a private one on SQLite")
+	fs.StringVar(&o.mlflow, "mlflow", "", "an MLflow to use (its URL; it must serve artifacts) instead of starting a private one on SQLite (one worker: for short runs, it cannot keep up with 64 clients on 2 cores)")
 	fs.StringVar(&o.report, "report", "", "also write the Markdown report to this file")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (logs, databases)")
 	if err := fs.Parse(args); err != nil {
@@ -159,6 +160,7 @@ func soakRun(ctx context.Context, o options, stdout, stderr io.Writer) (bool, er
 	if err != nil {
 		return false, err
 	}
+	o.cfg.Settle = 3 * time.Second
 	o.cfg.Watch = []soak.Watched{
 		{Name: "cerberus", PID: cb.Pid(), MetricsURL: cb.URL + "/metrics"},
 		{Name: "ml_studio", PID: ms.Pid(), MetricsURL: ms.URL + "/metrics"},
@@ -178,7 +180,7 @@ func soakRun(ctx context.Context, o options, stdout, stderr io.Writer) (bool, er
 	meta := soak.Meta{Title: fmt.Sprintf("Soak: %d clients for %s (%s)", o.cfg.Clients, o.cfg.Duration, began.UTC().Format("2 Jan 2006 15:04 UTC")), Settings: []string{
 		fmt.Sprintf("one cerberus and one ml_studio built from this tree with their default settings, cerberus on a private MariaDB, %s", mlflowSays),
 		fmt.Sprintf("%d clients acting as %d users (API tokens), each waiting 0-%s between requests; every %s the admin gives or takes one user's read grant on its neighbour's experiment (through ml_studio, the users in turn)", o.cfg.Clients, o.users, o.cfg.Think, o.cfg.Flip),
-		fmt.Sprintf("machine: %d CPUs shared with other work, %s; load average %s at the start, %s at the end; services sampled every %s", runtime.NumCPU(), runtime.Version(), load, loadAvg(), o.cfg.Sample),
+		fmt.Sprintf("machine: %d CPUs shared with other work, %s; load average %s at the start, %s at the end; services sampled every %s, and %s after the load", runtime.NumCPU(), runtime.Version(), load, loadAvg(), o.cfg.Sample, o.cfg.Settle),
 	}}
 	var b strings.Builder
 	res.Markdown(&b, meta)
