@@ -215,6 +215,25 @@ bench-propagation:
 	$(GO) build -o $(BIN)/propagation-bench ./deploy/cmd/propagation-bench
 	$(BIN)/propagation-bench $(BENCH_PROPAGATION_FLAGS)
 
+# A soak (docs/benchmarks.md, "Soak"; deploy/cmd/soak): one cerberus (on a
+# private MariaDB) and one ml_studio built from the tree, under 64
+# stock-client-shaped clients for 10 minutes while an admin gives and takes
+# their read grants on each other's experiments. Prints, and writes to
+# .data/soak/report.md, errors by kind, p50/p99 per minute and the
+# services' RSS, Go heap, goroutines and open fds per minute with their
+# slopes; exits 1 when a request failed. MLflow: ML_STUDIO_TEST_MLFLOW_URL,
+# else the local one on PostgreSQL (started when it is not running).
+#   make soak SOAK_FLAGS="-duration 1m"     a short run
+SOAK_FLAGS ?=
+
+.PHONY: soak
+soak:
+	$(LOCAL)/mlflow.sh install >&2
+	$(GO) build -o $(BIN)/soak ./deploy/cmd/soak
+	@url="$${ML_STUDIO_TEST_MLFLOW_URL:-}"; \
+	if [ -z "$$url" ]; then MLFLOW_BACKEND=postgres $(LOCAL)/mlflow.sh start >&2; url="http://127.0.0.1:$${MLFLOW_PORT:-5050}"; fi; \
+	$(BIN)/soak -mlflow "$$url" -report .data/soak/report.md $(SOAK_FLAGS)
+
 # ---- web UI (ui/) -------------------------------------------------------------
 
 # The production build of the UI in ui/dist (Vite + React + TypeScript).
