@@ -21,7 +21,8 @@ type history struct {
 }
 
 // begin records a change about to be sent: until done says when it was
-// acknowledged, every request answered after sent is of unknown outcome.
+// acknowledged (plus any lag allowed before it must be honoured), every
+// request answered after sent is of unknown outcome.
 func (h *history) begin(sent time.Time, allowed bool) (done func(acked time.Time)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -33,6 +33,11 @@ type Config struct {
 	// Sample is how often the watched processes are measured.
 	Sample time.Duration
 	Watch  []Watched
+	// Cerberus, when set, takes every other grant change straight (the
+	// admin's token works there too); ml_studio honours it within
+	// CerberusLag (its revision poll), so answers are judged from then on.
+	Cerberus    *Client
+	CerberusLag time.Duration
 	// Settle is how long the services idle after the load, its
 	// connections closed, before they are measured once more.
 	Settle time.Duration
@@ -51,7 +56,8 @@ const (
 	opNbGetRun      = "neighbour get-run"
 	opNbSearch      = "neighbour search-runs"
 	opNbDownload    = "neighbour artifact-download"
-	opGrant         = "grant/revoke (admin)"
+	opGrant         = "grant/revoke via ml_studio (admin)"
+	opGrantCerberus = "grant/revoke at cerberus (admin)"
 	searchPageLimit = 50
 )
 
@@ -92,7 +98,7 @@ func Run(ctx context.Context, c *Client, w *World, cfg Config) (*Result, error) 
 	var wg sync.WaitGroup
 	sampler := newSampler(cfg.Watch, rec.start)
 	wg.Go(func() { sampler.run(ctx, cfg.Sample) })
-	wg.Go(func() { flipper(ctx, c, w, rec, cfg.Flip) })
+	wg.Go(func() { flipper(ctx, c, w, rec, cfg) })
 	for _, cl := range clients {
 		wg.Go(func() { cl.loop(ctx) })
 	}
@@ -111,29 +117,36 @@ func Run(ctx context.Context, c *Client, w *World, cfg Config) (*Result, error) 
 }
 
 // flipper gives and takes the users' read grants on their neighbours'
-// experiments in turn, through ml_studio as an admin in the UI would.
-func flipper(ctx context.Context, c *Client, w *World, rec *recorder, every time.Duration) {
-	if every <= 0 {
+// experiments in turn, as an admin: through ml_studio (as in the UI), and,
+// when cfg.Cerberus is set, every other change straight at cerberus, which
+// ml_studio hears of within cfg.CerberusLag.
+func flipper(ctx context.Context, c *Client, w *World, rec *recorder, cfg Config) {
+	if cfg.Flip <= 0 {
 		return
 	}
 	allowed := make([]bool, len(w.Users))
-	t := time.NewTicker(every)
+	t := time.NewTicker(cfg.Flip)
 	defer t.Stop()
-	for i := 0; ; i = (i + 1) % len(w.Users) {
+	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		i := n % len(w.Users)
 		u, nb := &w.Users[i], w.Neighbour(i)
 		give := !allowed[i]
 		path, want := "/api/grants", http.StatusCreated
 		if !give {
 			path, want = "/api/grants/revoke", http.StatusNoContent
 		}
+		via, op, lag := c, opGrant, time.Duration(0)
+		if cfg.Cerberus != nil && n%2 == 1 {
+			via, op, lag = cfg.Cerberus, opGrantCerberus, cfg.CerberusLag
+		}
 		sent := time.Now()
 		done := u.neighbourAccess.begin(sent, give)
-		a, err := c.Send(ctx, http.MethodPost, path, w.Admin, map[string]string{"element": "experiment:" + nb.ExpID, "operation": "read", "user": u.Name})
+		a, err := via.Send(ctx, http.MethodPost, path, w.Admin, map[string]string{"element": "experiment:" + nb.ExpID, "operation": "read", "user": u.Name})
 		acked := time.Now()
 		if ctx.Err() != nil {
 			// Cut short by the end: whether it took effect is not known.
@@ -149,13 +162,13 @@ func flipper(ctx context.Context, c *Client, w *World, rec *recorder, every time
 		case a.Status != want:
 			kind = kindStatus
 		}
-		rec.add(opGrant, sent, acked.Sub(sent), kind, describe(http.MethodPost, path, a, err))
+		rec.add(op, sent, acked.Sub(sent), kind, describe(http.MethodPost, path, a, err))
 		if kind != "" {
 			u.neighbourAccess.lose()
 			continue
 		}
 		allowed[i] = give
-		done(acked)
+		done(acked.Add(lag))
 	}
 }
 

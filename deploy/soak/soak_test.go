@@ -246,6 +246,7 @@ func TestRunSmoke(t *testing.T) {
 			}
 			res, err := Run(ctx, c, w, Config{Duration: 2 * time.Second, Clients: 8, Think: 2 * time.Millisecond,
 				Flip: 20 * time.Millisecond, Sample: 200 * time.Millisecond, Settle: 50 * time.Millisecond,
+				Cerberus: NewClient(srv.URL, 1), CerberusLag: 10 * time.Millisecond,
 				Watch: []Watched{{Name: "fake", PID: os.Getpid(), MetricsURL: srv.URL + "/metrics"}}})
 			if err != nil {
 				t.Fatal(err)
@@ -271,7 +272,7 @@ func TestRunSmoke(t *testing.T) {
 				if d.Allowed == 0 || d.Refused == 0 || d.Checked == 0 {
 					t.Errorf("neighbours' reads %+v: want some answered, some refused, some checked", d)
 				}
-				for _, op := range []string{opLogBatch, opSearchOwn, opGetRun, opGetExp, opUpload, opDownload, opNbGetExp, opNbGetRun, opNbSearch, opNbDownload, opGrant} {
+				for _, op := range []string{opLogBatch, opSearchOwn, opGetRun, opGetExp, opUpload, opDownload, opNbGetExp, opNbGetRun, opNbSearch, opNbDownload, opGrant, opGrantCerberus} {
 					if !strings.Contains(md.String(), "| "+op+" | ") {
 						t.Errorf("the report has no row for %s", op)
 					}

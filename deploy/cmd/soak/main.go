@@ -41,11 +41,12 @@ func main() {
 }
 
 type options struct {
-	cfg    soak.Config
-	users  int
-	mlflow string
-	report string
-	keep   bool
+	cfg        soak.Config
+	atCerberus bool
+	users      int
+	mlflow     string
+	report     string
+	keep       bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.users, "users", 16, "users the clients act as (client i is user i mod users)")
 	fs.DurationVar(&o.cfg.Think, "think", 100*time.Millisecond, "the most a client waits between two requests (random from 0)")
 	fs.DurationVar(&o.cfg.Flip, "flip", 500*time.Millisecond, "how often the admin gives or takes a user's read grant on its neighbour's experiment")
+	fs.BoolVar(&o.atCerberus, "at-cerberus", true, "make every other grant change straight at cerberus instead of through ml_studio")
+	fs.DurationVar(&o.cfg.CerberusLag, "cerberus-lag", time.Second, "how soon ml_studio must honour a change made at cerberus (the replicas' goal)")
 	fs.DurationVar(&o.cfg.Sample, "sample", 10*time.Second, "how often the services' RSS, heap, goroutines and fds are sampled")
 	fs.StringVar(&o.mlflow, "mlflow", "", "an MLflow to use (its URL; it must serve artifacts) instead of starting a private one on SQLite (one worker: for short runs, it cannot keep up with 64 clients on 2 cores)")
 	fs.StringVar(&o.report, "report", "", "also write the Markdown report to this file")
@@ -161,6 +164,12 @@ func soakRun(ctx context.Context, o options, stdout, stderr io.Writer) (bool, er
 		return false, err
 	}
 	o.cfg.Settle = 3 * time.Second
+	grantsVia := "through ml_studio"
+	if o.atCerberus {
+		o.cfg.Cerberus = soak.NewClient(cb.URL, 1)
+		defer o.cfg.Cerberus.Close()
+		grantsVia = fmt.Sprintf("alternately through ml_studio (honoured from its answer on) and straight at cerberus (honoured within %s)", o.cfg.CerberusLag)
+	}
 	o.cfg.Watch = []soak.Watched{
 		{Name: "cerberus", PID: cb.Pid(), MetricsURL: cb.URL + "/metrics"},
 		{Name: "ml_studio", PID: ms.Pid(), MetricsURL: ms.URL + "/metrics"},
@@ -179,7 +188,7 @@ func soakRun(ctx context.Context, o options, stdout, stderr io.Writer) (bool, er
 	}
 	meta := soak.Meta{Title: fmt.Sprintf("Soak: %d clients for %s (%s)", o.cfg.Clients, o.cfg.Duration, began.UTC().Format("2 Jan 2006 15:04 UTC")), Settings: []string{
 		fmt.Sprintf("one cerberus and one ml_studio built from this tree with their default settings, cerberus on a private MariaDB, %s", mlflowSays),
-		fmt.Sprintf("%d clients acting as %d users (API tokens), each waiting 0-%s between requests; every %s the admin gives or takes one user's read grant on its neighbour's experiment (through ml_studio, the users in turn)", o.cfg.Clients, o.users, o.cfg.Think, o.cfg.Flip),
+		fmt.Sprintf("%d clients acting as %d users (API tokens), each waiting 0-%s between requests; every %s the admin gives or takes one user's read grant on its neighbour's experiment (the users in turn), %s", o.cfg.Clients, o.users, o.cfg.Think, o.cfg.Flip, grantsVia),
 		fmt.Sprintf("machine: %d CPUs shared with other work, %s; load average %s at the start, %s at the end; services sampled every %s, and %s after the load", runtime.NumCPU(), runtime.Version(), load, loadAvg(), o.cfg.Sample, o.cfg.Settle),
 	}}
 	var b strings.Builder
