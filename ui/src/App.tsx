@@ -12,6 +12,7 @@ const RunPage = lazy(() => import('./features/runs/RunPage'));
 const ComparePage = lazy(() => import('./features/compare/ComparePage'));
 const ModelsPage = lazy(() => import('./features/models/ModelsPage'));
 const ModelPage = lazy(() => import('./features/models/ModelPage'));
+const ModelVersionPage = lazy(() => import('./features/models/ModelVersionPage'));
 const TracePage = lazy(() => import('./features/traces/TracePage'));
 const DatasetPage = lazy(() => import('./features/datasets/DatasetPage'));
 const PromptsPage = lazy(() => import('./features/prompts/PromptsPage'));
@@ -63,6 +64,7 @@ export function AppRoutes() {
         <Route path="/compare" element={<ComparePage />} />
         <Route path="/models" element={<ModelsPage />} />
         <Route path="/models/:name" element={<ModelPage />} />
+        <Route path="/models/:name/versions/:version" element={<ModelVersionPage />} />
         <Route path="/prompts" element={<PromptsPage />} />
         <Route path="/prompts/:name" element={<PromptPage />} />
         <Route path="/account" element={<AccountPage />} />

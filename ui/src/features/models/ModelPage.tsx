@@ -158,9 +158,14 @@ export default function ModelPage() {
                   header: 'Version',
                   sortValue: (v) => Number(v.version),
                   cell: (v) => (
-                    <button type="button" className="btn btn-link" aria-label={`Details of version ${v.version}`} onClick={() => setDetail(v.version)}>
-                      <strong>v{v.version}</strong>
-                    </button>
+                    <>
+                      <Link to={`/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(v.version)}`} aria-label={`Version ${v.version}`}>
+                        <strong>v{v.version}</strong>
+                      </Link>{' '}
+                      <button type="button" className="btn btn-link small" aria-label={`Details of version ${v.version}`} onClick={() => setDetail(v.version)}>
+                        details
+                      </button>
+                    </>
                   ),
                 },
                 {

@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { models } from '../../api/mlflow';
 import { queryKeys } from '../../api/queryKeys';
+import type { ModelVersion } from '../../api/types';
 import { DataTable } from '../../components/DataTable';
 import { SearchInput, SelectField, TextAreaField, TextField } from '../../components/Field';
 import { fmtTime } from '../../components/format';
@@ -14,6 +15,21 @@ import { useMyAccess, useProjectCandidates } from '../access/useMyAccess';
 import { nameFilter } from '../experiments/ExperimentsPage';
 
 const PAGE = 25;
+
+const STAGE_ORDER = ['Production', 'Staging', 'Archived'];
+
+/** The latest version in each stage but None, Production first. */
+export function stagedVersions(latest: readonly ModelVersion[]): { stage: string; version: string }[] {
+  const best = new Map<string, string>();
+  for (const v of latest) {
+    const stage = v.current_stage ?? 'None';
+    if (stage === 'None') continue;
+    const had = best.get(stage);
+    if (had === undefined || Number(v.version) > Number(had)) best.set(stage, v.version);
+  }
+  const rank = (s: string) => (STAGE_ORDER.indexOf(s) + STAGE_ORDER.length + 1) % (STAGE_ORDER.length + 1);
+  return [...best.entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)).map(([stage, version]) => ({ stage, version }));
+}
 
 export default function ModelsPage() {
   const [q, setQ] = useState('');
@@ -54,6 +70,23 @@ export default function ModelsPage() {
             cell: (m) => {
               const latest = (m.latest_versions ?? []).reduce((a, v) => Math.max(a, Number(v.version)), 0);
               return latest ? `Version ${latest}` : <span className="muted">—</span>;
+            },
+          },
+          {
+            key: 'stages',
+            header: 'Stages',
+            // MLflow's latest_versions holds the newest version in each stage.
+            cell: (m) => {
+              const staged = stagedVersions(m.latest_versions ?? []);
+              return staged.length ? (
+                staged.map((v) => (
+                  <Link key={v.stage} to={`/models/${encodeURIComponent(m.name)}/versions/${encodeURIComponent(v.version)}`} className={`stage-chip stage-${v.stage.toLowerCase()}`}>
+                    {v.stage} v{v.version}
+                  </Link>
+                ))
+              ) : (
+                <span className="muted">—</span>
+              );
             },
           },
           {

@@ -1,14 +1,11 @@
 import { useMemo, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate, useParams } from 'react-router';
-import { isApiError } from '../../api/client';
-import { experiments, models, runs, versions } from '../../api/mlflow';
+import { Link, useParams } from 'react-router';
+import { experiments, runs } from '../../api/mlflow';
 import { queryKeys } from '../../api/queryKeys';
 import { ErrorView } from '../../components/ErrorView';
 import { fmtDuration, fmtNum, fmtTimeSec } from '../../components/format';
 import { InlineEdit } from '../../components/InlineEdit';
-import { TextField } from '../../components/Field';
-import { FormDialog } from '../../components/Modal';
 import { Breadcrumbs, PageHead } from '../../components/PageHead';
 import { Section } from '../../components/Section';
 import { TagEditor } from '../../components/Tags';
@@ -18,6 +15,9 @@ import { useMyAccessOn } from '../access/useMyAccess';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import { MetricCharts } from './MetricCharts';
 import { ChildRuns, ParentLink, parentIdOf } from './RunFamily';
+import { RunDatasets, RunDescription, RunModels, RunSourceLine } from './RunDetails';
+import { RegisterModel } from './RegisterModel';
+import { isSystemMetric } from './runSource';
 
 function KV({ rows, label, empty }: { rows: { key: string; value: string }[]; label: string; empty: string }) {
   if (rows.length === 0) return <p className="muted">{empty}</p>;
@@ -57,9 +57,12 @@ export default function RunPage() {
     mutationFn: () => (run?.info.lifecycle_stage === 'deleted' ? runs.restore(runId) : runs.remove(runId)),
     onSuccess: refresh,
   });
-  const metrics = useMemo(() => [...(run?.data.metrics ?? [])].sort((a, b) => a.key.localeCompare(b.key)), [run]);
+  const allMetrics = useMemo(() => [...(run?.data.metrics ?? [])].sort((a, b) => a.key.localeCompare(b.key)), [run]);
+  // System metrics (system/cpu…, memory, GPU) apart from what the model reports.
+  const metrics = useMemo(() => allMetrics.filter((m) => !isSystemMetric(m.key)), [allMetrics]);
+  const systemMetrics = useMemo(() => allMetrics.filter((m) => isSystemMetric(m.key)), [allMetrics]);
   const params = useMemo(() => [...(run?.data.params ?? [])].sort((a, b) => a.key.localeCompare(b.key)), [run]);
-  const metricKeys = useMemo(() => metrics.map((m) => m.key), [metrics]);
+  const metricKeys = useMemo(() => allMetrics.map((m) => m.key), [allMetrics]);
   const name = run?.info.run_name || run?.data.tags?.find((t) => t.key === 'mlflow.runName')?.value || runId;
   const runRefs = useMemo(() => [{ id: runId, name }], [runId, name]);
   const deleted = run?.info.lifecycle_stage === 'deleted';
@@ -100,6 +103,7 @@ export default function RunPage() {
             {parentIdOf(run) && <ParentLink parentId={parentIdOf(run)!} />}
             {run.info.user_id && <span>By {run.info.user_id}</span>}
           </div>
+          <RunSourceLine run={run} />
           <TagEditor
             tags={run.data.tags ?? []}
             canEdit={canEdit}
@@ -118,6 +122,7 @@ export default function RunPage() {
               { id: 'artifacts', label: 'Artifacts' },
             ]}
           />
+          {tab === 'overview' && <RunDescription run={run} canEdit={canEdit} onChanged={refresh} />}
           {tab === 'overview' && expId && <ChildRuns runId={runId} experimentId={expId} />}
           {tab === 'overview' && (
             <div className="grid-2">
@@ -129,6 +134,13 @@ export default function RunPage() {
               </Section>
             </div>
           )}
+          {tab === 'overview' && systemMetrics.length > 0 && (
+            <Section title={`System metrics (${systemMetrics.length})`}>
+              <KV label="System metrics" empty="No system metrics." rows={systemMetrics.map((m) => ({ key: m.key.slice('system/'.length), value: `${fmtNum(m.value)}${m.step !== undefined ? `  (step ${m.step})` : ''}` }))} />
+            </Section>
+          )}
+          {tab === 'overview' && <RunDatasets inputs={run.inputs?.dataset_inputs ?? []} />}
+          {tab === 'overview' && <RunModels run={run} />}
           {tab === 'charts' && (
             <section className="card" aria-label="Metric charts">
               <MetricCharts runs={runRefs} metricKeys={metricKeys} />
@@ -139,43 +151,9 @@ export default function RunPage() {
               <ArtifactBrowser runId={runId} />
             </section>
           )}
-          {registering && <RegisterModel runId={runId} artifactUri={run.info.artifact_uri ?? ''} onClose={() => setRegistering(false)} />}
+          {registering && <RegisterModel run={run} onClose={() => setRegistering(false)} />}
         </>
       )}
     </div>
-  );
-}
-
-function RegisterModel({ runId, artifactUri, onClose }: { runId: string; artifactUri: string; onClose: () => void }) {
-  const [name, setName] = useState('');
-  const [path, setPath] = useState('model');
-  const [project, setProject] = useState('default');
-  const navigate = useNavigate();
-  const register = useMutation({
-    mutationFn: async () => {
-      const n = name.trim();
-      // ml_studio answers 403 alike for a model that does not exist and one
-      // you may not read, so try to create it and report the first refusal.
-      try {
-        await models.get(n);
-      } catch (e) {
-        if (!isApiError(e) || (e.kind !== 'notfound' && e.kind !== 'forbidden')) throw e;
-        try {
-          await models.create(n, project.trim() || 'default');
-        } catch (c) {
-          throw isApiError(c) && c.kind === 'invalid' ? e : c;
-        }
-      }
-      const source = `${artifactUri.replace(/\/$/, '')}/${path.replace(/^\//, '')}`;
-      return versions.create(n, source, runId);
-    },
-    onSuccess: () => navigate(`/models/${encodeURIComponent(name.trim())}`),
-  });
-  return (
-    <FormDialog title="Register model" onClose={onClose} onSubmit={() => register.mutate()} submitLabel="Register" canSubmit={!!name.trim()} busy={register.isPending} error={register.error}>
-      <TextField label="Model name" value={name} onChange={setName} required hint="A new version is added to the model; the model is created if it does not exist yet." />
-      <TextField label="Project (for a new model)" value={project} onChange={setProject} />
-      <TextField label="Artifact path of the model in this run" value={path} onChange={setPath} />
-    </FormDialog>
   );
 }
