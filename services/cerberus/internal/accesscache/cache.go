@@ -94,16 +94,20 @@ type Cache struct {
 	log     *zap.Logger
 	now     func() time.Time
 
-	mu     sync.RWMutex
-	gen    uint64    // bumped by every invalidation: a load begun before is not kept
-	synced time.Time // last successful read of the change log
-	tokens map[string]*store.CredentialOwner
-	byUser map[uint64][]string // token hashes per user, to forget them with the user
-	users  map[uint64]*userEntry
-	groups map[uint64]grantMap
-	names  map[elemKey]*node
-	absent map[elemKey]struct{} // names known not to exist
-	nodes  map[uint64]*node
+	mu  sync.RWMutex
+	gen uint64 // bumped by every invalidation: a load begun before is not kept
+	// elemGen is gen for elements: bumped only when elements may have
+	// changed, so that the steady flow of grant changes does not discard
+	// element loads.
+	elemGen uint64
+	synced  time.Time // last successful read of the change log
+	tokens  map[string]*store.CredentialOwner
+	byUser  map[uint64][]string // token hashes per user, to forget them with the user
+	users   map[uint64]*userEntry
+	groups  map[uint64]grantMap
+	names   map[elemKey]*node
+	absent  map[elemKey]struct{} // names known not to exist
+	nodes   map[uint64]*node
 	// held counts the grants loaded into users and groups since they were
 	// last emptied (forgetting one does not count down: an over-count only
 	// empties them a little early).
@@ -113,6 +117,9 @@ type Cache struct {
 	oversize map[uint64]struct{}
 
 	warming singleflight.Group
+	// preloadPage is how many elements one read of the preload takes
+	// (preloadPage, smaller in tests).
+	preloadPage int
 
 	// The change log reader's position, under mu: every revision up to
 	// floor is applied, and those in seen above it (this process's own
@@ -121,6 +128,12 @@ type Cache struct {
 	floor  uint64
 	seen   map[uint64]struct{}
 	latest uint64
+
+	// The revision read CatchUp shares (see sharedRevision): revBusy while
+	// one runs, revNext the one waiting callers will share.
+	revMu   sync.Mutex
+	revBusy bool
+	revNext *revisionRead
 
 	// The reader's own state; syncMu serialises readers.
 	syncMu    sync.Mutex
@@ -139,7 +152,7 @@ func New(st *store.Store, cfg Config, log *zap.Logger) *Cache {
 	if cfg.MaxEntries <= 0 {
 		cfg.MaxEntries = defaultMaxEntries
 	}
-	c := &Cache{st: st, changes: st, cfg: cfg, log: log, now: time.Now, seen: map[uint64]struct{}{}}
+	c := &Cache{st: st, changes: st, cfg: cfg, log: log, now: time.Now, seen: map[uint64]struct{}{}, preloadPage: preloadPage}
 	c.clear()
 	st.OnChange(c.apply)
 	return c
@@ -151,6 +164,7 @@ func (c *Cache) Enabled() bool { return c.cfg.Sync > 0 }
 // clear empties every table; the caller holds mu (or owns c).
 func (c *Cache) clear() {
 	c.gen++
+	c.elemGen++
 	c.tokens = map[string]*store.CredentialOwner{}
 	c.byUser = map[uint64][]string{}
 	c.users = map[uint64]*userEntry{}
@@ -171,6 +185,12 @@ func (c *Cache) generation() uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.gen
+}
+
+func (c *Cache) elementGeneration() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.elemGen
 }
 
 // apply forgets what the changes touched.
@@ -201,6 +221,7 @@ func (c *Cache) applyLocked(changes []store.Change) {
 		case store.ScopeGroup:
 			delete(c.groups, ch.RefID)
 		case store.ScopeElement:
+			c.elemGen++
 			if n := c.nodes[ch.RefID]; n != nil {
 				delete(c.names, elemKey{n.comp, n.name})
 				delete(c.nodes, n.id)
@@ -391,7 +412,7 @@ func (c *Cache) chainGrants(userID, comp uint64, elements []string) (rows []stor
 // cost one indexed lookup by name: the ancestors (projects, the root) are
 // shared by many elements and already held.
 func (c *Cache) loadElements(ctx context.Context, comp uint64, names []string) error {
-	gen := c.generation()
+	gen := c.elementGeneration()
 	found, err := c.st.ElementsNamed(ctx, comp, names)
 	if err != nil {
 		return err
@@ -424,12 +445,25 @@ func (c *Cache) loadElements(ctx context.Context, comp uint64, names []string) e
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen != gen {
-		return nil // something changed meanwhile: the caller checks again
+	if c.elemGen != gen {
+		return nil // an element changed meanwhile: the caller checks again
 	}
 	if len(c.nodes)+len(found) > c.cfg.MaxEntries || len(c.absent)+len(names) > c.cfg.MaxEntries {
 		c.names, c.nodes, c.absent = map[elemKey]*node{}, map[uint64]*node{}, map[elemKey]struct{}{}
 	}
+	c.keepElementsLocked(found)
+	for _, name := range names {
+		k := elemKey{comp, name}
+		if _, ok := c.names[k]; !ok {
+			c.absent[k] = struct{}{}
+		}
+	}
+	return nil
+}
+
+// keepElementsLocked holds elements read from the store; the caller holds
+// mu and has checked that no element changed since they were read.
+func (c *Cache) keepElementsLocked(found []store.Element) {
 	for _, e := range found {
 		n := &node{id: e.ID, comp: e.ComponentID, name: e.Name}
 		if e.ParentID != nil {
@@ -438,13 +472,43 @@ func (c *Cache) loadElements(ctx context.Context, comp uint64, names []string) e
 		c.nodes[n.id] = n
 		c.names[elemKey{n.comp, n.name}] = n
 	}
-	for _, name := range names {
-		k := elemKey{comp, name}
-		if _, ok := c.names[k]; !ok {
-			c.absent[k] = struct{}{}
+}
+
+// preloadPage is how many elements one read of the preload takes.
+const preloadPage = 5000
+
+// preloadElements reads the element table into memory, page by page, while
+// it fills at most three quarters of MaxEntries (the rest is left to
+// elements loaded on demand, so that these do not empty the table at
+// once). A decision about an element not held costs a lookup by name (and
+// its ancestors by id) on the request's path: the first question about
+// each of a quarter of a million elements would pay it, and did — half the
+// CPU of a bench's "cached" decisions. A page read while an element
+// changed is dropped: those elements load on demand.
+func (c *Cache) preloadElements(ctx context.Context) {
+	limit := c.cfg.MaxEntries * 3 / 4
+	var after uint64
+	for ctx.Err() == nil {
+		gen := c.elementGeneration()
+		page, err := c.st.ElementsAfter(ctx, after, c.preloadPage)
+		if err != nil {
+			c.log.Debug("decision cache: preload elements", zap.Error(err))
+			return
+		}
+		if len(page) == 0 {
+			return
+		}
+		after = page[len(page)-1].ID
+		c.mu.Lock()
+		full := len(c.nodes)+len(page) > limit
+		if !full && c.elemGen == gen {
+			c.keepElementsLocked(page)
+		}
+		c.mu.Unlock()
+		if full || len(page) < c.preloadPage {
+			return
 		}
 	}
-	return nil
 }
 
 // warm loads a user's grants in the background; concurrent calls for one

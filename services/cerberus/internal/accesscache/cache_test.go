@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -625,5 +626,188 @@ func TestBatchCosts(t *testing.T) {
 	must(t, err)
 	if n := onPath(); n != 1 {
 		t.Errorf("small batch, user not loaded: %d statements on the request's path, want 1 (the chain query)", n)
+	}
+}
+
+// TestPreloadElements: once Run has read the change log, the element
+// table loads page by page while it fits in three quarters of the bound,
+// and a decision about a preloaded element reads nothing more.
+func TestPreloadElements(t *testing.T) {
+	tests := []struct {
+		name       string
+		maxEntries int
+		all        bool // the whole table fits
+	}{
+		{"the table fits: all of it", 1000, true},
+		{"the table does not fit: stops at three quarters of the bound", 20, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, comp, u := oneUser(t, "ivan")
+			ctx := t.Context()
+			var names []string
+			for i := range 25 {
+				name := fmt.Sprintf("project:p%d", i)
+				_, err := s.RegisterElement(ctx, comp, name, "", &u.ID)
+				must(t, err)
+				names = append(names, name)
+			}
+			table, err := s.ElementsAfter(ctx, 0, 1000)
+			must(t, err)
+			c := New(s, Config{Sync: 10 * time.Millisecond, MaxEntries: tt.maxEntries}, zap.NewNop())
+			c.preloadPage = 7
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); c.Run(runCtx) }()
+			defer func() { stop(); <-done }()
+
+			want := len(table)
+			if !tt.all {
+				want = 14 // two pages of 7: a third would pass 15
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for c.Stats().Elements < want && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond) // a page too many would show
+			if got := c.Stats().Elements; got != want {
+				t.Fatalf("%d elements preloaded, want %d (table %d, bound %d)", got, want, len(table), tt.maxEntries)
+			}
+			if !tt.all {
+				return
+			}
+			// The user's grants load on the first question; then every
+			// element is answered from memory.
+			fromMemory(t, c, u.ID, comp, names[:1])
+			askCtx, count, stopCount := s.CountQueriesOf(ctx)
+			got, err := c.ChainGrants(askCtx, u.ID, comp, names)
+			stopCount()
+			must(t, err)
+			if n := count(); n != 0 {
+				t.Errorf("a decision about preloaded elements made %d statements, want 0", n)
+			}
+			if want := fromStore(t, s, u.ID, comp, names); !reflect.DeepEqual(sortRows(got), want) {
+				t.Errorf("cache %v, store %v", sortRows(got), want)
+			}
+		})
+	}
+}
+
+// TestCatchUp: what a refusal calls before it stands. A replica answering
+// from memory misses a grant another replica just made until it catches
+// up; CatchUp says whether there was anything to catch up on.
+func TestCatchUp(t *testing.T) {
+	for backend, replicas := range storetest.Replicas {
+		t.Run(backend, func(t *testing.T) {
+			a, b := replicas(t)
+			ctx := t.Context()
+			comp, err := a.ComponentID(component)
+			must(t, err)
+			u := store.User{Username: "alice", IsActive: true}
+			must(t, a.CreateUser(ctx, &u))
+			cb := newCache(t, b, Config{})
+			elements := []string{"experiment:1"}
+			if caught, err := cb.CatchUp(ctx); err != nil || caught {
+				t.Fatalf("CatchUp with nothing new = %v, %v; want false", caught, err)
+			}
+			if rows := fromMemory(t, cb, u.ID, comp, elements); len(rows) != 0 {
+				t.Fatalf("alice holds %v before any grant", rows)
+			}
+			_, err = a.RegisterElement(ctx, comp, "experiment:1", "", &u.ID)
+			must(t, err)
+			if rows := fromMemory(t, cb, u.ID, comp, elements); len(rows) != 0 {
+				t.Fatalf("the replica saw the new element before reading the log: %v (the test no longer shows a stale answer)", rows)
+			}
+			if caught, err := cb.CatchUp(ctx); err != nil || !caught {
+				t.Fatalf("CatchUp after a registration elsewhere = %v, %v; want true", caught, err)
+			}
+			if got, want := fromMemory(t, cb, u.ID, comp, elements), fromStore(t, a, u.ID, comp, elements); !reflect.DeepEqual(got, want) || len(got) == 0 {
+				t.Errorf("after CatchUp: cache %v, database %v", got, want)
+			}
+			off := New(b, Config{}, zap.NewNop()) // Sync 0: no cache, nothing to catch up
+			if caught, err := off.CatchUp(ctx); err != nil || caught {
+				t.Errorf("CatchUp with the cache off = %v, %v; want false", caught, err)
+			}
+		})
+	}
+}
+
+// gatedLog is a fakeLog whose revision reads wait to be released.
+type gatedLog struct {
+	fakeLog
+	mu      sync.Mutex
+	reads   int
+	started chan uint64 // the revision each read saw when it began
+	release chan struct{}
+}
+
+func (g *gatedLog) Revision(context.Context) (uint64, error) {
+	g.mu.Lock()
+	rev := g.revision
+	g.reads++
+	g.mu.Unlock()
+	g.started <- rev
+	<-g.release
+	return rev, nil
+}
+
+// TestSharedRevisionRead: refusals from memory that catch up at once share
+// reads of the revision, and each still gets a read that began after it
+// asked: a change committed while a read runs is seen by those who asked
+// after it, through the next read.
+func TestSharedRevisionRead(t *testing.T) {
+	g := &gatedLog{fakeLog: fakeLog{revision: 5}, started: make(chan uint64, 2), release: make(chan struct{})}
+	c := &Cache{changes: g}
+	ctx := t.Context()
+	type answer struct {
+		rev uint64
+		err error
+	}
+	first := make(chan answer, 1)
+	go func() { r, err := c.sharedRevision(ctx); first <- answer{r, err} }()
+	if rev := <-g.started; rev != 5 {
+		t.Fatalf("the first read began at revision %d, want 5", rev)
+	}
+	g.mu.Lock()
+	g.revision = 7 // committed while the first read runs
+	g.mu.Unlock()
+	const later = 10
+	answers := make(chan answer, later)
+	for range later {
+		go func() { r, err := c.sharedRevision(ctx); answers <- answer{r, err} }()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for { // every later caller waits on the next read
+		c.revMu.Lock()
+		waiting := 0
+		if c.revNext != nil {
+			waiting = c.revNext.callers
+		}
+		c.revMu.Unlock()
+		if waiting == later {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d later callers wait on the next read", waiting, later)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	g.release <- struct{}{}
+	if a := <-first; a.err != nil || a.rev != 5 {
+		t.Fatalf("first caller: revision %d (%v), want 5", a.rev, a.err)
+	}
+	if rev := <-g.started; rev != 7 {
+		t.Fatalf("the second read began at revision %d, want 7", rev)
+	}
+	g.release <- struct{}{}
+	for range later {
+		if a := <-answers; a.err != nil || a.rev != 7 {
+			t.Fatalf("a later caller: revision %d (%v), want 7: it was given a read begun before it asked", a.rev, a.err)
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.reads != 2 {
+		t.Errorf("%d reads for 11 callers, want 2", g.reads)
 	}
 }

@@ -113,7 +113,7 @@ func (s *Store) CountQueriesOf(ctx context.Context) (tagged context.Context, cou
 // that logs its statements. It is for reads: its writes would not reach
 // the store's change listeners.
 func (s *Store) bound(db *gorm.DB) *Store {
-	return &Store{db: db, sql: s.sql, dialect: s.dialect, ids: s.ids}
+	return &Store{db: db, sql: s.sql, dialect: s.dialect, ids: s.ids, revision: s.revision}
 }
 
 // RowsRead runs fn on one connection and returns how many rows the server

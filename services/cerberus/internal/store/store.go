@@ -37,6 +37,7 @@ type Store struct {
 	ids       ids // set by LoadCatalogue
 	listeners listeners
 	counters  counters
+	revision  *prepared // Revision's statement
 }
 
 // Open connects to the database. It does not migrate: call Migrate.
@@ -75,7 +76,7 @@ func Open(dsn DSN, log *zap.Logger) (*Store, error) {
 	sqlDB.SetMaxIdleConns(32)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	st := &Store{db: db, sql: sqlDB, dialect: dsn.Dialect}
+	st := &Store{db: db, sql: sqlDB, dialect: dsn.Dialect, revision: &prepared{query: "SELECT rev FROM access_revision WHERE id = 1"}}
 	if err := st.counters.register(db); err != nil {
 		return nil, fmt.Errorf("query counter: %w", err)
 	}
