@@ -4,6 +4,7 @@
 package bind
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,7 +30,13 @@ func JSON(c *gin.Context, v any) error { return decode(c, v, true) }
 func JSONLoose(c *gin.Context, v any) error { return decode(c, v, false) }
 
 func decode(c *gin.Context, v any, strict bool) error {
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	body := bufio.NewReader(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
+	// null, a list or a bare value would decode into a struct as nothing
+	// given at all (found by schemathesis: PATCH with the body null
+	// answered 200): only an object is a body.
+	if b, ok := firstByte(body); ok && b != '{' {
+		return apierror.BadRequest("the body must be a JSON object")
+	}
 	dec := json.NewDecoder(body)
 	if strict {
 		dec.DisallowUnknownFields()
@@ -41,6 +48,22 @@ func decode(c *gin.Context, v any, strict bool) error {
 		return apierror.BadRequest("the body must hold a single JSON object")
 	}
 	return nil
+}
+
+// firstByte is the body's first byte that is not JSON white space, left
+// unread; false when the body ends (or fails) first, which the decoder
+// then reports.
+func firstByte(r *bufio.Reader) (byte, bool) {
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return 0, false
+		}
+		if b != ' ' && b != '\t' && b != '\r' && b != '\n' {
+			_ = r.UnreadByte()
+			return b, true
+		}
+	}
 }
 
 func jsonError(err error) error {

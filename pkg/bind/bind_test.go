@@ -37,6 +37,9 @@ func TestJSON(t *testing.T) {
 		{"malformed", `{"name":`, true, 400, "ends too early"},
 		{"syntax", `{"name" "a"}`, true, 400, "not valid JSON"},
 		{"trailing data", `{"name":"a"} {}`, true, 400, "single JSON object"},
+		{"null body", ` null`, true, 400, "must be a JSON object"}, // found by schemathesis: it bound as an empty body
+		{"null body loose", `null`, false, 400, "must be a JSON object"},
+		{"list body", "\n[]", true, 400, "must be a JSON object"},
 		{"unknown field strict", `{"nme":"a"}`, true, 400, `unknown field "nme"`},
 		{"unknown field loose", `{"nme":"a"}`, false, 0, ""},
 		{"wrong type string", `{"name":5}`, true, 400, "'name' must be a string"},
