@@ -304,7 +304,8 @@ test-sso:
 		$(GO) vet -tags sso ./services/cerberus/internal/api ./services/ml_studio/internal/api && \
 		$(GO) test -tags sso -count=1 -timeout 10m -v -run '^TestKeycloak' ./services/cerberus/internal/api
 	# Through ml_studio (cerberus with Keycloak's client and SCIM, MariaDB and
-	# MLflow as go-test finds them): SCIM deprovisioning revokes access.
+	# MLflow as go-test finds them): the authorization matrix with callers
+	# Keycloak authenticates, and SCIM deprovisioning revokes access.
 	eval "$$($(LOCAL)/keycloak.sh env)" && \
 	if [ -z "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ] && ! docker info >/dev/null 2>&1; then \
 		eval "$$($(LOCAL)/stack.sh env)"; fi; \
@@ -314,6 +315,13 @@ test-sso:
 	eval "$$($(LOCAL)/keycloak.sh env)" && \
 	ML_STUDIO_TEST_OIDC_CLIENT_ID=ml-studio ML_STUDIO_TEST_OIDC_CLIENT_SECRET=ml-studio-dev-secret \
 		GO=$(GO) $(LOCAL)/pytest-env.sh run -m sso test_sso.py
+	# Chromium signs in through Keycloak's own login page and out again
+	# (ui/e2e/keycloak.sso.ts; the default e2e run has no Keycloak).
+	ui/scripts/ensure-chromium.sh
+	[ -x ui/node_modules/.bin/vitest ] || (cd ui && npm ci --no-audit --no-fund)
+	@if [ -z "$${ML_STUDIO_TEST_MLFLOW_URL:-}" ] && ! curl -sf -m 3 http://127.0.0.1:5050/health >/dev/null; then \
+		$(LOCAL)/stack.sh up; fi
+	eval "$$($(LOCAL)/keycloak.sh env)" && cd ui && E2E_SSO=1 node e2e/run.mjs
 
 # pkg/testenv's testcontainers-go path for real: the cerberus store suite on
 # MariaDB and ml_studio's authorization matrix (cerberus on MariaDB, MLflow on

@@ -55,7 +55,10 @@ export async function mlflowReachable(url) {
   }
 }
 
-export async function startStack({ log = () => {} } = {}) {
+// oidc, when given ({ issuer, clientId, clientSecret, adminGroup, name }),
+// turns on cerberus's single sign-on with that provider, its callback on
+// the UI's origin as a browser reaches it.
+export async function startStack({ log = () => {}, oidc } = {}) {
   const mlflow = process.env.ML_STUDIO_TEST_MLFLOW_URL || 'http://127.0.0.1:5050';
   if (!(await mlflowReachable(mlflow))) {
     const msg = `MLflow is not reachable at ${mlflow} (start it with deploy/local/stack.sh up)`;
@@ -87,7 +90,19 @@ export async function startStack({ log = () => {} } = {}) {
       procs.push(p);
       return p;
     };
+    const sso = oidc
+      ? {
+          CERBERUS_OIDC_ISSUER: oidc.issuer,
+          CERBERUS_OIDC_CLIENT_ID: oidc.clientId,
+          CERBERUS_OIDC_CLIENT_SECRET: oidc.clientSecret,
+          CERBERUS_OIDC_REDIRECT_URL: `http://127.0.0.1:${up}/api/auth/oidc/callback`,
+          CERBERUS_OIDC_POST_LOGOUT_URL: `http://127.0.0.1:${up}/signin`,
+          CERBERUS_OIDC_ADMIN_GROUP: oidc.adminGroup ?? '',
+          CERBERUS_OIDC_PROVIDER_NAME: oidc.name ?? 'single sign-on',
+        }
+      : {};
     const c = start('cerberus', bin('cerberus'), [], {
+      ...sso,
       CERBERUS_PORT: String(cp),
       CERBERUS_DATABASE_DSN: `sqlite:${join(dir, 'auth.db')}`,
       CERBERUS_ADMIN_PASSWORD: ADMIN_PASSWORD,

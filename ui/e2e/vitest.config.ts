@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 // The browser tests: real stack (e2e/stack.mjs), headless Debian chromium
-// through playwright-core, one scenario after the other.
+// through playwright-core, one scenario after the other. E2E_SSO=1 runs the
+// single sign-on tests (*.sso.ts) instead, which need Keycloak (make test-sso).
 export default defineConfig({
   test: {
     root: __dirname,
-    include: ['*.e2e.ts'],
+    include: process.env.E2E_SSO === '1' ? ['*.sso.ts'] : ['*.e2e.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 300_000,

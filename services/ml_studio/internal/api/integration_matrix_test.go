@@ -550,7 +550,12 @@ func TestAccountRoutesRelayToCerberus(t *testing.T) {
 // alice's experiment id, run id and model name: every route refuses him.
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
-	c := getCast(t)
+	runMatrix(t, getCast(t))
+}
+
+// runMatrix is the matrix with c's callers; make test-sso runs it with
+// callers the identity provider authenticates too (integration_sso_test.go).
+func runMatrix(t *testing.T, c *cast) {
 	parallel(8, matrixRoutes(), func(_ int, rc routeCase) {
 		t.Run(rc.String(), func(t *testing.T) {
 			var fixtures []*fixture

@@ -3,15 +3,23 @@
 package api_test
 
 // Single sign-on through ml_studio against the real Keycloak of make
-// test-sso (deploy/local/keycloak.sh): what the identity provider
-// deprovisions over SCIM loses access through ml_studio. It never skips
+// test-sso (deploy/local/keycloak.sh): the authorization matrix with
+// callers Keycloak authenticates, and what the identity provider
+// deprovisions over SCIM losing access through ml_studio. It never skips
 // for want of Keycloak: without ML_STUDIO_TEST_OIDC_ISSUER it fails.
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"html"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,8 +27,154 @@ import (
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/apitest"
 )
 
-// The realm's CI client (deploy/keycloak/ml-studio-realm.json).
-const keycloakCIClient, keycloakCISecret = "ml-studio-ci", "ml-studio-ci-dev-secret"
+// The realm's CI client and notebook client (deploy/keycloak/ml-studio-realm.json).
+const (
+	keycloakCIClient, keycloakCISecret = "ml-studio-ci", "ml-studio-ci-dev-secret"
+	keycloakNotebookClient             = "ml-studio-notebook"
+)
+
+// keycloakStack is the shared stack, its cerberus with Keycloak's client.
+func keycloakStack(t *testing.T) *apitest.Stack {
+	t.Helper()
+	if os.Getenv("ML_STUDIO_TEST_OIDC_ISSUER") == "" {
+		t.Fatal("ML_STUDIO_TEST_OIDC_ISSUER is not set: run make test-sso, which starts Keycloak (deploy/local/keycloak.sh)")
+	}
+	s := apitest.Shared(t)
+	if s.OIDCIssuer == "" {
+		t.Fatal("cerberus runs without the OpenID provider: set ML_STUDIO_TEST_OIDC_CLIENT_ID and _CLIENT_SECRET (make test-sso does)")
+	}
+	return s
+}
+
+// keycloakPasswordToken is a person's own access token from Keycloak, as a
+// notebook holds one (the realm's public notebook client, password grant),
+// and how long it lasts.
+func keycloakPasswordToken(issuer, username, password string) (string, time.Duration, error) {
+	resp, err := http.PostForm(issuer+"/protocol/openid-connect/token", url.Values{"grant_type": {"password"},
+		"client_id": {keycloakNotebookClient}, "username": {username}, "password": {password}, "scope": {"openid"}})
+	if err != nil {
+		return "", 0, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.AccessToken == "" {
+		return "", 0, fmt.Errorf("password grant of %s: %d %v", username, resp.StatusCode, err)
+	}
+	return out.AccessToken, time.Duration(out.ExpiresIn) * time.Second, nil
+}
+
+// keycloakTokenUser calls with username's Keycloak access token, asking for
+// a new one when less than a minute of it is left, as a notebook's client
+// does: the realm's tokens last five minutes, the matrix may take longer
+// on a busy machine.
+func keycloakTokenUser(t *testing.T, issuer, username, password string) *apitest.User {
+	t.Helper()
+	tok, life, err := keycloakPasswordToken(issuer, username, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	renewAt := time.Now().Add(life - time.Minute)
+	u := &apitest.User{Name: username, Token: tok}
+	u.Renew = func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Now().After(renewAt) {
+			if next, life, err := keycloakPasswordToken(issuer, username, password); err == nil {
+				tok, renewAt = next, time.Now().Add(life-time.Minute)
+			} // else the old one, refused once expired: the test says so
+		}
+		return tok
+	}
+	return u
+}
+
+var keycloakLoginForm = regexp.MustCompile(`<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"`)
+
+// keycloakSignIn signs username in as a browser does, through ml_studio:
+// the relayed /api/auth/oidc/login sends it to Keycloak's own login page,
+// the filled form comes back to cerberus's callback, and the one-time
+// ticket it gives is redeemed for a session through ml_studio again, with
+// the sign-in's cookie.
+func keycloakSignIn(t *testing.T, st *apitest.Studio, username, password string) *apitest.User {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Path == "/signin" {
+			return http.ErrUseLastResponse // the web app's page, which redeems the ticket
+		}
+		return nil
+	}}
+	resp, err := client.Get(st.URL + "/api/auth/oidc/login?next=/experiments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := keycloakLoginForm.FindSubmatch(page)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("Keycloak's login page for %s: %d, no login form in %.300s", username, resp.StatusCode, page)
+	}
+	resp, err = client.PostForm(html.UnescapeString(string(m[1])), url.Values{"username": {username}, "password": {password}, "credentialId": {""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if resp.StatusCode != http.StatusFound || err != nil || loc.Query().Get("sso_ticket") == "" {
+		t.Fatalf("signing in as %s: %d, landed on %v", username, resp.StatusCode, loc)
+	}
+	body, _ := json.Marshal(map[string]string{"ticket": loc.Query().Get("sso_ticket")})
+	resp, err = client.Post(st.URL+"/api/auth/oidc/session", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var session struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&session); err != nil || resp.StatusCode != http.StatusOK || session.Token == "" {
+		t.Fatalf("redeeming %s's ticket through ml_studio: %d %v", username, resp.StatusCode, err)
+	}
+	return &apitest.User{Name: username, Token: session.Token}
+}
+
+// TestKeycloakAuthorizationMatrix is TestAuthorizationMatrix's every route
+// and caller class with callers Keycloak authenticated: half of them by a
+// session of a sign-in through Keycloak's login page, half by Keycloak's
+// own access token as bearer. Their accounts are made just in time by the
+// first request; the admin is an admin because Keycloak puts them in the
+// admin group (matrix-<role> in the realm).
+func TestKeycloakAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	s := keycloakStack(t)
+	c := &cast{st: s, studio: s.Studio, users: map[role]*apitest.User{anonymous: nil}}
+	signedIn := map[role]bool{reader: true, manager: true, creator: true}
+	for _, r := range []role{nobody, reader, editor, manager, creator, admin} {
+		name := "matrix-" + r.String()
+		password := name + "-password-1"
+		var u *apitest.User
+		if signedIn[r] {
+			u = keycloakSignIn(t, s.Studio, name, password)
+		} else {
+			u = keycloakTokenUser(t, s.OIDCIssuer, name, password)
+		}
+		var me struct {
+			Username string `json:"username"`
+			IsAdmin  bool   `json:"is_admin"`
+		}
+		s.Studio.MustCall(t, u, get, "/auth/me", nil).Decode(t, &me)
+		if me.Username != name || me.IsAdmin != (r == admin) {
+			t.Fatalf("%s (signed in: %v) is %+v", name, signedIn[r], me)
+		}
+		c.users[r] = u
+	}
+	s.Grant(t, "project:default", "create", c.users[creator])
+	runMatrix(t, c)
+}
 
 func keycloakClientCredentials(t *testing.T, issuer string) string {
 	t.Helper()
@@ -85,13 +239,7 @@ func refusedThroughStudio(t *testing.T, st *apitest.Studio, u *apitest.User, pat
 }
 
 func TestKeycloakSCIMDeprovisioningThroughStudio(t *testing.T) {
-	if os.Getenv("ML_STUDIO_TEST_OIDC_ISSUER") == "" {
-		t.Fatal("ML_STUDIO_TEST_OIDC_ISSUER is not set: run make test-sso, which starts Keycloak (deploy/local/keycloak.sh)")
-	}
-	s := apitest.Shared(t)
-	if s.OIDCIssuer == "" {
-		t.Fatal("cerberus runs without the OpenID provider: set ML_STUDIO_TEST_OIDC_CLIENT_ID and _CLIENT_SECRET (make test-sso does)")
-	}
+	s := keycloakStack(t)
 	st := s.Studio
 	const search = "/api/2.0/mlflow/experiments/search?max_results=1"
 

@@ -24,6 +24,10 @@ import (
 // AdminName is the first admin cerberus creates.
 const AdminName = "admin"
 
+// OIDCAdminGroup is the provider group whose members cerberus makes admins
+// (the realm of deploy/keycloak).
+const OIDCAdminGroup = "ml-studio-admins"
+
 // Stack is the shared cerberus, MLflow and a default ml_studio.
 type Stack struct {
 	CerberusURL string // cerberus itself, not behind a proxy
@@ -106,7 +110,8 @@ func start(tb *setupTB) *Stack {
 	if issuer, id, secret := os.Getenv("ML_STUDIO_TEST_OIDC_ISSUER"), os.Getenv("ML_STUDIO_TEST_OIDC_CLIENT_ID"), os.Getenv("ML_STUDIO_TEST_OIDC_CLIENT_SECRET"); issuer != "" && id != "" {
 		s.OIDCIssuer = issuer
 		s.cerberus.oidc = []string{"CERBERUS_OIDC_ISSUER=" + issuer, "CERBERUS_OIDC_CLIENT_ID=" + id, "CERBERUS_OIDC_CLIENT_SECRET=" + secret,
-			"CERBERUS_OIDC_REDIRECT_URL=http://127.0.0.1:" + strconv.Itoa(s.cerberus.port) + "/api/auth/oidc/callback"}
+			"CERBERUS_OIDC_REDIRECT_URL=http://127.0.0.1:" + strconv.Itoa(s.cerberus.port) + "/api/auth/oidc/callback",
+			"CERBERUS_OIDC_ADMIN_GROUP=" + OIDCAdminGroup}
 	}
 	build := exec.Command("go", "build", "-o", s.cerberus.bin, "github.com/ml-studio/ml-studio/services/cerberus/cmd/cerberus")
 	if out, err := build.CombinedOutput(); err != nil {
