@@ -27,6 +27,7 @@ type fakeStudio struct {
 	runs      map[string]string          // run id -> experiment id
 	artifacts map[string][]byte
 	logs      int
+	uploads   int
 }
 
 // Faults of the fake.
@@ -37,6 +38,7 @@ const (
 	faultServer     = "fails every 10th log-batch with 500"
 	faultStale      = "ignores grants"
 	faultWrongRun   = "answers get-run with another run"
+	faultLateUpload = "stores every other metrics upload but answers 504 (as after ml_studio gave up on MLflow)"
 	fakeAdminToken  = "admin-token"
 	fakeAdminPasswd = "admin-pw"
 )
@@ -124,6 +126,13 @@ func newFakeStudio(t *testing.T, fault string) *httptest.Server {
 		switch {
 		case r.Method == http.MethodPut && f.exps[exp][1] == user:
 			f.artifacts[path] = body["raw"].([]byte)
+			if f.fault == faultLateUpload && strings.Contains(path, "/metrics-") {
+				f.uploads++
+			}
+			if f.fault == faultLateUpload && f.uploads%2 == 1 {
+				reply(w, http.StatusGatewayTimeout, map[string]string{"error_code": "DEADLINE_EXCEEDED", "message": "late"})
+				return
+			}
 			reply(w, http.StatusOK, map[string]any{})
 		case r.Method == http.MethodGet && f.canRead(user, exp):
 			_, _ = w.Write(f.artifacts[path])

@@ -119,7 +119,7 @@ func (r *Result) Markdown(w io.Writer, m Meta) {
 
 	procs := r.procs()
 	measures := []string{MeasureRSS, MeasureHeap, MeasureGoroutines, MeasureFDs}
-	p("\n### Per minute: the services (the last sample of each minute; the end of the load; idle after it)\n\n| minute |")
+	p("\n### Per minute: the services (the last sample of each minute; the last under load; idle after the load)\n\n| minute |")
 	for _, pr := range procs {
 		for _, ms := range measures {
 			p(" %s %s |", pr, ms)
@@ -130,7 +130,7 @@ func (r *Result) Markdown(w io.Writer, m Meta) {
 	for i := range rows + 2 {
 		switch i {
 		case rows:
-			p("| end |")
+			p("| last under load |")
 		case rows + 1:
 			p("| idle after |")
 		default:

@@ -227,13 +227,16 @@ func TestRunSmoke(t *testing.T) {
 	for _, tc := range []struct {
 		name, fault string
 		wantKind    string
+		notKind     string // an error the fault must not be mistaken for
 	}{
-		{"faultless", faultNone, ""},
-		{"leak", faultLeak, kindLeak},
-		{"refusal shape", faultShape, kindBadRefusal},
-		{"server error", faultServer, kind5xx},
-		{"stale", faultStale, kindStale},
-		{"wrong run", faultWrongRun, kindWrongData},
+		{"faultless", faultNone, "", ""},
+		{"leak", faultLeak, kindLeak, ""},
+		{"refusal shape", faultShape, kindBadRefusal, ""},
+		{"server error", faultServer, kind5xx, ""},
+		{"stale", faultStale, kindStale, ""},
+		{"wrong run", faultWrongRun, kindWrongData, ""},
+		// The failed upload is an error; the content it left is not.
+		{"upload answered 504 but stored", faultLateUpload, kind5xx, kindWrongData},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newFakeStudio(t, tc.fault)
@@ -263,6 +266,9 @@ func TestRunSmoke(t *testing.T) {
 				}
 			} else if kinds[tc.wantKind] == 0 {
 				t.Fatalf("no %q error when the fake %s; errors %v:\n%s", tc.wantKind, tc.fault, kinds, md.String())
+			}
+			if tc.notKind != "" && kinds[tc.notKind] > 0 {
+				t.Fatalf("%d %q errors when the fake %s:\n%s", kinds[tc.notKind], tc.notKind, tc.fault, md.String())
 			}
 			if res.Requests < 50 || len(res.Minutes) != 1 || res.Minutes[0].Requests != res.Requests {
 				t.Errorf("%d requests, minutes %+v", res.Requests, res.Minutes)
