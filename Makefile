@@ -191,6 +191,12 @@ bench-cerberus:
 		eval "$$($(LOCAL)/stack.sh env)"; \
 	fi; \
 	$(BIN)/cerberus-bench -backend $(BENCH_BACKEND) $(BENCH_FLAGS)
+	# A request with a Keycloak JWT against one with an mlt_ token and
+	# /healthz (deploy/local/keycloak.sh starts Keycloak, or reuses it).
+	$(LOCAL)/keycloak.sh start >&2
+	eval "$$($(LOCAL)/keycloak.sh env)"; \
+	if [ "$(BENCH_BACKEND)" != sqlite ] && [ -z "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ]; then eval "$$($(LOCAL)/stack.sh env)"; fi; \
+	$(BIN)/cerberus-bench -provider-tokens -backend $(BENCH_BACKEND) $(BENCH_FLAGS)
 
 # ml_studio's overhead in front of MLflow: MLflow direct, through ml_studio +
 # cerberus (built from this tree) and MLflow's own basic-auth app, side by

@@ -13,6 +13,10 @@
 //   - POST /api/authorize/batch: one question about 1,000 elements;
 //   - POST /api/authorize/readable: the experiments a user may read.
 //
+// With -provider-tokens it measures instead what a request costs with an
+// OpenID provider's JWT against one with an mlt_ API token and /healthz
+// (providertokens.go).
+//
 // It prints a table with the goals next to the figures and exits 0 whether
 // or not they are met; it exits non-zero only when something fails (the
 // database, a request, or an answer that contradicts the seed).
@@ -94,6 +98,8 @@ type options struct {
 	quick         bool
 	scales        []int
 	loadAtStart   string
+	// provider, when its issuer is set, runs -provider-tokens instead.
+	provider providerOptions
 }
 
 func main() {
@@ -129,6 +135,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.logFile, "log", "", "append the server's log to this file instead of discarding it")
 	fs.BoolVar(&o.keep, "keep", false, "keep the seeded databases (SQLite file, MariaDB test_bench_* database) for inspection")
 	fs.BoolVar(&o.quick, "quick", false, "a small smoke run: 60 users, 6 groups, 20 projects, 1,000 elements, 4,000 grants, 8 clients, 2 s phases")
+	providerTokens := fs.Bool("provider-tokens", false, "measure instead a request with an OpenID provider's JWT against one with an mlt_ API token and /healthz (needs -provider-issuer; make bench-cerberus starts Keycloak)")
+	fs.StringVar(&o.provider.issuer, "provider-issuer", os.Getenv("ML_STUDIO_TEST_OIDC_ISSUER"), "the provider's issuer URL for -provider-tokens; default $ML_STUDIO_TEST_OIDC_ISSUER")
+	fs.StringVar(&o.provider.client, "provider-client", "ml-studio-ci", "client whose client-credentials token is the caller")
+	fs.StringVar(&o.provider.secret, "provider-secret", "ml-studio-ci-dev-secret", "that client's secret")
+	fs.StringVar(&o.provider.audience, "provider-audience", "ml-studio", "audience cerberus requires of the provider's tokens (CERBERUS_OIDC_AUDIENCE)")
 	scale := fs.String("scale", "", "a series of worlds, e.g. 1,5,25: each multiplies -users, -groups, -projects, -elements and -grants (a user's own share stays the same), and a scaling table ends the report")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -145,6 +156,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	switch {
+	case !*providerTokens:
+		o.provider.issuer = ""
+	case o.provider.issuer == "":
+		return o, fmt.Errorf("-provider-tokens needs -provider-issuer (or ML_STUDIO_TEST_OIDC_ISSUER): deploy/local/keycloak.sh start runs one")
 	}
 	if o.quick {
 		set := map[string]bool{}
@@ -194,6 +211,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	started := time.Now()
 	o.loadAtStart = procstat.LoadAverage()
+	if o.provider.issuer != "" {
+		return benchProviderTokens(ctx, o, stdout, progress)
+	}
 	if len(o.scales) == 0 {
 		_, code := runWorld(ctx, o, stdout, stderr, progress)
 		return code
