@@ -48,7 +48,7 @@ stop:
 
 # ---- checks -----------------------------------------------------------------
 
-test: lint test-servers go-test test-python test-deploy test-ui test-compose test-testcontainers test-sso test-faults
+test: lint test-servers go-test test-python test-deploy test-ui test-compose test-testcontainers test-sso test-faults test-replicas
 
 lint: fmt-check vet staticcheck
 
@@ -121,6 +121,22 @@ test-faults: $(STATICCHECK)
 	$(GO) vet -tags faults ./deploy/faulttest
 	$(STATICCHECK) -tags faults ./deploy/faulttest
 	$(GO) test -tags faults -count=1 -timeout 10m -v ./deploy/faulttest/
+
+# Replicas (deploy/replicatest): two cerberus on one MariaDB database and
+# two ml_studio, each pair behind a round-robin proxy; through them the
+# authorization matrix (ml_studio's Go suite) and the stock mlflow client's
+# two-user tests (tests/python/test_stock_client.py), sessions and tokens
+# used across replicas, and grants and revocations honoured through every
+# replica within a second. MariaDB and MLflow as go-test takes them (a
+# fresh database of its own). About 2 minutes.
+.PHONY: test-replicas
+test-replicas: test-servers $(STATICCHECK)
+	$(GO) vet -tags replicas ./deploy/replicatest
+	$(STATICCHECK) -tags replicas ./deploy/replicatest
+	GO=$(GO) $(LOCAL)/pytest-env.sh install
+	@if [ -z "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ] && ! docker info >/dev/null 2>&1; then \
+		eval "$$($(LOCAL)/stack.sh env)"; fi; \
+	$(GO) test -tags replicas -count=1 -timeout 6m -v ./deploy/replicatest/
 
 # ---- deployment files --------------------------------------------------------
 

@@ -8,6 +8,14 @@ tests skip, except under CI=true, where they fail.
 
 Users: the admin, alice (create on project:default, so she may create
 experiments and models) and bob (no grant at all), each with an API token.
+
+With ML_STUDIO_TEST_STUDIO_URL set the session starts nothing and calls
+the ML Studio found there instead (make test-replicas: two ml_studio and
+two cerberus behind round-robin proxies), with ML_STUDIO_TEST_CERBERUS_URL
+and ML_STUDIO_TEST_ADMIN_PASSWORD; ML_STUDIO_TEST_CERBERUS_REPLICAS and
+ML_STUDIO_TEST_STUDIO_REPLICAS (comma-separated) name every replica, and
+each grant or revocation waits until all have applied it (as the Go
+suites' apitest does).
 """
 
 from __future__ import annotations
@@ -109,6 +117,10 @@ class Stack:
     logs: Path
     scim_token: str = ""  # CERBERUS_SCIM_TOKEN: the identity provider's SCIM secret
     oidc_issuer: str = ""  # the OpenID provider cerberus trusts, when make test-sso gives one
+    admin_password: str = ADMIN_PASSWORD
+    # An external stack's replicas, which each access change waits for.
+    cerberus_replicas: tuple[str, ...] = ()
+    studio_replicas: tuple[str, ...] = ()
 
     def cerberus(self, method: str, path: str, token: str, **kw) -> requests.Response:
         return requests.request(
@@ -132,11 +144,23 @@ class Stack:
         body = {"element": element, "operation": operation, "user": user}
         r = self.cerberus("POST", "/api/grants", token, json=body)
         assert r.status_code == 201, f"grant {body}: {r.status_code} {r.text}"
+        self.settle(r)
 
     def revoke(self, token: str, element: str, operation: str, user: str) -> None:
         body = {"element": element, "operation": operation, "user": user}
         r = self.cerberus("POST", "/api/grants/revoke", token, json=body)
         assert r.status_code == 204, f"revoke {body}: {r.status_code} {r.text}"
+        self.settle(r)
+
+    def settle(self, r: requests.Response) -> None:
+        """Wait until every replica has applied the access change r answered."""
+        if not self.cerberus_replicas and not self.studio_replicas:
+            return
+        want = int(r.headers["X-Access-Revision-Latest"])
+        for base in self.cerberus_replicas:
+            wait_revision(base, want, lambda b: requests.get(b + "/api/access/revision", timeout=10).json()["latest"])
+        for base in self.studio_replicas:
+            wait_revision(base, want, studio_revision)
 
     def new_user(self, admin_token: str, username: str) -> User:
         password = f"{username}-password-for-tests"
@@ -146,6 +170,33 @@ class Stack:
         r = self.cerberus("POST", "/api/tokens", session, json={"name": "pytest"})
         assert r.status_code == 201, r.text
         return User(username, password, r.json()["token"])
+
+
+def wait_revision(base: str, want: int, read, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    got: object = None
+    while time.monotonic() < deadline:
+        try:
+            got = read(base)
+            if got >= want:
+                return
+        except (requests.RequestException, ValueError, KeyError) as e:
+            got = e
+        time.sleep(0.01)
+    raise AssertionError(f"{base} has not applied access revision {want} within {timeout}s (at {got})")
+
+
+def studio_revision(base: str) -> int:
+    """The newest access revision an ml_studio has heard of (its /metrics)."""
+    text = requests.get(base + "/metrics", timeout=10).text
+    for line in text.splitlines():
+        if line.startswith("ml_studio_access_revision "):
+            return int(float(line.split()[1]))
+    raise ValueError(f"{base}/metrics has no ml_studio_access_revision")
+
+
+def replica_list(key: str) -> tuple[str, ...]:
+    return tuple(u.strip().rstrip("/") for u in os.environ.get(key, "").split(",") if u.strip())
 
 
 def mlflow_answers(url: str) -> str | None:
@@ -168,6 +219,17 @@ def stack(tmp_path_factory, request) -> Stack:
         pytest.skip(msg)
 
     tmp = tmp_path_factory.mktemp("stack")
+    if external := os.environ.get("ML_STUDIO_TEST_STUDIO_URL", "").rstrip("/"):
+        yield Stack(
+            cerberus_url=os.environ["ML_STUDIO_TEST_CERBERUS_URL"].rstrip("/"),
+            url=external,
+            mlflow_url=mlflow_url,
+            logs=tmp,
+            admin_password=os.environ["ML_STUDIO_TEST_ADMIN_PASSWORD"],
+            cerberus_replicas=replica_list("ML_STUDIO_TEST_CERBERUS_REPLICAS"),
+            studio_replicas=replica_list("ML_STUDIO_TEST_STUDIO_REPLICAS"),
+        )
+        return
     go = os.environ.get("GO", "go")
     for name, pkg in (("cerberus", "./services/cerberus/cmd/cerberus"), ("ml_studio", "./services/ml_studio/cmd/ml_studio")):
         built = subprocess.run(
@@ -238,7 +300,7 @@ def stack(tmp_path_factory, request) -> Stack:
 
 @pytest.fixture(scope="session")
 def admin_token(stack: Stack) -> str:
-    return stack.login("admin", ADMIN_PASSWORD)
+    return stack.login("admin", stack.admin_password)
 
 
 @pytest.fixture(scope="session")

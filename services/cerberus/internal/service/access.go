@@ -255,11 +255,38 @@ func (s *Service) decide(ctx context.Context, who authz.Subject, comp uint64, el
 	if who.IsAdmin || !who.IsActive {
 		return authz.Decide(who, element, op, nil), nil // no query needed
 	}
-	rows, err := s.access.ChainGrants(ctx, who.ID, comp, []string{element})
-	if err != nil {
-		return authz.Decision{}, err
+	var d authz.Decision
+	_, err = s.grantsFor(ctx, who, comp, []string{element}, func(rows []store.ChainGrant) bool {
+		d = authz.Decide(who, element, op, rows)
+		return !d.Allowed
+	})
+	return d, err
+}
+
+// grantsFor reads the grants a decision about elements needs, from memory
+// when it can, and decides with them (refused reports whether a decision
+// refuses something). A refusal answered from memory may have missed a
+// grant or an element another replica committed a moment ago — a client
+// creating an experiment through one replica and logging to it through
+// the next: the change log is then caught up at once (one indexed read of
+// one row when nothing changed) and, when it had moved, the decision made
+// again. So a refusal always reflects every change committed before it,
+// on whichever replica; an allow from memory is not re-checked, and a
+// revocation made elsewhere is applied within CERBERUS_CACHE_SYNC.
+func (s *Service) grantsFor(ctx context.Context, who authz.Subject, comp uint64, elements []string, refused func([]store.ChainGrant) bool) ([]store.ChainGrant, error) {
+	rows, err := s.access.ChainGrants(ctx, who.ID, comp, elements)
+	if err != nil || !refused(rows) {
+		return rows, err
 	}
-	return authz.Decide(who, element, op, rows), nil
+	if caught, err := s.access.CatchUp(ctx); err != nil || !caught {
+		// Nothing was missed, or the log cannot be read: the refusal stands.
+		return rows, nil
+	}
+	if rows, err = s.access.ChainGrants(ctx, who.ID, comp, elements); err != nil {
+		return nil, err
+	}
+	refused(rows)
+	return rows, nil
 }
 
 // RenameElement renames an element keeping its grants, as a registered

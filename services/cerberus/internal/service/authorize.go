@@ -174,7 +174,17 @@ func (s *Service) AuthorizeBatch(ctx context.Context, m Meta, caller *Principal,
 	}
 	var rows []store.ChainGrant
 	if why == "" && who.IsActive && !who.IsAdmin {
-		if rows, err = s.access.ChainGrants(ctx, who.ID, comp, r.Elements); err != nil {
+		refused := func(rows []store.ChainGrant) bool {
+			for _, op := range ops {
+				for _, d := range authz.DecideBatch(who, r.Elements, op, rows) {
+					if !d.Allowed {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		if rows, err = s.grantsFor(ctx, who, comp, r.Elements, refused); err != nil {
 			return BatchAnswer{}, err
 		}
 	}

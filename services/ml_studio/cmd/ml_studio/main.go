@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/ml-studio/ml-studio/pkg/app"
@@ -56,8 +57,19 @@ func serve(ctx context.Context, cfg config.Config, _ io.Writer, log *zap.Logger)
 		CerberusURL:       cfg.CerberusURL.String(),
 		CerberusTransport: cerb.Transport(),
 	})
+	srv.Registry().MustRegister(revisionMetric(cerb.Revisions()))
 	if cfg.DecisionCache > 0 {
 		go cerb.Watch(ctx, cfg.RevisionPoll)
 	}
 	return srv.Run(ctx, server.Listen(cfg.Host, cfg.Port))
+}
+
+// revisionMetric reports on /metrics the newest access revision this
+// process has heard of: set beside cerberus's GET /api/access/revision, it
+// shows how far a replica lags behind a change.
+func revisionMetric(r *cerberus.Revisions) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ml_studio_access_revision",
+		Help: "Newest access revision heard from cerberus; held decisions reflecting an older one are no longer used.",
+	}, func() float64 { return float64(r.Latest()) })
 }

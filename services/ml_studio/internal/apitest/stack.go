@@ -49,6 +49,7 @@ type Stack struct {
 	cerberus      *cerberusProcess
 	http          *http.Client
 	mlflowHTTP    *http.Client
+	external      *external // set when the stack was started elsewhere
 }
 
 var shared struct {
@@ -65,7 +66,13 @@ func Shared(t testing.TB) *Stack {
 	t.Helper()
 	shared.once.Do(func() {
 		shared.tb = &setupTB{}
-		shared.end = shared.tb.run(func() { shared.stack = start(shared.tb) })
+		shared.end = shared.tb.run(func() {
+			if externalConfigured() {
+				shared.stack = startExternal(shared.tb)
+				return
+			}
+			shared.stack = start(shared.tb)
+		})
 	})
 	if e := shared.end; e != nil {
 		if e.skip {
@@ -75,7 +82,9 @@ func Shared(t testing.TB) *Stack {
 	}
 	// Each test's log says where the stack's servers came from (the
 	// variables of make test, or testcontainers-go); both are cached.
-	testenv.MySQLDSN(t)
+	if !shared.stack.External() {
+		testenv.MySQLDSN(t)
+	}
 	testenv.MLflowURL(t)
 	return shared.stack
 }

@@ -40,6 +40,9 @@ type Studio struct {
 // command reads them and then changed by o. It stops when t ends.
 func (s *Stack) NewStudio(t testing.TB, o Options) *Studio {
 	t.Helper()
+	if s.External() {
+		t.Fatalf("an external stack (%s) has no in-process ml_studio: run only the tests that use the stack's own", EnvStudioURL)
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatalf("ml_studio configuration: %v", err)
