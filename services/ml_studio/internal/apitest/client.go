@@ -264,11 +264,11 @@ func (s *Stack) NewUser(t testing.TB, prefix string) *User {
 // Grant gives user op (read, edit, manage or create) on element, as admin.
 func (s *Stack) Grant(t testing.TB, element, op string, user *User) {
 	t.Helper()
-	s.mustCerberus(t, s.Admin, http.MethodPost, "/api/grants", map[string]string{"element": element, "operation": op, "effect": "allow", "user": user.Name}, http.StatusCreated)
+	s.settle(t, s.mustCerberus(t, s.Admin, http.MethodPost, "/api/grants", map[string]string{"element": element, "operation": op, "effect": "allow", "user": user.Name}, http.StatusCreated))
 }
 
 // Revoke takes back a grant made by Grant.
 func (s *Stack) Revoke(t testing.TB, element, op string, user *User) {
 	t.Helper()
-	s.mustCerberus(t, s.Admin, http.MethodPost, "/api/grants/revoke", map[string]string{"element": element, "operation": op, "effect": "allow", "user": user.Name}, http.StatusNoContent)
+	s.settle(t, s.mustCerberus(t, s.Admin, http.MethodPost, "/api/grants/revoke", map[string]string{"element": element, "operation": op, "effect": "allow", "user": user.Name}, http.StatusNoContent))
 }
