@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -118,8 +119,10 @@ type Cache struct {
 
 	warming singleflight.Group
 	// preloadPage is how many elements one read of the preload takes
-	// (preloadPage, smaller in tests).
+	// (preloadPage, smaller in tests); asked is set by the first decision,
+	// which starts the preload (see Run).
 	preloadPage int
+	asked       atomic.Bool
 
 	// The change log reader's position, under mu: every revision up to
 	// floor is applied, and those in seen above it (this process's own
@@ -293,6 +296,9 @@ func (c *Cache) MarkUsed(hash string, at time.Time) {
 func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, elements []string) ([]store.ChainGrant, error) {
 	if !c.Enabled() {
 		return c.st.ChainGrants(ctx, userID, componentID, elements)
+	}
+	if !c.asked.Load() {
+		c.asked.Store(true)
 	}
 	elements = unique(elements)
 	rows, missing, ready := c.chainGrants(userID, componentID, elements)

@@ -25,9 +25,12 @@ func (c *Cache) Run(ctx context.Context) {
 	defer preload.Wait()
 	for {
 		err := c.Sync(ctx)
-		if err == nil && !preloaded {
-			// Once the cache answers: elements read before its first sync
-			// could be older than the changes it has applied.
+		if err == nil && !preloaded && c.asked.Load() {
+			// Once the cache answers (elements read before its first sync
+			// could be older than the changes it has applied) and is asked
+			// to: by the first decision, so that a replica nobody asks
+			// reads nothing, and elements a bulk load wrote after the start
+			// (as the benchmark's, or a restore's) are read too.
 			preloaded = true
 			preload.Go(func() { c.preloadElements(ctx) })
 		}
