@@ -32,6 +32,9 @@ func main() { app.Main(run) }
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "backup" || args[0] == "restore") {
+		return backupCommand(ctx, args, stdout, stderr)
+	}
 	return app.Run(ctx, args, stdout, stderr, app.Spec[config.Config]{
 		Name:    service,
 		Table:   config.Table,
