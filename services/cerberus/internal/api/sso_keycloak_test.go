@@ -189,6 +189,7 @@ func clientCredentials(t *testing.T, issuer, client, secret string) string {
 }
 
 func TestKeycloakSignIn(t *testing.T) {
+	t.Parallel() // each on a cerberus and database of its own
 	e := newKeycloakEnv(t)
 	h := e.h
 	admin := h.bootstrap()
@@ -238,6 +239,7 @@ func TestKeycloakSignIn(t *testing.T) {
 }
 
 func TestKeycloakReplays(t *testing.T) {
+	t.Parallel() // each on a cerberus and database of its own
 	e := newKeycloakEnv(t)
 	b := e.browser(t)
 	loc := b.signIn("alice", "/")
@@ -283,6 +285,7 @@ func TestKeycloakReplays(t *testing.T) {
 }
 
 func TestKeycloakClientCredentialsToken(t *testing.T) {
+	t.Parallel() // each on a cerberus and database of its own
 	e := newKeycloakEnv(t)
 	h := e.h
 	admin := h.bootstrap()
