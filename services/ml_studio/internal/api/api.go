@@ -50,12 +50,14 @@ type handlers struct {
 	special map[string]func(*gin.Context) error
 }
 
-// Register adds ml_studio's routes. With nil deps only / is served.
+// Register adds ml_studio's routes. With nil deps only / and the OpenAPI
+// document are served.
 func Register(r gin.IRouter, d *Deps) {
 	r.Use(clientAddress)
 	r.GET("/", func(c *gin.Context) {
 		c.JSON(http.StatusOK, Welcome{Message: "Welcome to ML Studio", Service: "ml_studio", Status: "Online"})
 	})
+	r.GET(OpenAPIPath, openapiYAML)
 	if d == nil {
 		return
 	}
@@ -90,10 +92,13 @@ func credential(c *gin.Context) cerberus.Credential {
 	return cerberus.Credential(c.GetHeader("Authorization"))
 }
 
-// route is one seed endpoint.
+// route is one seed endpoint. A simple one also names its parameters
+// (the required first), which the OpenAPI document is checked against.
 type route struct {
 	method, path string
 	handle       func(c *gin.Context) error
+	required     []string
+	fields       []string
 }
 
 // pass writes MLflow's answer as it came.

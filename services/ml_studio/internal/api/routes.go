@@ -17,10 +17,10 @@ func req(names ...string) []string { return names }
 func (h handlers) routes() []route {
 	return []route{
 		// Experiments
-		{post, "/experiments/create", h.createExperiment},
-		{post, "/experiments/search", h.searchExperiments},
+		{method: post, path: "/experiments/create", handle: h.createExperiment},
+		{method: post, path: "/experiments/search", handle: h.searchExperiments},
 		h.simple(get, "/experiments/get", "GET /experiments/get", req("experiment_id")),
-		{get, "/experiments/get-by-name", h.experimentByName},
+		{method: get, path: "/experiments/get-by-name", handle: h.experimentByName},
 		h.simple(post, "/experiments/update", "POST /experiments/update", req("experiment_id", "new_name")),
 		h.simple(post, "/experiments/delete", "POST /experiments/delete", req("experiment_id")),
 		h.simple(post, "/experiments/restore", "POST /experiments/restore", req("experiment_id")),
@@ -28,7 +28,7 @@ func (h handlers) routes() []route {
 		h.simple(post, "/experiments/delete-tag", "POST /experiments/delete-experiment-tag", req("experiment_id", "key")),
 
 		// Runs
-		{post, "/runs/search", h.searchRuns},
+		{method: post, path: "/runs/search", handle: h.searchRuns},
 		h.simple(get, "/runs/get", "GET /runs/get", req("run_id")),
 		h.simple(post, "/runs/create", "POST /runs/create", req("experiment_id"), "user_id", "run_name", "start_time", "tags"),
 		h.simple(post, "/runs/update", "POST /runs/update", req("run_id"), "status", "run_name", "end_time"),
@@ -42,12 +42,12 @@ func (h handlers) routes() []route {
 		h.simple(get, "/metrics/get-history", "GET /metrics/get-history", req("run_id", "metric_key"), "page_token", "max_results"),
 
 		// Registered models
-		{post, "/models/create", h.createModel},
+		{method: post, path: "/models/create", handle: h.createModel},
 		h.simple(get, "/models/get", "GET /registered-models/get", req("name")),
-		{get, "/models/search", h.searchModels},
-		{post, "/models/rename", h.renameModel},
+		{method: get, path: "/models/search", handle: h.searchModels},
+		{method: post, path: "/models/rename", handle: h.renameModel},
 		h.simple(patch, "/models/update", "PATCH /registered-models/update", req("name"), "description", "deployment_job_id"),
-		{del, "/models/delete", h.deleteModel},
+		{method: del, path: "/models/delete", handle: h.deleteModel},
 		h.simple(post, "/models/set-tag", "POST /registered-models/set-tag", req("name", "key", "value")),
 		h.simple(del, "/models/delete-tag", "DELETE /registered-models/delete-tag", req("name", "key")),
 		h.simple(post, "/models/alias", "POST /registered-models/alias", req("name", "alias", "version")),
@@ -55,20 +55,20 @@ func (h handlers) routes() []route {
 
 		// Model versions: checked on their registered model
 		h.simple(post, "/models/versions/latest", "POST /registered-models/get-latest-versions", req("name"), "stages"),
-		{post, "/models/versions/create", h.createVersion},
+		{method: post, path: "/models/versions/create", handle: h.createVersion},
 		h.simple(get, "/models/versions/get", "GET /model-versions/get", req("name", "version")),
 		h.simple(get, "/models/versions/get-by-alias", "GET /registered-models/alias", req("name", "alias")),
-		{get, "/models/versions/search", h.searchVersions},
+		{method: get, path: "/models/versions/search", handle: h.searchVersions},
 		h.simple(patch, "/models/versions/update", "PATCH /model-versions/update", req("name", "version"), "description"),
-		{post, "/models/versions/transition", h.transition},
+		{method: post, path: "/models/versions/transition", handle: h.transition},
 		h.simple(get, "/models/versions/download-uri", "GET /model-versions/get-download-uri", req("name", "version")),
 		h.simple(del, "/models/versions/delete", "DELETE /model-versions/delete", req("name", "version")),
 		h.simple(post, "/models/versions/set-tag", "POST /model-versions/set-tag", req("name", "version", "key", "value")),
 		h.simple(del, "/models/versions/delete-tag", "DELETE /model-versions/delete-tag", req("name", "version", "key")),
 
 		// Artifacts of a run
-		{get, "/artifacts/list", h.listArtifacts},
-		{get, "/artifacts/download", h.downloadArtifact},
-		{http.MethodPut, "/artifacts/upload", h.uploadArtifact},
+		{method: get, path: "/artifacts/list", handle: h.listArtifacts},
+		{method: get, path: "/artifacts/download", handle: h.downloadArtifact},
+		{method: http.MethodPut, path: "/artifacts/upload", handle: h.uploadArtifact},
 	}
 }

@@ -163,5 +163,5 @@ func (h handlers) simple(method, path, endpoint string, required []string, optio
 			return err
 		}
 		return h.forward(c, upMethod, upPath, p)
-	}}
+	}, required: required, fields: fields}
 }
