@@ -26,6 +26,11 @@ type Config struct {
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 	MaxIdleConns int // idle keep-alive connections kept to the upstream
+	// IdleTimeout is how long an idle connection is kept for reuse (0:
+	// 90 s). It must be shorter than the upstream's own keep-alive: a
+	// request sent on a connection the upstream is closing that moment is
+	// reset, and a POST or PUT cannot be retried.
+	IdleTimeout time.Duration
 	// NoKeepAlive opens a connection per request: for upstreams that answer
 	// reused connections slowly (see ml_studio's ML_STUDIO_MLFLOW_KEEP_ALIVE).
 	NoKeepAlive bool
@@ -39,6 +44,10 @@ func Defaults() Config {
 		RetryWaitMin: 50 * time.Millisecond,
 		RetryWaitMax: 500 * time.Millisecond,
 		MaxIdleConns: 64,
+		// MLflow's uvicorn closes a connection idle for 5 s (its
+		// --timeout-keep-alive): reusing one idle that long raced its close
+		// (a POST answered "connection reset by peer", 502).
+		IdleTimeout: 4 * time.Second,
 	}
 }
 
@@ -58,12 +67,16 @@ func New(cfg Config, log *zap.Logger) *Client {
 	if headerTimeout == 0 {
 		headerTimeout = 30 * time.Second
 	}
+	idleTimeout := cfg.IdleTimeout
+	if idleTimeout <= 0 {
+		idleTimeout = 90 * time.Second
+	}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:          cfg.MaxIdleConns,
 		MaxIdleConnsPerHost:   cfg.MaxIdleConns,
-		IdleConnTimeout:       90 * time.Second,
+		IdleConnTimeout:       idleTimeout,
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: headerTimeout,
 		ExpectContinueTimeout: time.Second,

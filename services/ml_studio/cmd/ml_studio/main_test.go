@@ -24,6 +24,7 @@ func TestInvalidSettingStopsWithTheVariableNamed(t *testing.T) {
 		{"ML_STUDIO_MLFLOW_URL", "not a url"},
 		{"ML_STUDIO_UPSTREAM_RETRIES", "-1"},
 		{"ML_STUDIO_UPSTREAM_TIMEOUT", "0s"},
+		{"ML_STUDIO_UPSTREAM_IDLE_TIMEOUT", "0s"},
 		{"ML_STUDIO_LOG_FORMAT", "xml"},
 	}
 	for _, tt := range tests {

@@ -21,18 +21,19 @@ type (
 
 // Config is every setting ml_studio reads.
 type Config struct {
-	Port            pkgconfig.Port    `default:"5001" desc:"TCP port to listen on"`
-	CerberusURL     pkgconfig.HTTPURL `split_words:"true" default:"http://127.0.0.1:5000" desc:"base URL of cerberus, which authenticates and authorizes every call"`
-	MlflowURL       pkgconfig.HTTPURL `split_words:"true" default:"http://127.0.0.1:5050" desc:"base URL of the MLflow tracking server"`
-	UpstreamTimeout time.Duration     `split_words:"true" default:"30s" desc:"time allowed for one call to cerberus or MLflow"`
-	UpstreamRetries int               `split_words:"true" default:"2" desc:"retries, with backoff, of calls that cannot write twice"`
-	MlflowKeepAlive bool              `split_words:"true" default:"true" desc:"reuse connections to MLflow. Turn off only for an MLflow whose uvicorn runs asyncio's loop with several workers, which answers a reused connection about 40 ms late (the MLflow of deploy/ runs uvloop, which does not)"`
-	UpstreamIdle    int               `split_words:"true" default:"64" desc:"idle keep-alive connections kept to each upstream"`
-	DecisionCache   time.Duration     `split_words:"true" default:"2s" desc:"longest an authorization answer is reused (0 turns the cache off). An answer is dropped as soon as a newer access revision is heard of from cerberus: a change made through this ml_studio on the next request, one made elsewhere within ML_STUDIO_REVISION_POLL (plus CERBERUS_CACHE_SYNC when made through another cerberus)"`
-	RevisionPoll    time.Duration     `split_words:"true" default:"100ms" desc:"how often cerberus's access revision is asked for (GET /api/access/revision) while the decision cache is on; from 10ms to 250ms"`
-	DecisionGrace   time.Duration     `split_words:"true" default:"1s" desc:"how long cached answers are still used after cerberus last vouched for its access revision (cerberus or its database down or unreachable): afterwards every call asks cerberus and gets 503 until it answers again. At least twice ML_STUDIO_REVISION_POLL, at most 5s; an answer is never older than ML_STUDIO_DECISION_CACHE either"`
-	RegistrarSecret string            `split_words:"true" desc:"the secret cerberus expects (CERBERUS_REGISTRAR_SECRET) when ml_studio registers the experiments and models it creates"`
-	DefaultProject  string            `split_words:"true" default:"default" desc:"project of experiments and models created without a project parameter"`
+	Port                pkgconfig.Port    `default:"5001" desc:"TCP port to listen on"`
+	CerberusURL         pkgconfig.HTTPURL `split_words:"true" default:"http://127.0.0.1:5000" desc:"base URL of cerberus, which authenticates and authorizes every call"`
+	MlflowURL           pkgconfig.HTTPURL `split_words:"true" default:"http://127.0.0.1:5050" desc:"base URL of the MLflow tracking server"`
+	UpstreamTimeout     time.Duration     `split_words:"true" default:"30s" desc:"time allowed for one call to cerberus or MLflow"`
+	UpstreamRetries     int               `split_words:"true" default:"2" desc:"retries, with backoff, of calls that cannot write twice"`
+	MlflowKeepAlive     bool              `split_words:"true" default:"true" desc:"reuse connections to MLflow. Turn off only for an MLflow whose uvicorn runs asyncio's loop with several workers, which answers a reused connection about 40 ms late (the MLflow of deploy/ runs uvloop, which does not)"`
+	UpstreamIdle        int               `split_words:"true" default:"64" desc:"idle keep-alive connections kept to each upstream"`
+	UpstreamIdleTimeout time.Duration     `split_words:"true" default:"4s" desc:"how long an idle connection to cerberus or MLflow is kept for reuse; keep it below the upstream's own keep-alive (MLflow's uvicorn closes idle connections after 5 s), or a POST sent as the upstream closes is reset and answered 502"`
+	DecisionCache       time.Duration     `split_words:"true" default:"2s" desc:"longest an authorization answer is reused (0 turns the cache off). An answer is dropped as soon as a newer access revision is heard of from cerberus: a change made through this ml_studio on the next request, one made elsewhere within ML_STUDIO_REVISION_POLL (plus CERBERUS_CACHE_SYNC when made through another cerberus)"`
+	RevisionPoll        time.Duration     `split_words:"true" default:"100ms" desc:"how often cerberus's access revision is asked for (GET /api/access/revision) while the decision cache is on; from 10ms to 250ms"`
+	DecisionGrace       time.Duration     `split_words:"true" default:"1s" desc:"how long cached answers are still used after cerberus last vouched for its access revision (cerberus or its database down or unreachable): afterwards every call asks cerberus and gets 503 until it answers again. At least twice ML_STUDIO_REVISION_POLL, at most 5s; an answer is never older than ML_STUDIO_DECISION_CACHE either"`
+	RegistrarSecret     string            `split_words:"true" desc:"the secret cerberus expects (CERBERUS_REGISTRAR_SECRET) when ml_studio registers the experiments and models it creates"`
+	DefaultProject      string            `split_words:"true" default:"default" desc:"project of experiments and models created without a project parameter"`
 	ServerConfig
 	LoggingConfig
 }
@@ -54,6 +55,8 @@ func (c *Config) Validate() error {
 		return &pkgconfig.Error{Key: Prefix + "_DEFAULT_PROJECT", Reason: "must not be empty"}
 	case c.UpstreamTimeout <= 0:
 		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_TIMEOUT", Reason: "must be positive"}
+	case c.UpstreamIdleTimeout <= 0:
+		return &pkgconfig.Error{Key: Prefix + "_UPSTREAM_IDLE_TIMEOUT", Reason: "must be positive"}
 	}
 	// The client address feeds login throttling: a typo must not go unnoticed.
 	return c.CheckProxies(Prefix)
@@ -65,6 +68,7 @@ func (c *Config) Upstream() httpclient.Config {
 	h.Timeout = c.UpstreamTimeout
 	h.RetryMax = c.UpstreamRetries
 	h.MaxIdleConns = c.UpstreamIdle
+	h.IdleTimeout = c.UpstreamIdleTimeout
 	return h
 }
 
