@@ -7,6 +7,7 @@ import type { Run } from '../../api/types';
 import { ErrorView } from '../../components/ErrorView';
 import { PALETTE } from '../../components/chart/MetricChart';
 import { Breadcrumbs, PageHead } from '../../components/PageHead';
+import { SweepViews } from '../../components/chart/sweep/SweepViews';
 import { MetricCharts } from '../runs/MetricCharts';
 import { diffRows } from './diff';
 import { DiffTable } from './DiffTable';
@@ -26,6 +27,7 @@ export default function ComparePage() {
   );
   const metricKeys = useMemo(() => [...new Set(loaded.flatMap((r) => (r.data.metrics ?? []).map((m) => m.key)))].sort(), [refs]); // eslint-disable-line react-hooks/exhaustive-deps
   const rows = useMemo(() => diffRows(loaded), [refs]); // eslint-disable-line react-hooks/exhaustive-deps
+  const sweepRuns = useMemo(() => loaded, [refs]); // eslint-disable-line react-hooks/exhaustive-deps
   const expId = loaded[0]?.info.experiment_id;
   // The breadcrumb names the experiment (its id until the name arrives, or if it cannot be read).
   const exp = useQuery({ queryKey: queryKeys.experiment(expId ?? ''), queryFn: () => experiments.get(expId!), enabled: !!expId, retry: false });
@@ -56,6 +58,10 @@ export default function ComparePage() {
           <section className="card" aria-labelledby="curves-title">
             <h2 id="curves-title">Metric curves</h2>
             <MetricCharts runs={refs} metricKeys={metricKeys} initial={4} />
+          </section>
+          <section className="card" aria-labelledby="sweep-title">
+            <h2 id="sweep-title">Params against metrics</h2>
+            <SweepViews runs={sweepRuns} />
           </section>
           <section className="card" aria-labelledby="diff-title">
             <div className="card-head">

@@ -16,8 +16,9 @@ import { RunsTable } from './RunsTable';
 
 const TracesTab = lazy(() => import('../traces/TracesTab'));
 const DatasetsTab = lazy(() => import('../datasets/DatasetsTab'));
-type Tab = 'runs' | 'traces' | 'datasets';
-const TABS: readonly Tab[] = ['runs', 'traces', 'datasets'];
+const SweepTab = lazy(() => import('../sweep/SweepTab'));
+type Tab = 'runs' | 'charts' | 'traces' | 'datasets';
+const TABS: readonly Tab[] = ['runs', 'charts', 'traces', 'datasets'];
 
 export default function ExperimentPage() {
   const { id = '' } = useParams();
@@ -72,6 +73,7 @@ export default function ExperimentPage() {
           onChange={(t) => setParams(t === 'runs' ? {} : { tab: t }, { replace: true })}
           tabs={[
             { id: 'runs', label: 'Runs' },
+            { id: 'charts', label: 'Charts' },
             { id: 'traces', label: 'Traces' },
             { id: 'datasets', label: 'Datasets' },
           ]}
@@ -79,6 +81,11 @@ export default function ExperimentPage() {
       )}
       {/* The runs (traces, datasets) load alongside the experiment, not after it. */}
       {!exp.error && tab === 'runs' && <RunsTable experimentId={id} />}
+      {!exp.error && tab === 'charts' && (
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <SweepTab experimentId={id} />
+        </Suspense>
+      )}
       {!exp.error && tab === 'traces' && (
         <Suspense fallback={<p className="muted">Loading…</p>}>
           <TracesTab experimentId={id} />

@@ -3,7 +3,10 @@ import { useQueries } from '@tanstack/react-query';
 import { metricHistory } from '../../api/mlflow';
 import { queryKeys } from '../../api/queryKeys';
 import { ErrorView } from '../../components/ErrorView';
-import { MetricChart, type ChartSeries, type XAxis } from '../../components/chart/MetricChart';
+import { ChartSettingsBar } from '../../components/chart/ChartSettingsBar';
+import { MetricChart, type ChartSeries } from '../../components/chart/MetricChart';
+import { useChartSettings } from '../../components/chart/settings';
+import { useUser } from '../auth/AuthContext';
 
 export interface RunRef {
   id: string;
@@ -16,7 +19,7 @@ export interface RunRef {
  */
 export function MetricCharts({ runs, metricKeys, initial = 6 }: { runs: RunRef[]; metricKeys: string[]; initial?: number }) {
   const [chosen, setChosen] = useState<string[]>(() => metricKeys.slice(0, initial));
-  const [x, setX] = useState<XAxis>('step');
+  const [settings, setSettings] = useChartSettings(useUser()?.username);
   const pairs = useMemo(() => chosen.flatMap((k) => runs.map((r) => ({ k, r }))), [chosen, runs]);
   const results = useQueries({
     queries: pairs.map(({ k, r }) => ({
@@ -55,14 +58,7 @@ export function MetricCharts({ runs, metricKeys, initial = 6 }: { runs: RunRef[]
             </label>
           ))}
         </div>
-        <div className="segmented" role="group" aria-label="X axis">
-          <button type="button" aria-pressed={x === 'step'} onClick={() => setX('step')}>
-            Step
-          </button>
-          <button type="button" aria-pressed={x === 'time'} onClick={() => setX('time')}>
-            Time
-          </button>
-        </div>
+        <ChartSettingsBar settings={settings} onChange={setSettings} />
         <span className="muted small">Drag across a chart to zoom.</span>
       </div>
       <ErrorView error={error} />
@@ -70,7 +66,7 @@ export function MetricCharts({ runs, metricKeys, initial = 6 }: { runs: RunRef[]
       {!loading && (
         <div className="charts" data-testid="charts">
           {charts.map((c) => (
-            <MetricChart key={c.key} title={c.key} series={c.series} x={x} syncKey="metrics" />
+            <MetricChart key={c.key} title={c.key} series={c.series} x={settings.x} yLog={settings.yLog} xLog={settings.xLog} smoothing={settings.smoothing} syncKey="metrics" />
           ))}
         </div>
       )}
