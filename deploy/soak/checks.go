@@ -3,6 +3,7 @@ package soak
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -23,6 +24,18 @@ const (
 // checker judges an answer to a request sent at sent: the kind of error it
 // shows and why, or "" for none.
 type checker func(a Answer, sent time.Time) (kind, why string)
+
+// kindOf is the kind of error of a request made with Client.Expect.
+func kindOf(err error) string {
+	var se *StatusError
+	switch {
+	case !errors.As(err, &se):
+		return kindTransport
+	case se.Status >= 500:
+		return kind5xx
+	}
+	return kindStatus
+}
 
 func wantOK(a Answer, _ time.Time) (string, string) {
 	if a.Status != http.StatusOK {

@@ -79,7 +79,7 @@ func (c *Client) Expect(ctx context.Context, want int, method, path, token strin
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if a.Status != want {
-		return fmt.Errorf("%s %s: %d %s, want %d", method, path, a.Status, snippet(a.Body), want)
+		return &StatusError{Status: a.Status, Want: want, Request: method + " " + path, Body: snippet(a.Body)}
 	}
 	if out != nil {
 		if err := json.Unmarshal(a.Body, out); err != nil {
@@ -87,6 +87,16 @@ func (c *Client) Expect(ctx context.Context, want int, method, path, token strin
 		}
 	}
 	return nil
+}
+
+// StatusError is an answer with another status than the one expected.
+type StatusError struct {
+	Status, Want  int
+	Request, Body string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s: %d %s, want %d", e.Request, e.Status, e.Body, e.Want)
 }
 
 func snippet(b []byte) string {

@@ -321,7 +321,7 @@ func (cl *client) do(ctx context.Context, op string) {
 		}
 		kind, detail := "", ""
 		if err != nil {
-			kind, detail = kindStatus, err.Error()
+			kind, detail = kindOf(err), err.Error()
 		}
 		cl.rec.add(op, sent, time.Since(sent), kind, detail)
 	case opNbGetExp:

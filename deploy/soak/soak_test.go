@@ -2,6 +2,8 @@ package soak
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -298,6 +300,25 @@ func TestRunSmoke(t *testing.T) {
 				if len(res.Trends()) != 4 {
 					t.Errorf("trends %+v", res.Trends())
 				}
+			}
+		})
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"504", &StatusError{Status: 504, Want: 200}, kind5xx},
+		{"wrapped 500", fmt.Errorf("new run: %w", &StatusError{Status: 500, Want: 200}), kind5xx},
+		{"404", &StatusError{Status: 404, Want: 200}, kindStatus},
+		{"no answer", errors.New("connection refused"), kindTransport},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := kindOf(tc.err); got != tc.want {
+				t.Errorf("kindOf(%v) = %q, want %q", tc.err, got, tc.want)
 			}
 		})
 	}
