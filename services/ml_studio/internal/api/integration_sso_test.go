@@ -239,6 +239,7 @@ func refusedThroughStudio(t *testing.T, st *apitest.Studio, u *apitest.User, pat
 }
 
 func TestKeycloakSCIMDeprovisioningThroughStudio(t *testing.T) {
+	t.Parallel() // its accounts are its own: the matrix runs meanwhile
 	s := keycloakStack(t)
 	st := s.Studio
 	const search = "/api/2.0/mlflow/experiments/search?max_results=1"
