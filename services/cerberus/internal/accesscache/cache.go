@@ -184,6 +184,13 @@ func (c *Cache) freshLocked() bool {
 	return c.Enabled() && !c.synced.IsZero() && c.now().Sub(c.synced) <= c.cfg.MaxStale
 }
 
+// fresh reports whether memory may answer.
+func (c *Cache) fresh() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.freshLocked()
+}
+
 func (c *Cache) generation() uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -302,6 +309,13 @@ func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, ele
 	}
 	elements = unique(elements)
 	rows, missing, ready := c.chainGrants(userID, componentID, elements)
+	if !ready && !c.fresh() {
+		// Stale (the change log unread for MaxStale): what a load would
+		// keep is forgotten at the next read anyway (markSynced), and
+		// loading each asker again while the reader is starved only adds
+		// to the load that starves it.
+		return c.st.ChainGrants(ctx, userID, componentID, elements)
+	}
 	if !ready {
 		loaded := c.warm(userID)
 		if len(elements) < waitForLoad || loaded == nil {
