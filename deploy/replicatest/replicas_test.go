@@ -43,6 +43,7 @@ func TestReplicas(t *testing.T) {
 	rs := start(t)
 	t.Run("sessions and tokens", rs.sessionsAndTokens)
 	t.Run("access changes", rs.accessChanges)
+	t.Run("read your writes", rs.readYourWrites)
 	t.Run("suites", func(t *testing.T) {
 		t.Run("authorization matrix", func(t *testing.T) { t.Parallel(); rs.matrix(t) })
 		t.Run("stock client", func(t *testing.T) { t.Parallel(); rs.stockClient(t) })
@@ -344,6 +345,37 @@ func (rs *replicas) accessChanges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readYourWrites: what a client creates through one ml_studio it uses at
+// once through the other, as the stock client does through a load
+// balancer (create_experiment then start_run; register_model's model then
+// its version): each replica's cerberus asked may not have read the change
+// log since.
+func (rs *replicas) readYourWrites(t *testing.T) {
+	admin := login(t, rs.cerberus[0].URL, "admin", rs.stack.AdminPassword)
+	alice := rs.newUser(t, admin, "alice")
+	must(t, http.StatusCreated, call(t, http.MethodPost, rs.cerberus[0].URL+"/api/grants", admin,
+		map[string]string{"element": "project:default", "operation": "create", "user": alice.name}))
+	s1, s2 := rs.studios[0].URL, rs.studios[1].URL
+	refused := 0
+	for i := range 20 {
+		via, then := s1, s2
+		if i%2 == 1 {
+			via, then = s2, s1
+		}
+		var exp struct {
+			ID string `json:"experiment_id"`
+		}
+		decode(t, must(t, http.StatusOK, call(t, http.MethodPost, via+"/api/2.0/mlflow/experiments/create", alice.token,
+			map[string]string{"name": "ryw-" + random()})), &exp)
+		r := call(t, http.MethodPost, then+"/api/2.0/mlflow/runs/create", alice.token, map[string]any{"experiment_id": exp.ID})
+		if r.status != http.StatusOK {
+			refused++
+			t.Errorf("experiment %s created through one ml_studio, a run in it through the other: %s", exp.ID, r)
+		}
+	}
+	t.Logf("%d of 20 runs refused right after their experiment's creation through the other replica", refused)
 }
 
 type account struct{ name, token string }

@@ -705,7 +705,9 @@ func TestPreloadElements(t *testing.T) {
 
 // TestCatchUp: what a refusal calls before it stands. A replica answering
 // from memory misses a grant another replica just made until it catches
-// up; CatchUp says whether there was anything to catch up on.
+// up; CatchUp says whether the decision may have missed something, even
+// when the periodic read applied the change between the decision and the
+// call.
 func TestCatchUp(t *testing.T) {
 	for backend, replicas := range storetest.Replicas {
 		t.Run(backend, func(t *testing.T) {
@@ -716,26 +718,59 @@ func TestCatchUp(t *testing.T) {
 			u := store.User{Username: "alice", IsActive: true}
 			must(t, a.CreateUser(ctx, &u))
 			cb := newCache(t, b, Config{})
-			elements := []string{"experiment:1"}
-			if caught, err := cb.CatchUp(ctx); err != nil || caught {
+			floor := func() uint64 {
+				f, _, _ := cb.Revision()
+				return f
+			}
+			if caught, err := cb.CatchUp(ctx, floor()); err != nil || caught {
 				t.Fatalf("CatchUp with nothing new = %v, %v; want false", caught, err)
 			}
-			if rows := fromMemory(t, cb, u.ID, comp, elements); len(rows) != 0 {
-				t.Fatalf("alice holds %v before any grant", rows)
+			register := func(name string) {
+				t.Helper()
+				_, err := a.RegisterElement(ctx, comp, name, "", &u.ID)
+				must(t, err)
 			}
-			_, err = a.RegisterElement(ctx, comp, "experiment:1", "", &u.ID)
-			must(t, err)
-			if rows := fromMemory(t, cb, u.ID, comp, elements); len(rows) != 0 {
+			stale := func(name string) uint64 {
+				t.Helper()
+				since := floor()
+				if rows := fromMemory(t, cb, u.ID, comp, []string{name}); len(rows) != 0 {
+					t.Fatalf("alice holds %v before any grant", rows)
+				}
+				return since
+			}
+			caughtUp := func(name string) {
+				t.Helper()
+				if got, want := fromMemory(t, cb, u.ID, comp, []string{name}), fromStore(t, a, u.ID, comp, []string{name}); !reflect.DeepEqual(got, want) || len(got) == 0 {
+					t.Errorf("after CatchUp: cache %v, database %v", got, want)
+				}
+			}
+
+			// A registration elsewhere, not read yet: CatchUp applies it.
+			since := stale("experiment:1")
+			register("experiment:1")
+			if rows := fromMemory(t, cb, u.ID, comp, []string{"experiment:1"}); len(rows) != 0 {
 				t.Fatalf("the replica saw the new element before reading the log: %v (the test no longer shows a stale answer)", rows)
 			}
-			if caught, err := cb.CatchUp(ctx); err != nil || !caught {
+			if caught, err := cb.CatchUp(ctx, since); err != nil || !caught {
 				t.Fatalf("CatchUp after a registration elsewhere = %v, %v; want true", caught, err)
 			}
-			if got, want := fromMemory(t, cb, u.ID, comp, elements), fromStore(t, a, u.ID, comp, elements); !reflect.DeepEqual(got, want) || len(got) == 0 {
-				t.Errorf("after CatchUp: cache %v, database %v", got, want)
+			caughtUp("experiment:1")
+
+			// The decision answered stale, then the periodic read applied the
+			// change before CatchUp: the decision must still be made again.
+			since = stale("experiment:2")
+			register("experiment:2")
+			must(t, cb.Sync(ctx))
+			if caught, err := cb.CatchUp(ctx, since); err != nil || !caught {
+				t.Fatalf("CatchUp after the periodic read applied the change = %v, %v; want true", caught, err)
 			}
+			caughtUp("experiment:2")
+			if caught, err := cb.CatchUp(ctx, floor()); err != nil || caught {
+				t.Errorf("CatchUp from the current floor = %v, %v; want false", caught, err)
+			}
+
 			off := New(b, Config{}, zap.NewNop()) // Sync 0: no cache, nothing to catch up
-			if caught, err := off.CatchUp(ctx); err != nil || caught {
+			if caught, err := off.CatchUp(ctx, 0); err != nil || caught {
 				t.Errorf("CatchUp with the cache off = %v, %v; want false", caught, err)
 			}
 		})

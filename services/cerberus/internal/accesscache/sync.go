@@ -138,11 +138,15 @@ func (c *Cache) Sync(ctx context.Context) error {
 	return nil
 }
 
-// CatchUp applies at once what other replicas have committed since the
-// change log was last read, if anything: one indexed read of one row when
-// nothing was. It reports whether there was something, that is whether an
-// answer given from memory just before may have missed a change.
-func (c *Cache) CatchUp(ctx context.Context) (bool, error) {
+// CatchUp tells whether a decision answered from memory, begun when the
+// reader's floor (Revision) was since, may have missed a change: it reads
+// the access revision (one indexed row, the read shared by concurrent
+// callers), applies at once what is committed but not applied yet, and
+// reports whether anything was committed beyond since — then the decision
+// must be made again. since is taken before the decision: the floor read
+// afterwards may already cover a change the periodic read applied after
+// the decision was answered.
+func (c *Cache) CatchUp(ctx context.Context, since uint64) (bool, error) {
 	if !c.Enabled() {
 		return false, nil // every answer came from the database
 	}
@@ -150,13 +154,18 @@ func (c *Cache) CatchUp(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if rev <= since {
+		return false, nil
+	}
 	c.mu.RLock()
 	floor := c.floor
 	c.mu.RUnlock()
-	if rev <= floor {
-		return false, nil
+	if rev > floor {
+		if err := c.Sync(ctx); err != nil {
+			return false, err
+		}
 	}
-	return true, c.Sync(ctx)
+	return true, nil
 }
 
 // revisionRead is one read of the access revision, shared by every

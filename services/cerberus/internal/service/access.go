@@ -274,11 +274,12 @@ func (s *Service) decide(ctx context.Context, who authz.Subject, comp uint64, el
 // on whichever replica; an allow from memory is not re-checked, and a
 // revocation made elsewhere is applied within CERBERUS_CACHE_SYNC.
 func (s *Service) grantsFor(ctx context.Context, who authz.Subject, comp uint64, elements []string, refused func([]store.ChainGrant) bool) ([]store.ChainGrant, error) {
+	since, _, _ := s.access.Revision() // before the answer from memory
 	rows, err := s.access.ChainGrants(ctx, who.ID, comp, elements)
 	if err != nil || !refused(rows) {
 		return rows, err
 	}
-	if caught, err := s.access.CatchUp(ctx); err != nil || !caught {
+	if caught, err := s.access.CatchUp(ctx, since); err != nil || !caught {
 		// Nothing was missed, or the log cannot be read: the refusal stands.
 		return rows, nil
 	}
