@@ -71,6 +71,7 @@ staticcheck: $(STATICCHECK)
 # here (with one, the tests start containers through testcontainers-go).
 test-servers:
 	$(LOCAL)/mlflow.sh install # the pinned client, whose route table tests compare against
+	$(LOCAL)/mariadb.sh client # mariadb-dump, for cerberus backup's round trip on MariaDB
 	@if [ -n "$${ML_STUDIO_TEST_MYSQL_DSN:-}" ] && [ -n "$${ML_STUDIO_TEST_MLFLOW_URL:-}" ]; then \
 		echo "integration servers from the environment"; \
 	elif docker info >/dev/null 2>&1; then \

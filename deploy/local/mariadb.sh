@@ -2,6 +2,8 @@
 # Local MariaDB for ML Studio (cerberus auth store + MySQL integration tests).
 #
 #   deploy/local/mariadb.sh start|stop|status
+#   deploy/local/mariadb.sh client   the client tools only (mariadb, mariadb-dump:
+#                                    cerberus backup/restore on MySQL and its test)
 #
 # Runs mariadbd directly (no systemd) on 127.0.0.1:$MARIADB_PORT with its
 # datadir in $ML_STUDIO_DATA/mariadb and provisions database `auth` and user
@@ -31,8 +33,10 @@ admin_sql() {
 }
 
 ensure_installed() {
+	# mariadb-dump (package mariadb-client, beside the server's
+	# mariadb-client-core) is what cerberus backup runs on MySQL.
 	if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null &&
-		command -v mariadb >/dev/null && command -v mysql >/dev/null; then
+		command -v mariadb >/dev/null && command -v mysql >/dev/null && command -v mariadb-dump >/dev/null; then
 		return 0
 	fi
 	apt_install_missing mariadb-server mariadb-client
@@ -200,8 +204,9 @@ case "${1:-}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
+client) command -v mariadb-dump >/dev/null || apt_install_missing mariadb-client ;;
 *)
-	echo "usage: $0 start|stop|status" >&2
+	echo "usage: $0 start|stop|status|client" >&2
 	exit 2
 	;;
 esac
