@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/react';
 import { useState } from 'react';
 import type { FlatRun } from './columns';
@@ -135,5 +135,45 @@ describe('RunFilters', () => {
     fireEvent.change(screen.getByLabelText('Started until'), { target: { value: '2026-12-03T10:30' } });
     expect(last).toBe(`attributes.status = 'FAILED' and attributes.start_time <= ${new Date(2026, 11, 3, 10, 30).getTime()}`);
     expect(screen.getByLabelText('Group by').textContent).toContain('lr');
+  });
+});
+
+describe('RunsGrid with groups and datasets', () => {
+  // happy-dom does no layout: give elements the size the grid has in a browser.
+  beforeAll(() => {
+    Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 560 });
+    Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1200 });
+  });
+  it('draws each heading before its runs, folds on click, and shows the datasets column', async () => {
+    const { MemoryRouter } = await import('react-router');
+    const { RunsGrid } = await import('./RunsGrid');
+    const runs = [run('a', { opt: 'adam' }), run('b', { opt: 'sgd' }), run('c', { opt: 'sgd' })];
+    runs[0].datasets = [{ name: 'churn', digest: 'ab12', context: 'training' }];
+    const by = { kind: 'param' as const, key: 'opt' };
+    const l = layoutRuns(runs, by, new Set(), new Set());
+    const toggled: string[] = [];
+    render(
+      <MemoryRouter>
+        <RunsGrid
+          runs={l.runs}
+          nesting={{ depth: l.depth, children: l.children, collapsed: new Set(), onToggle: () => {} }}
+          groups={{ heads: l.heads, onToggle: (id) => toggled.push(id) }}
+          showDatasets
+          columns={[]}
+          selected={new Set()}
+          onToggle={() => {}}
+          onToggleAll={() => {}}
+          sort={{ col: 'start_time', desc: true }}
+          onSort={() => {}}
+        />
+      </MemoryRouter>,
+    );
+    const rows = screen.getAllByRole('row').filter((r) => r.hasAttribute('aria-rowindex'));
+    expect(rows.map((r) => r.querySelector('strong, a')?.textContent)).toEqual(['opt = adam', 'a', 'opt = sgd', 'b', 'c']);
+    expect(screen.getByRole('table').getAttribute('aria-rowcount')).toBe('6');
+    expect(screen.getByRole('columnheader', { name: 'Datasets' })).toBeTruthy();
+    expect(rows[1].textContent).toContain('churn@ab12 (training)');
+    fireEvent.click(screen.getByRole('button', { name: 'Fold group opt = sgd' }));
+    expect(toggled).toEqual([l.heads.get(1)![0].id]);
   });
 });
