@@ -138,14 +138,14 @@ describe('charts in the browser, against the real stack', () => {
     await settings().getByRole('checkbox', { name: 'Log Y' }).check();
     await expect.poll(() => chart('loss').getAttribute('data-y-scale')).toBe('log');
     await chart('loss').locator('canvas').first().waitFor();
-    await shotTop('50-chart-log-scale');
+    await shotTop('60-chart-log-scale');
 
     // Smoothing: one slider for every chart; the raw line stays faint under the average, one legend entry per run.
     await settings().getByRole('slider', { name: /Smoothing/ }).fill('85');
     await expect.poll(() => chart('loss').getAttribute('data-smoothing')).toBe('85');
     expect(await chart('loss').locator('.u-legend .u-series:visible').count()).toBe(2);
     expect(await chart('loss').locator('.u-legend .u-series').count()).toBe(3);
-    await shotTop('51-chart-smoothing');
+    await shotTop('61-chart-smoothing');
 
     // Relative time across runs started hours apart: with wall-clock time their curves sit hours away from
     // each other; relative to each run's first value they overlap within its minute of logging.
@@ -159,7 +159,7 @@ describe('charts in the browser, against the real stack', () => {
     await expect.poll(() => chart('loss').getAttribute('data-x')).toBe('relative');
     // 40 values 1.5 s apart: the middle of the axis is about half a minute in.
     expect(await xAtMiddle('loss')).toMatch(/^(2\d|3\d)(\.\d+)?s$/);
-    await shotTop('52-chart-relative-time');
+    await shotTop('62-chart-relative-time');
 
     // Remembered: a reload (and the run page) draws the same way.
     await page.reload();
@@ -207,7 +207,7 @@ describe('charts in the browser, against the real stack', () => {
     expect(kept).toBeLessThan(N);
     expect(await page.getByTestId('sweep-status').textContent()).toContain(`${kept} of ${N} runs within val_loss`);
     await page.getByTestId('brush-metric:val_loss').waitFor();
-    await shotTop('53-sweep-parallel-coordinates');
+    await shotTop('63-sweep-parallel-coordinates');
 
     // Scatter of a param against a metric, both chosen: lr (on its log scale) against val_loss. The brush dims the others.
     const sc = page.getByRole('figure', { name: 'Scatter' });
@@ -217,7 +217,7 @@ describe('charts in the browser, against the real stack', () => {
     expect(await plot.getAttribute('data-points')).toBe(String(N));
     expect(await plot.getAttribute('data-kept')).toBe(String(kept));
     expect(await sc.getByRole('checkbox', { name: 'Log X' }).isChecked()).toBe(true);
-    await shotTop('54-sweep-scatter');
+    await shotTop('64-sweep-scatter');
 
     // A bar per run for val_loss, lowest first: the brushed runs in order of their value.
     const bars = page.getByRole('figure', { name: 'Bar per run' });
@@ -227,7 +227,7 @@ describe('charts in the browser, against the real stack', () => {
     const shown = await list.locator('.value-bar-value').allTextContents();
     const want = [...vals].sort((a, b) => a - b).slice(0, kept).map(String);
     expect(shown).toEqual(want);
-    await shotTop('55-sweep-bars');
+    await shotTop('65-sweep-bars');
 
     // Clearing the brush brings every run back; a point in the scatter opens its run.
     await page.getByRole('button', { name: 'Clear filters' }).click();
@@ -244,6 +244,6 @@ describe('charts in the browser, against the real stack', () => {
     await page.goto(`${stack.ui}/compare?runs=${four.join(',')}`);
     const lines = page.getByTestId('parcoords-lines');
     await expect.poll(() => lines.getAttribute('data-lines')).toBe('4');
-    await shotTop('56-compare-sweep');
+    await shotTop('66-compare-sweep');
   });
 });

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { useQueries } from '@tanstack/react-query';
 import { metricHistory } from '../../api/mlflow';
 import { queryKeys } from '../../api/queryKeys';
@@ -20,6 +20,8 @@ export interface RunRef {
 export function MetricCharts({ runs, metricKeys, initial = 6 }: { runs: RunRef[]; metricKeys: string[]; initial?: number }) {
   const [chosen, setChosen] = useState<string[]>(() => metricKeys.slice(0, initial));
   const [settings, setSettings] = useChartSettings(useUser()?.username);
+  // The slider moves at once; the charts redraw when there is time (many long histories).
+  const smoothing = useDeferredValue(settings.smoothing);
   const pairs = useMemo(() => chosen.flatMap((k) => runs.map((r) => ({ k, r }))), [chosen, runs]);
   const results = useQueries({
     queries: pairs.map(({ k, r }) => ({
@@ -66,7 +68,7 @@ export function MetricCharts({ runs, metricKeys, initial = 6 }: { runs: RunRef[]
       {!loading && (
         <div className="charts" data-testid="charts">
           {charts.map((c) => (
-            <MetricChart key={c.key} title={c.key} series={c.series} x={settings.x} yLog={settings.yLog} xLog={settings.xLog} smoothing={settings.smoothing} syncKey="metrics" />
+            <MetricChart key={c.key} title={c.key} series={c.series} x={settings.x} yLog={settings.yLog} xLog={settings.xLog} smoothing={smoothing} syncKey="metrics" />
           ))}
         </div>
       )}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type PointerEvent as ReactPointerEvent } from 'react';
+import { useTheme } from '../../theme/theme';
 import { fmtTick } from '../ticks';
 import { axisTicks, colorAt, type Brush, type Brushes, type SweepAxis } from './sweep';
 import { useWidth } from './useWidth';
@@ -32,6 +33,8 @@ export function ParallelCoordinates({ axes, pos, keep, color, brushes, onBrush, 
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const measured = useWidth(wrap);
+  // The canvas takes its faint and accent colours from the theme: redrawn when it changes.
+  const { theme } = useTheme();
   const width = Math.max(measured ?? 0, 360);
   const plotH = height - PAD.top - PAD.bottom;
   const n = axes.length;
@@ -90,7 +93,7 @@ export function ParallelCoordinates({ axes, pos, keep, color, brushes, onBrush, 
     c.dataset.lines = String(drawn);
     c.dataset.complete = String(complete);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pos, keep, color, width, height, n, measured]);
+  }, [pos, keep, color, width, height, n, measured, theme]);
 
   const tAt = (e: ReactPointerEvent) => {
     const r = (e.currentTarget as SVGElement).ownerSVGElement!.getBoundingClientRect();
