@@ -165,6 +165,8 @@ export const artifactFiles = {
   text: async (uri: string, file: string, signal?: AbortSignal): Promise<string | null> => {
     const base = proxyPath(uri);
     if (base === null) return null;
+    // The file name comes from the model's own MLmodel: it must stay under the URI.
+    if (file.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) throw new Error(`“${file}” is not a file under the model's directory.`);
     const path = `${base}/${file}`.split('/').map(encodeURIComponent).join('/');
     const res = await request<Response>(`/api/2.0/mlflow-artifacts/artifacts/${path}`, { raw: true, signal });
     return res.text();

@@ -160,3 +160,21 @@ describe('model version page', () => {
     expect(screen.queryByRole('table', { name: 'Signature inputs' })).toBeNull();
   });
 });
+
+describe('files under an artifact URI', () => {
+  it.each(['../../8/secret.json', 'a/../../x', '/etc/passwd', 'a//b', './x'])('refuses %s, which would leave the model’s directory', async (file) => {
+    const { calls } = mockFetch(() => new Response('nope'));
+    const { artifactFiles } = await import('../../api/mlflow');
+    await expect(artifactFiles.text('mlflow-artifacts:/7/models/m-abc/artifacts', file)).rejects.toThrow(/not a file under/);
+    expect(calls).toEqual([]);
+  });
+
+  it('reads a file through the artifact proxy, and nothing for a URI it does not serve', async () => {
+    const { calls } = mockFetch(() => new Response('{"a": 1}'));
+    const { artifactFiles } = await import('../../api/mlflow');
+    expect(await artifactFiles.text('mlflow-artifacts:/7/models/m-abc/artifacts', 'sub dir/input_example.json')).toBe('{"a": 1}');
+    expect(calls[0].url.pathname).toBe('/api/2.0/mlflow-artifacts/artifacts/7/models/m-abc/artifacts/sub%20dir/input_example.json');
+    expect(await artifactFiles.text('s3://bucket/7/m', 'MLmodel')).toBeNull();
+    expect(calls.length).toBe(1);
+  });
+});
