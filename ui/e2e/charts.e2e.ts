@@ -154,11 +154,11 @@ describe('charts in the browser, against the real stack', () => {
     await chart('loss').locator('canvas').first().waitFor();
     await settings().getByRole('button', { name: 'Time', exact: true }).click();
     await expect.poll(() => chart('loss').getAttribute('data-x')).toBe('time');
-    expect(await xAtMiddle('loss')).toMatch(/\d{1,2}:\d{2}/);
+    await expect.poll(() => xAtMiddle('loss')).toMatch(/\d{1,2}:\d{2}/);
     await settings().getByRole('button', { name: 'Relative', exact: true }).click();
     await expect.poll(() => chart('loss').getAttribute('data-x')).toBe('relative');
     // 40 values 1.5 s apart: the middle of the axis is about half a minute in.
-    expect(await xAtMiddle('loss')).toMatch(/^(2\d|3\d)(\.\d+)?s$/);
+    await expect.poll(() => xAtMiddle('loss')).toMatch(/^(2\d|3\d)(\.\d+)?s$/);
     await shotTop('62-chart-relative-time');
 
     // Remembered: a reload (and the run page) draws the same way.
