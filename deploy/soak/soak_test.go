@@ -272,6 +272,7 @@ func TestRunSmoke(t *testing.T) {
 			if tc.notKind != "" && kinds[tc.notKind] > 0 {
 				t.Fatalf("%d %q errors when the fake %s:\n%s", kinds[tc.notKind], tc.notKind, tc.fault, md.String())
 			}
+			t.Logf("%d requests", res.Requests)
 			if res.Requests < 50 || len(res.Minutes) != 1 || res.Minutes[0].Requests != res.Requests {
 				t.Errorf("%d requests, minutes %+v", res.Requests, res.Minutes)
 			}
