@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/access"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/cerberus"
 	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflow"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflowapi"
 )
 
 // Welcome is the seed's answer on GET /, field order as the seed prints it.
@@ -132,6 +134,9 @@ func statusOf(status int, body []byte) int {
 // and streams the answer through: nothing in it needs looking at, so it is
 // never held whole (a 100-run search is ~200 KB).
 func (h handlers) forward(c *gin.Context, method, path string, p params) error {
+	if err := checkSeed(method, mlflow.API+path, p); err != nil {
+		return err
+	}
 	return h.forwardTo(c, method, mlflow.API+path, p)
 }
 
@@ -159,6 +164,9 @@ var readOnlyPosts = map[string]bool{
 // call sends p as forward does and reads the answer whole, for handlers
 // that look into it.
 func (h handlers) call(ctx context.Context, method, path string, p params) (*mlflow.Response, error) {
+	if err := checkSeed(method, mlflow.API+path, p); err != nil {
+		return nil, err
+	}
 	ctx, query, body, err := h.request(ctx, method, mlflow.API+path, p)
 	if err != nil {
 		return nil, err
@@ -181,4 +189,22 @@ func (h handlers) request(ctx context.Context, method, path string, p params) (c
 	}
 	body, err := p.jsonBody()
 	return ctx, nil, body, err
+}
+
+// checkSeed reads the body a seed route sends MLflow as MLflow will read
+// it, with the parser of MLflow's own surface (which has read its calls
+// already): a value MLflow cannot take (an object for an enum made it
+// answer a bare 500) is the caller's 400.
+func checkSeed(method, path string, p params) error {
+	if method == http.MethodGet {
+		return nil // a query's values are text, which MLflow reads itself
+	}
+	body, err := p.jsonBody()
+	if err != nil {
+		return err
+	}
+	if _, err := mlflowapi.Pinned().Parse(method, path, "", body); err != nil && !errors.Is(err, mlflowapi.ErrNoEndpoint) {
+		return err
+	}
+	return nil
 }

@@ -281,6 +281,17 @@ func TestWrongTypes(t *testing.T) {
 			t.Errorf("%s, want 400 naming page_token", r)
 		}
 	})
+	// Found by schemathesis: MLflow answered an object or a list for an
+	// enum with a bare 500, which ml_studio passed on as a 502.
+	t.Run("enum not a name or number", func(t *testing.T) {
+		for _, bad := range []any{map[string]any{}, []any{1}} {
+			r := c.studio.Call(t, c.user(creator), post, "/experiments/search", map[string]any{"view_type": bad})
+			if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "'view_type'") {
+				t.Errorf("%s, want 400 naming view_type", r)
+			}
+			requireErrorBody(t, r, nil)
+		}
+	})
 }
 
 func jsonType(v any) string {

@@ -302,6 +302,22 @@ func checkKind(f Field, raw json.RawMessage) error {
 		}
 		return nil
 	}
+	if f.Kind == "enum" {
+		// An enum is a value's name or number; anything else (an object, a
+		// list) made the pinned MLflow's experiments/search answer a bare
+		// 500 (found by schemathesis through the seed's /api).
+		values := []json.RawMessage{raw}
+		if f.Repeated && json.Unmarshal(raw, &values) != nil {
+			return apierror.BadRequest("'%s' must be a list of names or numbers", f.Name)
+		}
+		for _, v := range values {
+			var n json.Number
+			if _, isText := Text(v); !isText && (json.Unmarshal(v, &n) != nil || !wholeNumber(n.String())) {
+				return apierror.BadRequest("'%s' must be a name or a whole number", f.Name)
+			}
+		}
+		return nil
+	}
 	if f.Kind != "string" {
 		return nil
 	}
