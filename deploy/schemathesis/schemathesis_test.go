@@ -29,7 +29,7 @@ import (
 
 var (
 	examples = flag.Int("examples", 8, "test cases per operation and phase (schemathesis --max-examples)")
-	maxTime  = flag.Int("max-time", 0, "seconds each run keeps generating (schemathesis --max-time); 0: until -examples")
+	maxTime  = flag.Int("max-time", 0, "seconds each run keeps fuzzing and walking links (schemathesis --max-time; every operation must still be tested); 0: until -examples are done")
 	seed     = flag.Int64("seed", 1, "schemathesis --seed; 0 picks one at random (logged)")
 	workers  = flag.Int("workers", 1, "schemathesis workers of each of the four runs")
 )
@@ -204,6 +204,11 @@ func run(t *testing.T, cli, out string, svc *servers.Service, doc string, env []
 	}
 	if err != nil {
 		t.Errorf("schemathesis over %s: %v\n%s", svc.Name, err, report(output))
+	}
+	// -max-time also stops the examples and coverage phases: a run that
+	// left operations untested for lack of time proves nothing of them.
+	if bytes.Contains(output, []byte("Time limit reached")) {
+		t.Errorf("schemathesis over %s: operations left untested when -max-time %d ran out (see the summary)", svc.Name, *maxTime)
 	}
 }
 
