@@ -50,7 +50,8 @@ async function seed() {
   const { experiment_id } = await api<{ experiment_id: string }>(token, '/api/2.0/mlflow/experiments/create', { name: expName });
   seeded.expId = experiment_id;
   const t0 = Date.now() - (N + 2) * 3_600_000;
-  for (let i = 0; i < N; i++) {
+  // The runs are logged side by side (each its create, batch and end in order), kept in trial order.
+  const one = async (i: number) => {
     const t = trial(i);
     const start = t0 + i * 3_600_000;
     const name = `trial-${String(i + 1).padStart(2, '0')}`;
@@ -76,18 +77,22 @@ async function seed() {
       ],
     });
     await api(token, '/api/2.0/mlflow/runs/update', { run_id: id, status: 'FINISHED', end_time: start + STEPS * 1500 });
-    seeded.runs.push({ id, name, lr: t.lr, valLoss: t.valLoss });
-  }
+    return { id, name, lr: t.lr, valLoss: t.valLoss };
+  };
+  seeded.runs = await Promise.all(Array.from({ length: N }, (_, i) => one(i)));
 }
 
 beforeAll(async () => {
+  const t0 = Date.now();
   stack = await startStack({ log: console.log });
   if (stack.skipped) {
     skip.reason = stack.skipped;
     console.warn(`SKIPPING chart browser tests: ${stack.skipped}`);
     return;
   }
+  const t1 = Date.now();
   await seed();
+  console.log(`stack started in ${((t1 - t0) / 1000).toFixed(1)} s, sweep of ${N} runs logged in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   browser = await launch();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
   page = await ctx.newPage();
