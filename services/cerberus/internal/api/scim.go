@@ -300,22 +300,7 @@ func (h scimUsers) Get(r *http.Request, id string) (scim.Resource, error) {
 }
 
 func (h scimUsers) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, error) {
-	name, filtered, err := eqFilter(p.FilterValidator, "userName")
-	if err != nil {
-		return scim.Page{}, err
-	}
-	if filtered && name == "" {
-		return scim.Page{Resources: []scim.Resource{}}, nil // no account has an empty name
-	}
-	users, total, err := h.sc.Users(r.Context(), name, service.SCIMPage{StartIndex: p.StartIndex, Count: p.Count})
-	if err != nil {
-		return scim.Page{}, toSCIM(err)
-	}
-	out := make([]scim.Resource, 0, len(users))
-	for _, u := range users {
-		out = append(out, userResource(u))
-	}
-	return scim.Page{TotalResults: int(total), Resources: out}, nil
+	return listPage(r, p, "userName", h.sc.Users, userResource)
 }
 
 func (h scimUsers) Replace(r *http.Request, id string, a scim.ResourceAttributes) (scim.Resource, error) {
@@ -507,20 +492,28 @@ func (h scimGroups) Get(r *http.Request, id string) (scim.Resource, error) {
 }
 
 func (h scimGroups) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, error) {
-	name, filtered, err := eqFilter(p.FilterValidator, "displayName")
+	return listPage(r, p, "displayName", h.sc.Groups, groupResource)
+}
+
+// listPage is a page of a list filtered by at most "attr eq value": no
+// user or group has a blank name, so such a filter finds none.
+func listPage[T any](r *http.Request, p scim.ListRequestParams, attr string,
+	list func(context.Context, string, service.SCIMPage) ([]T, int64, error), resource func(T) scim.Resource,
+) (scim.Page, error) {
+	name, filtered, err := eqFilter(p.FilterValidator, attr)
 	if err != nil {
 		return scim.Page{}, err
 	}
 	if filtered && strings.TrimSpace(name) == "" {
 		return scim.Page{Resources: []scim.Resource{}}, nil
 	}
-	groups, total, err := h.sc.Groups(r.Context(), name, service.SCIMPage{StartIndex: p.StartIndex, Count: p.Count})
+	items, total, err := list(r.Context(), name, service.SCIMPage{StartIndex: p.StartIndex, Count: p.Count})
 	if err != nil {
 		return scim.Page{}, toSCIM(err)
 	}
-	out := make([]scim.Resource, 0, len(groups))
-	for _, g := range groups {
-		out = append(out, groupResource(g))
+	out := make([]scim.Resource, 0, len(items))
+	for _, it := range items {
+		out = append(out, resource(it))
 	}
 	return scim.Page{TotalResults: int(total), Resources: out}, nil
 }
