@@ -13,6 +13,7 @@ import (
 
 	"github.com/ml-studio/ml-studio/pkg/apierror"
 	"github.com/ml-studio/ml-studio/pkg/bind"
+	"github.com/ml-studio/ml-studio/services/ml_studio/internal/mlflowapi"
 )
 
 // params are a call's parameters. On the MLflow surface they are what
@@ -44,7 +45,7 @@ func readSeedParams(c *gin.Context) (params, error) {
 		}
 	}
 	if c.Request.ContentLength == 0 || c.Request.Body == nil {
-		return p, nil
+		return p, refuseNUL(p)
 	}
 	// The body is read as JSON whatever its Content-Type claims: scripts
 	// (curl -d) often send JSON labelled as a form.
@@ -58,7 +59,19 @@ func readSeedParams(c *gin.Context) (params, error) {
 		}
 		p[k] = v
 	}
-	return p, nil
+	return p, refuseNUL(p)
+}
+
+// refuseNUL is a 400 naming the first parameter holding a NUL character
+// anywhere: MLflow on PostgreSQL cannot store one and answers 500 (found
+// by schemathesis).
+func refuseNUL(p params) error {
+	for _, k := range slices.Sorted(maps.Keys(p)) {
+		if mlflowapi.HasNUL(p[k]) {
+			return apierror.BadRequest("'%s' must not contain NUL characters", k)
+		}
+	}
+	return nil
 }
 
 // str returns a parameter as a string: numbers are formatted, absent or

@@ -127,7 +127,43 @@ func (s *Spec) Parse(method, path, rawQuery string, body []byte) (*Request, erro
 	if err := r.oneRunID(fields); err != nil {
 		return nil, err
 	}
+	var withNUL []string
+	for name, v := range r.Params {
+		if HasNUL(v) {
+			withNUL = append(withNUL, name)
+		}
+	}
+	if len(withNUL) > 0 {
+		return nil, apierror.BadRequest("'%s' must not contain NUL characters", slices.Min(withNUL))
+	}
 	return r, nil
+}
+
+// HasNUL reports whether a parameter's value holds a NUL character
+// anywhere (a JSON value's strings and keys included): MLflow on
+// PostgreSQL cannot store one and answers 500 (found by schemathesis).
+func HasNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case []string:
+		return slices.ContainsFunc(v, func(s string) bool { return strings.ContainsRune(s, 0) })
+	case json.RawMessage:
+		if !bytes.Contains(v, []byte(`\u0000`)) {
+			return false // JSON writes a NUL only so (or escaped further)
+		}
+		var decoded any
+		return json.Unmarshal(v, &decoded) == nil && HasNUL(decoded)
+	case []any:
+		return slices.ContainsFunc(v, HasNUL)
+	case map[string]any:
+		for k, item := range v {
+			if strings.ContainsRune(k, 0) || HasNUL(item) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // oneRunID folds run_uuid, run_id's older name, into run_id: MLflow's
