@@ -150,13 +150,14 @@ FUZZ_TIME ?= 2m
 FUZZ_SCHEMATHESIS_FLAGS ?= -max-time 300 -examples 50 -seed 0 -workers 2
 .PHONY: fuzz
 fuzz:
-	$(MAKE) test-schemathesis SCHEMATHESIS_FLAGS="$(FUZZ_SCHEMATHESIS_FLAGS)"
-	@grep -rHo '^func Fuzz[A-Za-z0-9_]*' --include='*_test.go' pkg services | sort | \
+	@failed=""; \
+	$(MAKE) test-schemathesis SCHEMATHESIS_FLAGS="$(FUZZ_SCHEMATHESIS_FLAGS)" || failed="$$failed schemathesis"; \
 	while IFS=: read -r file fn; do \
 		name=$${fn#func }; dir=./$$(dirname "$$file"); \
 		echo "== $$name ($$dir, $(FUZZ_TIME))"; \
-		GIN_MODE=release $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZ_TIME) "$$dir" || exit 1; \
-	done
+		GIN_MODE=release $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZ_TIME) "$$dir" || failed="$$failed $$name"; \
+	done < <(grep -rHo '^func Fuzz[A-Za-z0-9_]*' --include='*_test.go' pkg services | sort); \
+	if [ -n "$$failed" ]; then echo "make fuzz: found something in:$$failed" >&2; exit 1; fi
 
 # Replicas (deploy/replicatest): two cerberus on one MariaDB database and
 # two ml_studio, each pair behind a round-robin proxy; through them the
