@@ -184,8 +184,9 @@ func FuzzArtifactPath(f *testing.F) {
 	})
 }
 
-// TestSeedParamsRefuseNUL: a NUL anywhere in a parameter is a 400 naming
-// it (found by schemathesis: MLflow on PostgreSQL answered 500 for one).
+// TestSeedParamsRefuseNUL: a NUL anywhere in a parameter, or a page token
+// that is not printable ASCII, is a 400 naming
+// it (found by schemathesis: MLflow answered 500 for either).
 func TestSeedParamsRefuseNUL(t *testing.T) {
 	for _, tc := range []struct {
 		name, query, body string
@@ -197,6 +198,8 @@ func TestSeedParamsRefuseNUL(t *testing.T) {
 		{"nested in a list of objects", "", `{"run_id":"r","tags":[{"key":"k","value":"v\u0000"}]}`, "tags"},
 		{"object key", "", `{"filter":{"a\u0000":1}}`, "filter"},
 		{"an escaped backslash is text", "", `{"name":"a\\u0000"}`, ""},
+		{"page token not ASCII", "page_token=%C3%A9", "", "page_token"},
+		{"page token of ours", "page_token=eyJ0IjoiYWJjIiwicyI6M30", "", ""},
 		{"plain", "name=m", `{"tags":[{"key":"k","value":"v"}]}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

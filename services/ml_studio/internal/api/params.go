@@ -63,15 +63,15 @@ func readSeedParams(c *gin.Context) (params, error) {
 }
 
 // refuseNUL is a 400 naming the first parameter holding a NUL character
-// anywhere: MLflow on PostgreSQL cannot store one and answers 500 (found
-// by schemathesis).
+// anywhere, or a page token MLflow could not have written: MLflow answers
+// 500 for either (found by schemathesis).
 func refuseNUL(p params) error {
 	for _, k := range slices.Sorted(maps.Keys(p)) {
 		if mlflowapi.HasNUL(p[k]) {
 			return apierror.BadRequest("'%s' must not contain NUL characters", k)
 		}
 	}
-	return nil
+	return mlflowapi.CheckPageToken(p["page_token"])
 }
 
 // str returns a parameter as a string: numbers are formatted, absent or

@@ -136,7 +136,33 @@ func (s *Spec) Parse(method, path, rawQuery string, body []byte) (*Request, erro
 	if len(withNUL) > 0 {
 		return nil, apierror.BadRequest("'%s' must not contain NUL characters", slices.Min(withNUL))
 	}
+	if err := CheckPageToken(r.Params["page_token"]); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// CheckPageToken refuses a page token MLflow could not have written: its
+// tokens are base64, and one with other characters made it answer 500
+// ("string argument should contain only ASCII characters", found by
+// schemathesis).
+func CheckPageToken(v any) error {
+	var tokens []string
+	switch v := v.(type) {
+	case nil:
+	case []string:
+		tokens = v
+	default:
+		if s, ok := Text(v); ok {
+			tokens = []string{s}
+		}
+	}
+	for _, t := range tokens {
+		if strings.ContainsFunc(t, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			return apierror.BadRequest("'page_token' must be a page token from a previous answer")
+		}
+	}
+	return nil
 }
 
 // HasNUL reports whether a parameter's value holds a NUL character
