@@ -3,14 +3,10 @@
 package faulttest
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ml-studio/ml-studio/deploy/apicall"
 	"github.com/ml-studio/ml-studio/deploy/servers"
 )
 
@@ -101,14 +98,8 @@ func start() error {
 		return err
 	}
 	shared.stack = &servers.Stack{Dir: dir, Bin: bins, DSN: shared.db.DSN(), MLflowURL: shared.mlf.URL(),
-		AdminPassword: "admin-" + random(), Registrar: "registrar-" + random()}
+		AdminPassword: "admin-" + apicall.Random(), Registrar: "registrar-" + apicall.Random()}
 	return nil
-}
-
-func random() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // startService starts a service and stops it when the test ends.
@@ -147,118 +138,38 @@ func newWorld(t *testing.T, studioEnv ...string) *world {
 	w.cerberus = startService(t, c, err)
 	s, err := st.Studio("ml_studio-"+t.Name(), w.cerberus.URL, studioEnv...)
 	w.studio = startService(t, s, err)
-	w.admin = login(t, w.studio.URL, "admin", st.AdminPassword)
+	w.admin = apicall.Login(t, setupClient, w.studio.URL, "admin", st.AdminPassword)
 	for _, u := range []*user{&w.alice, &w.bob} {
-		u.name, u.password = "bob-"+random()[:8], "pw-"+random()
+		u.name, u.password = "bob-"+apicall.Random()[:8], "pw-"+apicall.Random()
 		if u == &w.alice {
-			u.name = "alice-" + random()[:8]
+			u.name = "alice-" + apicall.Random()[:8]
 		}
-		must(t, http.StatusCreated, do(t, w.studio.URL, http.MethodPost, "/api/users", w.admin, map[string]string{"username": u.name, "password": u.password}))
-		session := login(t, w.studio.URL, u.name, u.password)
+		apicall.Must(t, http.StatusCreated, apicall.Do(t, setupClient, w.studio.URL, http.MethodPost, "/api/users", w.admin, map[string]string{"username": u.name, "password": u.password}))
+		session := apicall.Login(t, setupClient, w.studio.URL, u.name, u.password)
 		var tok struct {
 			Token string `json:"token"`
 		}
-		decode(t, must(t, http.StatusCreated, do(t, w.studio.URL, http.MethodPost, "/api/tokens", session, map[string]string{"name": "faults"})), &tok)
+		apicall.Decode(t, apicall.Must(t, http.StatusCreated, apicall.Do(t, setupClient, w.studio.URL, http.MethodPost, "/api/tokens", session, map[string]string{"name": "faults"})), &tok)
 		u.token = tok.Token
-		must(t, http.StatusCreated, do(t, w.studio.URL, http.MethodPost, "/api/grants", w.admin,
+		apicall.Must(t, http.StatusCreated, apicall.Do(t, setupClient, w.studio.URL, http.MethodPost, "/api/grants", w.admin,
 			map[string]string{"element": "project:default", "operation": "create", "user": u.name}))
 		u.expName = "faults-" + u.name
 		var exp struct {
 			ID string `json:"experiment_id"`
 		}
-		decode(t, must(t, http.StatusOK, do(t, w.studio.URL, http.MethodPost, "/api/2.0/mlflow/experiments/create", u.token, map[string]string{"name": u.expName})), &exp)
+		apicall.Decode(t, apicall.Must(t, http.StatusOK, apicall.Do(t, setupClient, w.studio.URL, http.MethodPost, "/api/2.0/mlflow/experiments/create", u.token, map[string]string{"name": u.expName})), &exp)
 		u.expID = exp.ID
 	}
 	return w
 }
 
-// reply is an answer read whole.
-type reply struct {
-	method, path string
-	status       int
-	body         []byte
-}
-
-func (r reply) String() string {
-	return fmt.Sprintf("%s %s = %d %s", r.method, r.path, r.status, snippet(r.body))
-}
-
-func snippet(b []byte) string {
-	if len(b) > 300 {
-		return string(b[:300]) + "…"
-	}
-	return string(b)
-}
-
 var setupClient = &http.Client{Timeout: 30 * time.Second}
-
-// send makes one request with a JSON body (when not nil) and a Bearer token.
-func send(ctx context.Context, hc *http.Client, base, method, path, token string, body any) (reply, error) {
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return reply{}, err
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
-	if err != nil {
-		return reply{}, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return reply{method: method, path: path}, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(resp.Body)
-	return reply{method: method, path: path, status: resp.StatusCode, body: data}, err
-}
-
-func do(t *testing.T, base, method, path, token string, body any) reply {
-	t.Helper()
-	r, err := send(t.Context(), setupClient, base, method, path, token, body)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return r
-}
-
-func must(t *testing.T, want int, r reply) reply {
-	t.Helper()
-	if r.status != want {
-		t.Fatalf("%s, want %d", r, want)
-	}
-	return r
-}
-
-func decode(t *testing.T, r reply, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("%s: %v", r, err)
-	}
-}
-
-func login(t *testing.T, base, name, password string) string {
-	t.Helper()
-	var s struct {
-		Token string `json:"token"`
-	}
-	decode(t, must(t, http.StatusOK, do(t, base, http.MethodPost, "/api/auth/login", "", map[string]string{"username": name, "password": password})), &s)
-	return s.Token
-}
 
 // result is one request of the load and what its client saw.
 type result struct {
 	probe      string
 	sent, done time.Time
-	reply
+	apicall.Reply
 	err error
 }
 
@@ -268,14 +179,14 @@ type probe struct {
 	name  string
 	pause time.Duration
 	hc    *http.Client
-	call  func(ctx context.Context, hc *http.Client) (reply, error)
+	call  func(ctx context.Context, hc *http.Client) (apicall.Reply, error)
 }
 
 // get is a probe reading path on base as token, on a keep-alive client.
 func get(name, base, path, token string) probe {
 	return probe{name: name, pause: 10 * time.Millisecond, hc: &http.Client{Timeout: 30 * time.Second},
-		call: func(ctx context.Context, hc *http.Client) (reply, error) {
-			return send(ctx, hc, base, http.MethodGet, path, token, nil)
+		call: func(ctx context.Context, hc *http.Client) (apicall.Reply, error) {
+			return apicall.Send(ctx, hc, base, http.MethodGet, path, token, nil)
 		}}
 }
 
@@ -294,7 +205,7 @@ func startLoad(probes ...probe) *load {
 		l.wg.Go(func() {
 			for ctx.Err() == nil {
 				r := result{probe: p.name, sent: time.Now()}
-				r.reply, r.err = p.call(ctx, p.hc)
+				r.Reply, r.err = p.call(ctx, p.hc)
 				r.done = time.Now()
 				if ctx.Err() != nil && r.err != nil {
 					return // stopped mid-request: not a result
@@ -344,7 +255,7 @@ func (l *load) waitFor(t *testing.T, from time.Time, timeout time.Duration, stat
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		for _, r := range l.since(from, time.Now().Add(time.Hour), names...) {
-			if r.err == nil && r.status == status {
+			if r.err == nil && r.Status == status {
 				return r.sent
 			}
 		}
@@ -366,7 +277,7 @@ func (l *load) stop() []result {
 func count(rs []result) map[string]int {
 	out := map[string]int{}
 	for _, r := range rs {
-		k := fmt.Sprint(r.status)
+		k := fmt.Sprint(r.Status)
 		if r.err != nil {
 			k = "error"
 		}
@@ -378,12 +289,12 @@ func count(rs []result) map[string]int {
 // errorMessage reads an error answer in the shape of the surface it came
 // from: MLflow's {"error_code", "message"} under /api/2.0/mlflow, the
 // seed's {"error"} elsewhere; ok is false when the body is neither.
-func errorMessage(r reply) (code, msg string, ok bool) {
+func errorMessage(r apicall.Reply) (code, msg string, ok bool) {
 	var body map[string]any
-	if json.Unmarshal(r.body, &body) != nil {
+	if json.Unmarshal(r.Body, &body) != nil {
 		return "", "", false
 	}
-	if strings.HasPrefix(r.path, "/api/2.0/mlflow/") {
+	if strings.HasPrefix(r.Path, "/api/2.0/mlflow/") {
 		code, _ = body["error_code"].(string)
 		msg, _ = body["message"].(string)
 		return code, msg, len(body) == 2 && code != "" && msg != ""

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ml-studio/ml-studio/deploy/apicall"
 )
 
 // write is one write of the load: a user created, a grant given or an API
@@ -61,33 +63,33 @@ func TestMariaDBKilledUnderWrites(t *testing.T) {
 	for writer := range 4 {
 		wg.Go(func() {
 			for i := 0; ctx.Err() == nil; i++ {
-				name, password := fmt.Sprintf("w%d-%d-%s", writer, i, random()[:6]), "pw-"+random()
+				name, password := fmt.Sprintf("w%d-%d-%s", writer, i, apicall.Random()[:6]), "pw-"+apicall.Random()
 				u := write{kind: "user", user: name, password: password, sent: time.Now()}
-				r, err := send(ctx, hc, w.studio.URL, http.MethodPost, "/api/users", w.admin, map[string]string{"username": name, "password": password})
-				u.status, u.err = r.status, err
+				r, err := apicall.Send(ctx, hc, w.studio.URL, http.MethodPost, "/api/users", w.admin, map[string]string{"username": name, "password": password})
+				u.status, u.err = r.Status, err
 				record(u)
 				if u.acked() {
 					g := write{kind: "grant", user: name, sent: time.Now()}
-					r, err = send(ctx, hc, w.studio.URL, http.MethodPost, "/api/grants", w.admin, map[string]string{"element": element, "operation": "read", "user": name})
-					g.status, g.err = r.status, err
+					r, err = apicall.Send(ctx, hc, w.studio.URL, http.MethodPost, "/api/grants", w.admin, map[string]string{"element": element, "operation": "read", "user": name})
+					g.status, g.err = r.Status, err
 					record(g)
 					tk := write{kind: "token", user: name, sent: time.Now()}
-					r, err = send(ctx, hc, w.studio.URL, http.MethodPost, "/api/auth/login", "", map[string]string{"username": name, "password": password})
-					if err == nil && r.status == http.StatusOK {
+					r, err = apicall.Send(ctx, hc, w.studio.URL, http.MethodPost, "/api/auth/login", "", map[string]string{"username": name, "password": password})
+					if err == nil && r.Status == http.StatusOK {
 						var s struct {
 							Token string `json:"token"`
 						}
-						_ = json.Unmarshal(r.body, &s)
-						r, err = send(ctx, hc, w.studio.URL, http.MethodPost, "/api/tokens", s.Token, map[string]string{"name": "faults"})
-						if err == nil && r.status == http.StatusCreated {
+						_ = json.Unmarshal(r.Body, &s)
+						r, err = apicall.Send(ctx, hc, w.studio.URL, http.MethodPost, "/api/tokens", s.Token, map[string]string{"name": "faults"})
+						if err == nil && r.Status == http.StatusCreated {
 							var tok struct {
 								Token string `json:"token"`
 							}
-							_ = json.Unmarshal(r.body, &tok)
+							_ = json.Unmarshal(r.Body, &tok)
 							tk.token = tok.Token
 						}
 					}
-					tk.status, tk.err = r.status, err
+					tk.status, tk.err = r.Status, err
 					record(tk)
 				}
 				time.Sleep(20 * time.Millisecond)
@@ -160,28 +162,28 @@ func TestMariaDBKilledUnderWrites(t *testing.T) {
 	for _, x := range writes {
 		switch x.kind {
 		case "user":
-			r := do(t, w.cerberus.URL, http.MethodGet, "/api/users/"+x.user, w.admin, nil)
-			exists := r.status == http.StatusOK
+			r := apicall.Do(t, setupClient, w.cerberus.URL, http.MethodGet, "/api/users/"+x.user, w.admin, nil)
+			exists := r.Status == http.StatusOK
 			if x.acked() && !exists {
 				t.Errorf("user %s was acknowledged and is gone: %s", x.user, r)
 			}
 			if exists {
-				if l := do(t, w.cerberus.URL, http.MethodPost, "/api/auth/login", "", map[string]string{"username": x.user, "password": x.password}); l.status != http.StatusOK {
+				if l := apicall.Do(t, setupClient, w.cerberus.URL, http.MethodPost, "/api/auth/login", "", map[string]string{"username": x.user, "password": x.password}); l.Status != http.StatusOK {
 					t.Errorf("user %s exists but cannot sign in (half done?): %s", x.user, l)
 				}
-			} else if r.status != http.StatusNotFound {
+			} else if r.Status != http.StatusNotFound {
 				t.Errorf("user %s: %s, want 200 or 404", x.user, r)
 			}
 		case "grant":
 			var grants struct {
 				Grants []grantView `json:"grants"`
 			}
-			decode(t, must(t, http.StatusOK, do(t, w.cerberus.URL, http.MethodGet, "/api/users/"+x.user+"/grants", w.admin, nil)), &grants)
+			apicall.Decode(t, apicall.Must(t, http.StatusOK, apicall.Do(t, setupClient, w.cerberus.URL, http.MethodGet, "/api/users/"+x.user+"/grants", w.admin, nil)), &grants)
 			listed := slices.Contains(grants.Grants, grantView{Subject: "user:" + x.user, Element: element, Operation: "read", Effect: "allow"})
 			var d struct {
 				Allowed bool `json:"allowed"`
 			}
-			decode(t, must(t, http.StatusOK, do(t, w.cerberus.URL, http.MethodPost, "/api/authorize", w.admin,
+			apicall.Decode(t, apicall.Must(t, http.StatusOK, apicall.Do(t, setupClient, w.cerberus.URL, http.MethodPost, "/api/authorize", w.admin,
 				map[string]string{"user": x.user, "component": "ml_studio", "element": element, "operation": "read"})), &d)
 			if x.acked() && (!listed || !d.Allowed) {
 				t.Errorf("the grant to %s was acknowledged: listed %v, allows %v", x.user, listed, d.Allowed)
@@ -194,12 +196,12 @@ func TestMariaDBKilledUnderWrites(t *testing.T) {
 				var me struct {
 					Username string `json:"username"`
 				}
-				r := do(t, w.cerberus.URL, http.MethodGet, "/api/auth/me", x.token, nil)
-				if r.status != http.StatusOK {
+				r := apicall.Do(t, setupClient, w.cerberus.URL, http.MethodGet, "/api/auth/me", x.token, nil)
+				if r.Status != http.StatusOK {
 					t.Errorf("the token of %s was acknowledged and does not authenticate: %s", x.user, r)
 					continue
 				}
-				decode(t, r, &me)
+				apicall.Decode(t, r, &me)
 				if me.Username != x.user {
 					t.Errorf("the token of %s authenticates %q", x.user, me.Username)
 				}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ml-studio/ml-studio/deploy/apicall"
 )
 
 // Outage settings of ml_studio in these tests: answers live 5 s, but are
@@ -49,7 +51,7 @@ func checkAnswers(t *testing.T, w *world, rs []result, outage int, cause string)
 	}
 	for _, r := range rs {
 		if r.err != nil {
-			fail("%s %s: %v (ml_studio must answer through the outage)", r.probe, r.path, r.err)
+			fail("%s %s: %v (ml_studio must answer through the outage)", r.probe, r.Path, r.err)
 			continue
 		}
 		own, other := w.alice, w.bob
@@ -57,23 +59,23 @@ func checkAnswers(t *testing.T, w *world, rs []result, outage int, cause string)
 			own, other = w.bob, w.alice
 		}
 		switch {
-		case r.status == outage:
-			code, msg, ok := errorMessage(r.reply)
-			if !ok || !strings.Contains(msg, cause) || (strings.HasPrefix(r.path, "/api/2.0/mlflow/") && code != "TEMPORARILY_UNAVAILABLE") {
-				fail("%s: %s, want a bare error naming %q", r.probe, r.reply, cause)
+		case r.Status == outage:
+			code, msg, ok := errorMessage(r.Reply)
+			if !ok || !strings.Contains(msg, cause) || (strings.HasPrefix(r.Path, "/api/2.0/mlflow/") && code != "TEMPORARILY_UNAVAILABLE") {
+				fail("%s: %s, want a bare error naming %q", r.probe, r.Reply, cause)
 			}
 		case r.probe == "alice-cross" || r.probe == "alice-cold":
-			if r.status != http.StatusForbidden {
-				fail("%s: %s, want 403 or %d", r.probe, r.reply, outage)
+			if r.Status != http.StatusForbidden {
+				fail("%s: %s, want 403 or %d", r.probe, r.Reply, outage)
 			}
-		case r.status == http.StatusOK:
-			body := string(r.body)
+		case r.Status == http.StatusOK:
+			body := string(r.Body)
 			if !strings.Contains(body, `"`+own.expID+`"`) || !strings.Contains(body, own.expName) ||
 				strings.Contains(body, other.expName) {
-				fail("%s: %s is not %s's own experiment %s", r.probe, r.reply, own.name, own.expID)
+				fail("%s: %s is not %s's own experiment %s", r.probe, r.Reply, own.name, own.expID)
 			}
 		default:
-			fail("%s: %s, want 200 or %d", r.probe, r.reply, outage)
+			fail("%s: %s, want 200 or %d", r.probe, r.Reply, outage)
 		}
 	}
 	if bad > 10 {
@@ -89,8 +91,8 @@ func checkAnswers(t *testing.T, w *world, rs []result, outage int, cause string)
 func TestCerberusStopAndStart(t *testing.T) {
 	w := newWorld(t, "ML_STUDIO_DECISION_CACHE=5s", "ML_STUDIO_DECISION_GRACE="+grace.String())
 	pid := w.studio.Pid()
-	cold := func(ctx context.Context, hc *http.Client) (reply, error) { // an answer never cached
-		return send(ctx, hc, w.studio.URL, http.MethodGet, "/api/2.0/mlflow/experiments/get?experiment_id="+strconv.Itoa(1_000_000+rand.IntN(1_000_000_000)), w.alice.token, nil)
+	cold := func(ctx context.Context, hc *http.Client) (apicall.Reply, error) { // an answer never cached
+		return apicall.Send(ctx, hc, w.studio.URL, http.MethodGet, "/api/2.0/mlflow/experiments/get?experiment_id="+strconv.Itoa(1_000_000+rand.IntN(1_000_000_000)), w.alice.token, nil)
 	}
 	probes := append(ownProbes(w, w.alice, "alice"), ownProbes(w, w.bob, "bob")...)
 	probes = append(probes,
@@ -121,7 +123,7 @@ func TestCerberusStopAndStart(t *testing.T) {
 	// During the outage: cached answers for the grace, then 503 only.
 	var lastCached time.Time
 	for _, r := range l.since(stopped, down, own...) {
-		if r.status == http.StatusOK {
+		if r.Status == http.StatusOK {
 			lastCached = r.sent
 		}
 	}

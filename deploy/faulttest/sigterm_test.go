@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ml-studio/ml-studio/deploy/apicall"
 	"github.com/ml-studio/ml-studio/deploy/servers"
 )
 
@@ -42,20 +43,20 @@ func slowBody(body string, d time.Duration) io.Reader {
 }
 
 // sendSlow posts body to url in pieces over d and reads the whole answer.
-func sendSlow(ctx context.Context, url, token, body string, d time.Duration) (reply, error) {
+func sendSlow(ctx context.Context, url, token, body string, d time.Duration) (apicall.Reply, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, slowBody(body, d))
 	if err != nil {
-		return reply{}, err
+		return apicall.Reply{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
 	if err != nil {
-		return reply{}, err
+		return apicall.Reply{}, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
-	return reply{method: http.MethodPost, path: req.URL.Path, status: resp.StatusCode, body: data}, err
+	return apicall.Reply{Method: http.MethodPost, Path: req.URL.Path, Status: resp.StatusCode, Header: resp.Header, Body: data}, err
 }
 
 // fresh is a client that opens a connection per request, so that a
@@ -83,27 +84,27 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		probe   probe
 		slowURL string
 		slow    string
-		ok      func(r reply) bool // an answer in full
+		ok      func(r apicall.Reply) bool // an answer in full
 	}{
 		{
 			name: "cerberus", target: w.cerberus,
-			probe: probe{name: "decisions", hc: fresh(), pause: 5 * time.Millisecond, call: func(ctx context.Context, hc *http.Client) (reply, error) {
+			probe: probe{name: "decisions", hc: fresh(), pause: 5 * time.Millisecond, call: func(ctx context.Context, hc *http.Client) (apicall.Reply, error) {
 				var body map[string]any
 				_ = json.Unmarshal([]byte(decision), &body)
-				return send(ctx, hc, w.cerberus.URL, http.MethodPost, "/api/authorize", "", body)
+				return apicall.Send(ctx, hc, w.cerberus.URL, http.MethodPost, "/api/authorize", "", body)
 			}},
 			slowURL: w.cerberus.URL + "/api/authorize", slow: decision,
-			ok: func(r reply) bool {
-				return r.status == http.StatusOK && strings.Contains(string(r.body), `"allowed":true`)
+			ok: func(r apicall.Reply) bool {
+				return r.Status == http.StatusOK && strings.Contains(string(r.Body), `"allowed":true`)
 			},
 		},
 		{
 			name: "ml_studio", target: w.studio,
-			probe: probe{name: "experiments", hc: fresh(), pause: 5 * time.Millisecond, call: func(ctx context.Context, hc *http.Client) (reply, error) {
-				return send(ctx, hc, w.studio.URL, http.MethodGet, "/api/2.0/mlflow/experiments/get?experiment_id="+w.alice.expID, w.alice.token, nil)
+			probe: probe{name: "experiments", hc: fresh(), pause: 5 * time.Millisecond, call: func(ctx context.Context, hc *http.Client) (apicall.Reply, error) {
+				return apicall.Send(ctx, hc, w.studio.URL, http.MethodGet, "/api/2.0/mlflow/experiments/get?experiment_id="+w.alice.expID, w.alice.token, nil)
 			}},
 			slowURL: w.studio.URL + "/api/2.0/mlflow/runs/search", slow: search,
-			ok: func(r reply) bool { return r.status == http.StatusOK && json.Valid(r.body) },
+			ok: func(r apicall.Reply) bool { return r.Status == http.StatusOK && json.Valid(r.Body) },
 		},
 	}
 	for _, tt := range tests {
@@ -113,7 +114,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 			slow := make(chan result, 1)
 			go func() {
 				r := result{probe: "slow", sent: time.Now()}
-				r.reply, r.err = sendSlow(context.Background(), tt.slowURL, w.alice.token, tt.slow, 1500*time.Millisecond)
+				r.Reply, r.err = sendSlow(context.Background(), tt.slowURL, w.alice.token, tt.slow, 1500*time.Millisecond)
 				r.done = time.Now()
 				slow <- r
 			}()
@@ -130,9 +131,9 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 			if err != nil || code != 0 {
 				t.Errorf("exit code %d (%v), want 0 after draining", code, err)
 			}
-			if s.err != nil || !tt.ok(s.reply) {
+			if s.err != nil || !tt.ok(s.Reply) {
 				t.Errorf("the slow request in flight at the SIGTERM (sent %s before it, answered %s after): %v %s",
-					term.Sub(s.sent).Round(time.Millisecond), s.done.Sub(term).Round(time.Millisecond), s.err, s.reply)
+					term.Sub(s.sent).Round(time.Millisecond), s.done.Sub(term).Round(time.Millisecond), s.err, s.Reply)
 			}
 			if !s.done.After(term) {
 				t.Errorf("the slow request ended before the SIGTERM: it proves nothing")
@@ -142,15 +143,15 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 				switch {
 				case r.sent.Before(term.Add(-lead)):
 					before++
-					if r.err != nil || !tt.ok(r.reply) {
-						t.Errorf("sent %s before the SIGTERM: %v %s", term.Sub(r.sent).Round(time.Millisecond), r.err, r.reply)
+					if r.err != nil || !tt.ok(r.Reply) {
+						t.Errorf("sent %s before the SIGTERM: %v %s", term.Sub(r.sent).Round(time.Millisecond), r.err, r.Reply)
 					}
 				case r.err == nil:
 					after++
-					if !tt.ok(r.reply) {
-						t.Errorf("sent around or after the SIGTERM, answered: %s (want it in full, or refused)", r.reply)
+					if !tt.ok(r.Reply) {
+						t.Errorf("sent around or after the SIGTERM, answered: %s (want it in full, or refused)", r.Reply)
 					}
-				case refused(r.err) || (r.status == 0 && errors.Is(r.err, io.EOF)):
+				case refused(r.err) || (r.Status == 0 && errors.Is(r.err, io.EOF)):
 					// Never taken: refused, reset in the backlog, or closed
 					// before a byte of an answer (the server answers every
 					// request it reads before it exits).

@@ -4,11 +4,7 @@ package replicatest
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ml-studio/ml-studio/deploy/apicall"
 	"github.com/ml-studio/ml-studio/deploy/servers"
 	"github.com/ml-studio/ml-studio/pkg/testenv"
 )
@@ -74,7 +71,7 @@ func start(t *testing.T) *replicas {
 		t.Fatal(err)
 	}
 	rs.stack = &servers.Stack{Dir: dir, Bin: bins, DSN: dsn, MLflowURL: rs.mlflowURL,
-		AdminPassword: "admin-" + random(), Registrar: "registrar-" + random()}
+		AdminPassword: "admin-" + apicall.Random(), Registrar: "registrar-" + apicall.Random()}
 
 	// Both cerberus start at once on the empty database, as the replicas of
 	// a new installation do: they take turns migrating, one makes the admin.
@@ -127,12 +124,6 @@ func (rs *replicas) ready(t *testing.T, list []*servers.Service) {
 	}
 }
 
-func random() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // ---- what replicas keep -------------------------------------------------------
 
 // target is one replica as a client reaches it.
@@ -152,26 +143,26 @@ func (rs *replicas) studioTargets() []target {
 func (rs *replicas) sessionsAndTokens(t *testing.T) {
 	c1, c2 := rs.cerberus[0].URL, rs.cerberus[1].URL
 	s1, s2 := rs.studios[0].URL, rs.studios[1].URL
-	admin := login(t, c1, "admin", rs.stack.AdminPassword)
-	name, password := "carol-"+random()[:8], "pw-"+random()
-	must(t, http.StatusCreated, call(t, http.MethodPost, c2+"/api/users", admin, map[string]string{"username": name, "password": password}))
-	session := login(t, s1, name, password) // relayed by ml_studio-1
+	admin := apicall.Login(t, hc, c1, "admin", rs.stack.AdminPassword)
+	name, password := "carol-"+apicall.Random()[:8], "pw-"+apicall.Random()
+	apicall.Must(t, http.StatusCreated, apicall.Do(t, hc, "", http.MethodPost, c2+"/api/users", admin, map[string]string{"username": name, "password": password}))
+	session := apicall.Login(t, hc, s1, name, password) // relayed by ml_studio-1
 	var tok struct {
 		ID    uint64 `json:"id"`
 		Token string `json:"token"`
 	}
-	decode(t, must(t, http.StatusCreated, call(t, http.MethodPost, s2+"/api/tokens", session, map[string]string{"name": "replicas"})), &tok)
+	apicall.Decode(t, apicall.Must(t, http.StatusCreated, apicall.Do(t, hc, "", http.MethodPost, s2+"/api/tokens", session, map[string]string{"name": "replicas"})), &tok)
 
 	everywhere := append(append(rs.cerberusTargets(), rs.studioTargets()...), target{"the round-robin", rs.studioRR.URL})
 	for _, secret := range []string{session, tok.Token} {
 		for _, tg := range everywhere {
-			r := must(t, http.StatusOK, call(t, http.MethodGet, tg.url+"/api/auth/me", secret, nil))
-			if !strings.Contains(string(r.body), `"`+name+`"`) {
+			r := apicall.Must(t, http.StatusOK, apicall.Do(t, hc, "", http.MethodGet, tg.url+"/api/auth/me", secret, nil))
+			if !strings.Contains(string(r.Body), `"`+name+`"`) {
 				t.Errorf("%s: %s is not %s", tg.name, r, name)
 			}
 			// ml_studio's MLflow surface: authenticated with the decision.
 			if strings.HasPrefix(tg.name, "ml_studio") {
-				must(t, http.StatusOK, call(t, http.MethodGet, tg.url+"/api/2.0/mlflow/experiments/search?max_results=1", secret, nil))
+				apicall.Must(t, http.StatusOK, apicall.Do(t, hc, "", http.MethodGet, tg.url+"/api/2.0/mlflow/experiments/search?max_results=1", secret, nil))
 			}
 		}
 	}
@@ -183,17 +174,17 @@ func (rs *replicas) sessionsAndTokens(t *testing.T) {
 		what    string
 		secret  string
 		other   string
-		change  func() reply
+		change  func() apicall.Reply
 		through []target
 	}{
 		{"the API token revoked on cerberus-1", tok.Token, session,
-			func() reply {
-				return must(t, http.StatusNoContent, call(t, http.MethodDelete, fmt.Sprintf("%s/api/tokens/%d", c1, tok.ID), session, nil))
+			func() apicall.Reply {
+				return apicall.Must(t, http.StatusNoContent, apicall.Do(t, hc, "", http.MethodDelete, fmt.Sprintf("%s/api/tokens/%d", c1, tok.ID), session, nil))
 			},
 			[]target{{"cerberus-2", c2}, {"ml_studio-1", s1}, {"ml_studio-2", s2}}},
 		{"the session signed out on cerberus-2", session, "",
-			func() reply {
-				return must(t, http.StatusNoContent, call(t, http.MethodPost, c2+"/api/auth/logout", session, nil))
+			func() apicall.Reply {
+				return apicall.Must(t, http.StatusNoContent, apicall.Do(t, hc, "", http.MethodPost, c2+"/api/auth/logout", session, nil))
 			},
 			[]target{{"cerberus-1", c1}, {"ml_studio-1", s1}, {"ml_studio-2", s2}}},
 	}
@@ -202,8 +193,8 @@ func (rs *replicas) sessionsAndTokens(t *testing.T) {
 			// Each replica answers the credential first, so that what it
 			// holds in memory is what the change must undo.
 			for _, tg := range ch.through {
-				must(t, http.StatusOK, call(t, http.MethodGet, probePath(tg), ch.secret, nil))
-				must(t, http.StatusOK, call(t, http.MethodGet, probePath(tg), ch.secret, nil))
+				apicall.Must(t, http.StatusOK, apicall.Do(t, hc, "", http.MethodGet, probePath(tg), ch.secret, nil))
+				apicall.Must(t, http.StatusOK, apicall.Do(t, hc, "", http.MethodGet, probePath(tg), ch.secret, nil))
 			}
 			ch.change()
 			at := time.Now()
@@ -213,7 +204,7 @@ func (rs *replicas) sessionsAndTokens(t *testing.T) {
 			}
 			if ch.other != "" {
 				for _, tg := range everywhere {
-					must(t, http.StatusOK, call(t, http.MethodGet, tg.url+"/api/auth/me", ch.other, nil))
+					apicall.Must(t, http.StatusOK, apicall.Do(t, hc, "", http.MethodGet, tg.url+"/api/auth/me", ch.other, nil))
 				}
 			}
 		})
@@ -235,22 +226,22 @@ func probePath(tg target) string {
 // replica honours a change, no later request goes back on it.
 func (rs *replicas) accessChanges(t *testing.T) {
 	c1, c2 := rs.cerberus[0].URL, rs.cerberus[1].URL
-	admin := login(t, c1, "admin", rs.stack.AdminPassword)
+	admin := apicall.Login(t, hc, c1, "admin", rs.stack.AdminPassword)
 	alice, bob := rs.newUser(t, admin, "alice"), rs.newUser(t, admin, "bob")
-	must(t, http.StatusCreated, call(t, http.MethodPost, c2+"/api/grants", admin,
+	apicall.Must(t, http.StatusCreated, apicall.Do(t, hc, "", http.MethodPost, c2+"/api/grants", admin,
 		map[string]string{"element": "project:default", "operation": "create", "user": alice.name}))
-	expName := "replicas-" + random()
+	expName := "replicas-" + apicall.Random()
 	var exp struct {
 		ID string `json:"experiment_id"`
 	}
 	// alice's create goes through one ml_studio and one cerberus; her
 	// experiment is hers on every replica.
-	var created reply
+	var created apicall.Reply
 	waitFor(t, "alice's create on project:default reaching the replicas", func() bool {
-		created = call(t, http.MethodPost, rs.studioRR.URL+"/api/2.0/mlflow/experiments/create", alice.token, map[string]string{"name": expName})
-		return created.status == http.StatusOK
+		created = apicall.Do(t, hc, "", http.MethodPost, rs.studioRR.URL+"/api/2.0/mlflow/experiments/create", alice.token, map[string]string{"name": expName})
+		return created.Status == http.StatusOK
 	})
-	decode(t, created, &exp)
+	apicall.Decode(t, created, &exp)
 	element := "experiment:" + exp.ID
 	getPath := "/api/2.0/mlflow/experiments/get?experiment_id=" + exp.ID
 	for _, tg := range rs.studioTargets() {
@@ -261,7 +252,7 @@ func (rs *replicas) accessChanges(t *testing.T) {
 		var d struct {
 			Allowed bool `json:"allowed"`
 		}
-		decode(t, must(t, http.StatusOK, call(t, http.MethodPost, base+"/api/authorize", "",
+		apicall.Decode(t, apicall.Must(t, http.StatusOK, apicall.Do(t, hc, "", http.MethodPost, base+"/api/authorize", "",
 			map[string]string{"token": bob.token, "component": "ml_studio", "element": element, "operation": "read"})), &d)
 		return d.Allowed
 	}
@@ -270,10 +261,10 @@ func (rs *replicas) accessChanges(t *testing.T) {
 		if strings.HasPrefix(tg.name, "cerberus") {
 			return decide(tg.url)
 		}
-		r := call(t, http.MethodGet, tg.url+getPath, bob.token, nil)
-		switch r.status {
+		r := apicall.Do(t, hc, "", http.MethodGet, tg.url+getPath, bob.token, nil)
+		switch r.Status {
 		case http.StatusOK:
-			if !strings.Contains(string(r.body), expName) {
+			if !strings.Contains(string(r.Body), expName) {
 				t.Fatalf("%s: %s is not alice's experiment", tg.name, r)
 			}
 			return true
@@ -305,8 +296,8 @@ func (rs *replicas) accessChanges(t *testing.T) {
 					}
 				}
 			}
-			r := call(t, http.MethodPost, st.via+st.path, admin, map[string]string{"element": element, "operation": "read", "user": bob.name})
-			if r.status != http.StatusCreated && r.status != http.StatusNoContent {
+			r := apicall.Do(t, hc, "", http.MethodPost, st.via+st.path, admin, map[string]string{"element": element, "operation": "read", "user": bob.name})
+			if r.Status != http.StatusCreated && r.Status != http.StatusNoContent {
 				t.Fatalf("%s", r)
 			}
 			at := time.Now()
@@ -336,10 +327,10 @@ func (rs *replicas) accessChanges(t *testing.T) {
 				}
 			}
 			// Each ml_studio says on /metrics which revision it has heard of.
-			latest := r.header.Get("X-Access-Revision-Latest")
+			latest := r.Header.Get("X-Access-Revision-Latest")
 			for _, tg := range rs.studioTargets() {
-				m := must(t, http.StatusOK, call(t, http.MethodGet, tg.url+"/metrics", "", nil))
-				if got := metric(string(m.body), "ml_studio_access_revision"); got < atoi(t, latest) {
+				m := apicall.Must(t, http.StatusOK, apicall.Do(t, hc, "", http.MethodGet, tg.url+"/metrics", "", nil))
+				if got := metric(string(m.Body), "ml_studio_access_revision"); got < atoi(t, latest) {
 					t.Errorf("%s: ml_studio_access_revision %d, behind the change's %s", tg.name, got, latest)
 				}
 			}
@@ -353,9 +344,9 @@ func (rs *replicas) accessChanges(t *testing.T) {
 // its version): each replica's cerberus asked may not have read the change
 // log since.
 func (rs *replicas) readYourWrites(t *testing.T) {
-	admin := login(t, rs.cerberus[0].URL, "admin", rs.stack.AdminPassword)
+	admin := apicall.Login(t, hc, rs.cerberus[0].URL, "admin", rs.stack.AdminPassword)
 	alice := rs.newUser(t, admin, "alice")
-	must(t, http.StatusCreated, call(t, http.MethodPost, rs.cerberus[0].URL+"/api/grants", admin,
+	apicall.Must(t, http.StatusCreated, apicall.Do(t, hc, "", http.MethodPost, rs.cerberus[0].URL+"/api/grants", admin,
 		map[string]string{"element": "project:default", "operation": "create", "user": alice.name}))
 	s1, s2 := rs.studios[0].URL, rs.studios[1].URL
 	refused := 0
@@ -367,10 +358,10 @@ func (rs *replicas) readYourWrites(t *testing.T) {
 		var exp struct {
 			ID string `json:"experiment_id"`
 		}
-		decode(t, must(t, http.StatusOK, call(t, http.MethodPost, via+"/api/2.0/mlflow/experiments/create", alice.token,
-			map[string]string{"name": "ryw-" + random()})), &exp)
-		r := call(t, http.MethodPost, then+"/api/2.0/mlflow/runs/create", alice.token, map[string]any{"experiment_id": exp.ID})
-		if r.status != http.StatusOK {
+		apicall.Decode(t, apicall.Must(t, http.StatusOK, apicall.Do(t, hc, "", http.MethodPost, via+"/api/2.0/mlflow/experiments/create", alice.token,
+			map[string]string{"name": "ryw-" + apicall.Random()})), &exp)
+		r := apicall.Do(t, hc, "", http.MethodPost, then+"/api/2.0/mlflow/runs/create", alice.token, map[string]any{"experiment_id": exp.ID})
+		if r.Status != http.StatusOK {
 			refused++
 			t.Errorf("experiment %s created through one ml_studio, a run in it through the other: %s", exp.ID, r)
 		}
@@ -383,14 +374,14 @@ type account struct{ name, token string }
 // newUser makes a user and an API token of theirs on the cerberus round-robin.
 func (rs *replicas) newUser(t *testing.T, admin, prefix string) account {
 	t.Helper()
-	a := account{name: prefix + "-" + random()[:8]}
-	password := "pw-" + random()
-	must(t, http.StatusCreated, call(t, http.MethodPost, rs.cerberusRR.URL+"/api/users", admin, map[string]string{"username": a.name, "password": password}))
-	session := login(t, rs.cerberusRR.URL, a.name, password)
+	a := account{name: prefix + "-" + apicall.Random()[:8]}
+	password := "pw-" + apicall.Random()
+	apicall.Must(t, http.StatusCreated, apicall.Do(t, hc, "", http.MethodPost, rs.cerberusRR.URL+"/api/users", admin, map[string]string{"username": a.name, "password": password}))
+	session := apicall.Login(t, hc, rs.cerberusRR.URL, a.name, password)
 	var tok struct {
 		Token string `json:"token"`
 	}
-	decode(t, must(t, http.StatusCreated, call(t, http.MethodPost, rs.cerberusRR.URL+"/api/tokens", session, map[string]string{"name": "replicas"})), &tok)
+	apicall.Decode(t, apicall.Must(t, http.StatusCreated, apicall.Do(t, hc, "", http.MethodPost, rs.cerberusRR.URL+"/api/tokens", session, map[string]string{"name": "replicas"})), &tok)
 	a.token = tok.Token
 	return a
 }
@@ -475,80 +466,7 @@ func tail(out []byte, n int) string {
 
 // ---- HTTP ----------------------------------------------------------------------
 
-type reply struct {
-	method, url string
-	status      int
-	header      http.Header
-	body        []byte
-}
-
-func (r reply) String() string {
-	b := string(r.body)
-	if len(b) > 300 {
-		b = b[:300] + "…"
-	}
-	return fmt.Sprintf("%s %s = %d %s", r.method, r.url, r.status, b)
-}
-
 var hc = &http.Client{Timeout: 30 * time.Second}
-
-// call sends a request with a JSON body (when not nil) and a Bearer token
-// (when not empty); a transport error fails the test.
-func call(t *testing.T, method, url, token string, body any) reply {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	return reply{method: method, url: url, status: resp.StatusCode, header: resp.Header, body: data}
-}
-
-func must(t *testing.T, want int, r reply) reply {
-	t.Helper()
-	if r.status != want {
-		t.Fatalf("%s, want %d", r, want)
-	}
-	return r
-}
-
-func decode(t *testing.T, r reply, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("%s: %v", r, err)
-	}
-}
-
-func login(t *testing.T, base, name, password string) string {
-	t.Helper()
-	var s struct {
-		Token string `json:"token"`
-	}
-	decode(t, must(t, http.StatusOK, call(t, http.MethodPost, base+"/api/auth/login", "", map[string]string{"username": name, "password": password})), &s)
-	return s.Token
-}
 
 // waitStatus polls url until it answers want, failing the test when a
 // request sent more than the goal after since does not; it returns when,
@@ -557,12 +475,12 @@ func waitStatus(t *testing.T, url, token string, want int, since time.Time) time
 	t.Helper()
 	for {
 		sent := time.Now()
-		r := call(t, http.MethodGet, url, token, nil)
-		if r.status == want {
+		r := apicall.Do(t, hc, "", http.MethodGet, url, token, nil)
+		if r.Status == want {
 			return time.Since(since)
 		}
 		if sent.Sub(since) > propagationGoal {
-			t.Fatalf("%s: sent %s after the change, answered %d, want %d", url, sent.Sub(since).Round(time.Millisecond), r.status, want)
+			t.Fatalf("%s: sent %s after the change, answered %d, want %d", url, sent.Sub(since).Round(time.Millisecond), r.Status, want)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
