@@ -102,19 +102,6 @@ func start() error {
 	return nil
 }
 
-// startService starts a service and stops it when the test ends.
-func startService(t *testing.T, s *servers.Service, err error) *servers.Service {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = s.Stop(15 * time.Second) })
-	if err := s.StartReady(t.Context(), 60*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // user is an account with an API token and an experiment of its own.
 type user struct {
 	name, password, token string
@@ -135,9 +122,9 @@ func newWorld(t *testing.T, studioEnv ...string) *world {
 	st := setUp(t)
 	w := &world{}
 	c, err := st.Cerberus("cerberus-" + t.Name())
-	w.cerberus = startService(t, c, err)
+	w.cerberus = servers.StartedForTest(t, c, err)
 	s, err := st.Studio("ml_studio-"+t.Name(), w.cerberus.URL, studioEnv...)
-	w.studio = startService(t, s, err)
+	w.studio = servers.StartedForTest(t, s, err)
 	w.admin = apicall.Login(t, setupClient, w.studio.URL, "admin", st.AdminPassword)
 	for _, u := range []*user{&w.alice, &w.bob} {
 		u.name, u.password = "bob-"+apicall.Random()[:8], "pw-"+apicall.Random()

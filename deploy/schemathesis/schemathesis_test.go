@@ -5,8 +5,6 @@ package schemathesis
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/ml-studio/ml-studio/deploy/apicall"
 	"github.com/ml-studio/ml-studio/deploy/servers"
 	"github.com/ml-studio/ml-studio/pkg/testenv"
 )
@@ -58,17 +57,17 @@ func TestSchemathesis(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := &servers.Stack{Dir: dir, Bin: bins, DSN: cerberusDSN(t, testenv.NewMySQLDatabase(t)), MLflowURL: testenv.MLflowURL(t),
-		AdminPassword: "pw-" + random(), Registrar: "registrar-" + random() + random()}
-	scim := "scim-" + random() + random() + random()
-	admin := "st-admin-" + random()[:6]
+		AdminPassword: "pw-" + apicall.Random(), Registrar: "registrar-" + apicall.Random() + apicall.Random()}
+	scim := "scim-" + apicall.Random() + apicall.Random() + apicall.Random()
+	admin := "st-admin-" + apicall.Random()[:6]
 	// The runs send their own accounts' names with wrong current passwords
 	// (PATCH /api/users/{username}), which count as failed logins: with the
 	// default throttle a run would lock out the account it signs in as.
 	// Throttling has tests of its own (cerberus's api and authn).
 	c, err := st.Cerberus("cerberus", "CERBERUS_ADMIN_USERNAME="+admin, "CERBERUS_SCIM_TOKEN="+scim, "CERBERUS_LOGIN_MAX_FAILURES=1000000")
-	cerberus := start(t, c, err)
+	cerberus := servers.StartedForTest(t, c, err)
 	s, err := st.Studio("ml_studio", cerberus.URL)
-	studio := start(t, s, err)
+	studio := servers.StartedForTest(t, s, err)
 
 	// Each run calls as an account of its own, an admin or a plain user
 	// who may create experiments and models (so that the user's runs reach
@@ -79,7 +78,7 @@ func TestSchemathesis(t *testing.T) {
 	accounts := map[*servers.Service][]account{}
 	for _, svc := range []*servers.Service{cerberus, studio} {
 		for _, role := range []string{"admin", "user"} {
-			a := account{role: role, name: "st-" + role + "-" + random()[:6], password: "pw-" + random()}
+			a := account{role: role, name: "st-" + role + "-" + apicall.Random()[:6], password: "pw-" + apicall.Random()}
 			call(t, cerberus.URL, http.MethodPost, "/api/users", session,
 				map[string]any{"username": a.name, "password": a.password, "is_admin": role == "admin"}, http.StatusCreated)
 			if role == "user" {
@@ -162,7 +161,7 @@ func run(t *testing.T, cli, out string, svc *servers.Service, doc string, env []
 	}
 	runSeed := *seed
 	if runSeed == 0 {
-		n, _ := strconv.ParseInt(random()[:7], 16, 64)
+		n, _ := strconv.ParseInt(apicall.Random()[:7], 16, 64)
 		runSeed = n
 	}
 	args := []string{"run", doc,
@@ -246,24 +245,6 @@ func cerberusDSN(t *testing.T, dsn string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("mysql://%s:%s@%s/%s", cfg.User, cfg.Passwd, cfg.Addr, cfg.DBName)
-}
-
-func start(t *testing.T, s *servers.Service, err error) *servers.Service {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = s.Stop(15 * time.Second) })
-	if err := s.StartReady(t.Context(), 60*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func random() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 var setupClient = &http.Client{Timeout: 30 * time.Second}
