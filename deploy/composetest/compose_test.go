@@ -228,12 +228,18 @@ func (s *stack) pythonClient(mode string) {
 func TestComposedStack(t *testing.T) {
 	s := newStack(t)
 	// Whatever a failed earlier run left of this project goes first.
+	// A volume left over would hand the fresh passwords of this run an old
+	// database, and cerberus would wait on it until the health timeout.
 	if out, err := s.script("compose.sh", "purge"); err != nil {
 		t.Logf("purge before the run: %v\n%s", err, out)
 	}
+	if c, n, v := s.ours(); len(c)+len(n)+len(v) != 0 {
+		t.Fatalf("before the run, purge left containers %v, networks %v, volumes %v", c, n, v)
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, svc := range []string{"db", "pg-db", "mlflow", "cerberus", "ml_studio", "ui"} {
+			// The services the others wait on come last, nearest the verdict.
+			for _, svc := range []string{"ui", "ml_studio", "mlflow", "pg-db", "db", "cerberus"} {
 				out, _ := s.script("compose.sh", "logs", svc)
 				t.Logf("--- logs %s (tail)\n%s", svc, tail(out, 30))
 			}

@@ -181,9 +181,16 @@ down() {
 	ensure_compose
 	ensure_env # adds what compose now requires to an older .env
 	compose down "$@" >"$COMPOSE_DATA/down.log" 2>&1 || { mkdir -p "$COMPOSE_DATA"; tail -30 "$COMPOSE_DATA/down.log" >&2; die "compose down failed"; }
-	# podman-compose leaves the project network when a container was gone already.
+	# podman-compose leaves the project network when a container was gone
+	# already, and with -v the volumes too: an interrupted run's database
+	# volume would otherwise meet the next run's fresh passwords.
 	if [ "$ENGINE" = podman ]; then
 		engine network ls --format '{{.Name}}' | grep -x "${PROJECT}_default" | xargs -r podman network rm >/dev/null 2>&1 || true
+		if [ "${1:-}" = -v ]; then
+			local left
+			left=$(engine volume ls --format '{{.Name}}' | grep -E "^${PROJECT}_(mysql-data|postgres-data|mlflow-artifacts)\$" || true)
+			[ -z "$left" ] || engine volume rm -f $left >/dev/null || die "could not remove the volumes of $PROJECT: $left"
+		fi
 	fi
 	log "stopped project $PROJECT"
 }
