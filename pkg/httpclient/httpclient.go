@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/ml-studio/ml-studio/pkg/requestid"
 )
@@ -86,7 +87,18 @@ func New(cfg Config, log *zap.Logger) *Client {
 	base := &http.Client{Transport: forwardRequestID{next: transport}, Timeout: cfg.Timeout}
 	proxy := *base
 	proxy.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Client{plain: base, retrying: retrying(cfg, base, log), plainProxy: &proxy, retryingProxy: retrying(cfg, &proxy, log)}
+	chatter := sampled(log.Named("httpclient"))
+	return &Client{plain: base, retrying: retrying(cfg, base, chatter), plainProxy: &proxy, retryingProxy: retrying(cfg, &proxy, chatter)}
+}
+
+// sampled keeps the retries' warnings to a few per message every ten
+// seconds (and one in a hundred beyond): an upstream that is down fails
+// every attempt of every call and of the revision poll, and a log written
+// ten times a second for the length of an outage hides everything else.
+func sampled(log *zap.Logger) *zap.Logger {
+	return log.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, 10*time.Second, 5, 100)
+	}))
 }
 
 // retrying wraps base with the retry rules.
@@ -109,7 +121,7 @@ func retrying(cfg Config, base *http.Client, log *zap.Logger) *http.Client {
 		}
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
-	rc.Logger = zapLogger{log.Named("httpclient")}
+	rc.Logger = zapLogger{log}
 	// After the last attempt, hand back the upstream's own answer rather than
 	// a synthetic error, so callers can pass it through.
 	rc.ErrorHandler = passthrough

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/ml-studio/ml-studio/pkg/httpclient"
 	"github.com/ml-studio/ml-studio/pkg/requestid"
@@ -533,5 +534,30 @@ func TestRoundTripPassesRedirectsOn(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || elsewhere.Load() != 1 {
 		t.Errorf("Do: %d, want the redirect followed", resp.StatusCode)
+	}
+}
+
+// TestOutageLogIsBounded: an upstream that is down fails every attempt of
+// every call; the warnings stay a handful, not one per attempt.
+func TestOutageLogIsBounded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	core, logs := observer.New(zap.WarnLevel)
+	cfg := testConfig()
+	cfg.RetryWaitMin, cfg.RetryWaitMax = time.Millisecond, time.Millisecond
+	c := httpclient.New(cfg, zap.New(core))
+	const calls = 40
+	for range calls {
+		if err := c.Probe(context.Background(), "http://"+addr+"/api/access/revision"); err == nil {
+			t.Fatal("Probe of a closed port = nil")
+		}
+	}
+	attempts := calls * (cfg.RetryMax + 1)
+	if n := logs.FilterMessage("request failed").Len(); n == 0 || n > 5+attempts/100 {
+		t.Errorf("%d warnings for %d failed attempts, want 1 to %d", n, attempts, 5+attempts/100)
 	}
 }
