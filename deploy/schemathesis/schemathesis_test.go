@@ -56,7 +56,7 @@ func TestSchemathesis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &servers.Stack{Dir: dir, Bin: bins, DSN: cerberusDSN(t, testenv.NewMySQLDatabase(t)), MLflowURL: testenv.MLflowURL(t),
+	st := &servers.Stack{Dir: dir, Bin: bins, MLflowURL: testenv.MLflowURL(t),
 		AdminPassword: "pw-" + apicall.Random(), Registrar: "registrar-" + apicall.Random() + apicall.Random()}
 	scim := "scim-" + apicall.Random() + apicall.Random() + apicall.Random()
 	admin := "st-admin-" + apicall.Random()[:6]
@@ -64,8 +64,17 @@ func TestSchemathesis(t *testing.T) {
 	// (PATCH /api/users/{username}), which count as failed logins: with the
 	// default throttle a run would lock out the account it signs in as.
 	// Throttling has tests of its own (cerberus's api and authn).
-	c, err := st.Cerberus("cerberus", "CERBERUS_ADMIN_USERNAME="+admin, "CERBERUS_SCIM_TOKEN="+scim, "CERBERUS_LOGIN_MAX_FAILURES=1000000")
-	cerberus := servers.StartedForTest(t, c, err)
+	startCerberus := func(name string) *servers.Service {
+		st := *st
+		st.DSN = cerberusDSN(t, testenv.NewMySQLDatabase(t))
+		c, err := st.Cerberus(name, "CERBERUS_ADMIN_USERNAME="+admin, "CERBERUS_SCIM_TOKEN="+scim, "CERBERUS_LOGIN_MAX_FAILURES=1000000")
+		return servers.StartedForTest(t, c, err)
+	}
+	cerberus := startCerberus("cerberus")
+	// The admin run over cerberus's document lists every account and may
+	// disable, demote or delete what it finds, the other runs' accounts
+	// too: it gets a cerberus and a database of its own.
+	cerberusForAdmin := startCerberus("cerberus-admin")
 	s, err := st.Studio("ml_studio", cerberus.URL)
 	studio := servers.StartedForTest(t, s, err)
 
@@ -73,46 +82,50 @@ func TestSchemathesis(t *testing.T) {
 	// who may create experiments and models (so that the user's runs reach
 	// MLflow and not only refusals): one run signing out or changing its
 	// account does not change another's.
-	type account struct{ role, name, password string }
-	session := login(t, cerberus.URL, admin, st.AdminPassword)
-	accounts := map[*servers.Service][]account{}
-	for _, svc := range []*servers.Service{cerberus, studio} {
-		for _, role := range []string{"admin", "user"} {
-			a := account{role: role, name: "st-" + role + "-" + apicall.Random()[:6], password: "pw-" + apicall.Random()}
-			call(t, cerberus.URL, http.MethodPost, "/api/users", session,
-				map[string]any{"username": a.name, "password": a.password, "is_admin": role == "admin"}, http.StatusCreated)
-			if role == "user" {
-				call(t, cerberus.URL, http.MethodPost, "/api/grants", session,
-					map[string]string{"element": "project:default", "operation": "create", "user": a.name}, http.StatusCreated)
-			}
-			accounts[svc] = append(accounts[svc], a)
+	type target struct {
+		svc, home      *servers.Service // what the run calls, and the cerberus of its account
+		role           string
+		name, password string
+	}
+	targets := []*target{
+		{svc: cerberusForAdmin, home: cerberusForAdmin, role: "admin"},
+		{svc: cerberus, home: cerberus, role: "user"},
+		{svc: studio, home: cerberus, role: "admin"},
+		{svc: studio, home: cerberus, role: "user"},
+	}
+	for _, r := range targets {
+		r.name, r.password = "st-"+r.role+"-"+apicall.Random()[:6], "pw-"+apicall.Random()
+		session := login(t, r.home.URL, admin, st.AdminPassword)
+		call(t, r.home.URL, http.MethodPost, "/api/users", session,
+			map[string]any{"username": r.name, "password": r.password, "is_admin": r.role == "admin"}, http.StatusCreated)
+		if r.role == "user" {
+			call(t, r.home.URL, http.MethodPost, "/api/grants", session,
+				map[string]string{"element": "project:default", "operation": "create", "user": r.name}, http.StatusCreated)
 		}
 	}
 
 	// The four runs go side by side, one schemathesis worker each: the
 	// wall time is one run's.
 	t.Run("runs", func(t *testing.T) {
-		for _, svc := range []*servers.Service{cerberus, studio} {
-			for _, who := range accounts[svc] {
-				t.Run(svc.Name+"/"+who.role, func(t *testing.T) {
-					t.Parallel()
-					env := []string{
-						"ST_LOGIN_URL=" + svc.URL + "/api/auth/login",
-						"ST_USERNAME=" + who.name,
-						"ST_PASSWORD=" + who.password,
-					}
-					doc := svc.URL + "/api/openapi.yaml"
-					if svc == cerberus {
-						env = append(env, "ST_SCIM_TOKEN="+scim)
-					} else {
-						doc = svc.URL + "/openapi.yaml" // outside /api, which holds the seed's and cerberus's routes
-					}
-					run(t, cli, filepath.Join(dir, svc.Name+"-"+who.role), svc, doc, env)
-				})
-			}
+		for _, r := range targets {
+			t.Run(strings.TrimSuffix(r.svc.Name, "-admin")+"/"+r.role, func(t *testing.T) {
+				t.Parallel()
+				env := []string{
+					"ST_LOGIN_URL=" + r.svc.URL + "/api/auth/login",
+					"ST_USERNAME=" + r.name,
+					"ST_PASSWORD=" + r.password,
+				}
+				doc := r.svc.URL + "/api/openapi.yaml"
+				if r.svc == studio {
+					doc = r.svc.URL + "/openapi.yaml" // outside /api, which holds the seed's and cerberus's routes
+				} else {
+					env = append(env, "ST_SCIM_TOKEN="+scim)
+				}
+				run(t, cli, filepath.Join(dir, r.svc.Name+"-"+r.role), r.svc, doc, env)
+			})
 		}
 	})
-	for _, svc := range []*servers.Service{cerberus, studio} {
+	for _, svc := range []*servers.Service{cerberus, cerberusForAdmin, studio} {
 		if err := svc.Exited(); err != nil {
 			t.Fatal(err)
 		}
