@@ -100,6 +100,13 @@ wait_healthy() {
 				[ "$state" = healthy ] && continue
 			fi
 			pending+=("$svc($state)")
+			# MariaDB keeps the passwords its volume was made with: a .env
+			# made anew since would have cerberus wait on it until the timeout.
+			if [ "$svc" = cerberus ] && engine logs --tail 3 "$id" 2>&1 | grep -q 'Access denied for user'; then
+				log "cerberus: the database refuses MYSQL_PASSWORD of $ENV_FILE; its volume was made with another"
+				log "  (restore that password, or delete the data: $0 purge)"
+				return 1
+			fi
 		done
 		[ ${#pending[@]} -eq 0 ] && return 0
 		if [ $SECONDS -ge $deadline ]; then
