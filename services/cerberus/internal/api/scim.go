@@ -279,24 +279,26 @@ func userInput(a scim.ResourceAttributes) (service.SCIMUserInput, error) {
 	return in, nil
 }
 
+// answer is a service result as SCIM's: the resource, or the error SCIM speaks.
+func answer[T any](v T, err error) func(func(T) scim.Resource) (scim.Resource, error) {
+	return func(as func(T) scim.Resource) (scim.Resource, error) {
+		if err != nil {
+			return scim.Resource{}, toSCIM(err)
+		}
+		return as(v), nil
+	}
+}
+
 func (h scimUsers) Create(r *http.Request, a scim.ResourceAttributes) (scim.Resource, error) {
 	in, err := userInput(a)
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	u, err := h.sc.CreateUser(r.Context(), scimMeta(r), in)
-	if err != nil {
-		return scim.Resource{}, toSCIM(err)
-	}
-	return userResource(u), nil
+	return answer(h.sc.CreateUser(r.Context(), scimMeta(r), in))(userResource)
 }
 
 func (h scimUsers) Get(r *http.Request, id string) (scim.Resource, error) {
-	u, err := h.sc.User(r.Context(), id)
-	if err != nil {
-		return scim.Resource{}, toSCIM(err)
-	}
-	return userResource(u), nil
+	return answer(h.sc.User(r.Context(), id))(userResource)
 }
 
 func (h scimUsers) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, error) {
@@ -308,11 +310,7 @@ func (h scimUsers) Replace(r *http.Request, id string, a scim.ResourceAttributes
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	u, err := h.sc.ReplaceUser(r.Context(), scimMeta(r), id, in)
-	if err != nil {
-		return scim.Resource{}, toSCIM(err)
-	}
-	return userResource(u), nil
+	return answer(h.sc.ReplaceUser(r.Context(), scimMeta(r), id, in))(userResource)
 }
 
 func (h scimUsers) Delete(r *http.Request, id string) error {
@@ -409,11 +407,7 @@ func (h scimUsers) Patch(r *http.Request, id string, ops []scim.PatchOperation) 
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	u, err := h.sc.PatchUser(r.Context(), scimMeta(r), id, p)
-	if err != nil {
-		return scim.Resource{}, toSCIM(err)
-	}
-	return userResource(u), nil
+	return answer(h.sc.PatchUser(r.Context(), scimMeta(r), id, p))(userResource)
 }
 
 // ---- Groups
@@ -476,19 +470,11 @@ func (h scimGroups) Create(r *http.Request, a scim.ResourceAttributes) (scim.Res
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	g, err := h.sc.CreateGroup(r.Context(), scimMeta(r), name, members)
-	if err != nil {
-		return scim.Resource{}, toSCIM(err)
-	}
-	return groupResource(g), nil
+	return answer(h.sc.CreateGroup(r.Context(), scimMeta(r), name, members))(groupResource)
 }
 
 func (h scimGroups) Get(r *http.Request, id string) (scim.Resource, error) {
-	g, err := h.sc.Group(r.Context(), id)
-	if err != nil {
-		return scim.Resource{}, toSCIM(err)
-	}
-	return groupResource(g), nil
+	return answer(h.sc.Group(r.Context(), id))(groupResource)
 }
 
 func (h scimGroups) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, error) {
@@ -531,11 +517,7 @@ func (h scimGroups) Replace(r *http.Request, id string, a scim.ResourceAttribute
 	if members == nil {
 		members = []string{}
 	}
-	g, err := h.sc.ChangeGroup(r.Context(), scimMeta(r), id, service.SCIMGroupChange{DisplayName: &name, Members: &members})
-	if err != nil {
-		return scim.Resource{}, toSCIM(err)
-	}
-	return groupResource(g), nil
+	return answer(h.sc.ChangeGroup(r.Context(), scimMeta(r), id, service.SCIMGroupChange{DisplayName: &name, Members: &members}))(groupResource)
 }
 
 func (h scimGroups) Delete(r *http.Request, id string) error {
@@ -639,9 +621,5 @@ func (h scimGroups) Patch(r *http.Request, id string, ops []scim.PatchOperation)
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	g, err := h.sc.ChangeGroup(r.Context(), scimMeta(r), id, ch)
-	if err != nil {
-		return scim.Resource{}, toSCIM(err)
-	}
-	return groupResource(g), nil
+	return answer(h.sc.ChangeGroup(r.Context(), scimMeta(r), id, ch))(groupResource)
 }
