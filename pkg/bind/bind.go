@@ -4,7 +4,6 @@
 package bind
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,14 +29,20 @@ func JSON(c *gin.Context, v any) error { return decode(c, v, true) }
 func JSONLoose(c *gin.Context, v any) error { return decode(c, v, false) }
 
 func decode(c *gin.Context, v any, strict bool) error {
-	body := bufio.NewReader(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
+	limited := http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
 	// null, a list or a bare value would decode into a struct as nothing
 	// given at all (found by schemathesis: PATCH with the body null
 	// answered 200): only an object is a body.
-	if b, ok := firstByte(body); ok && b != '{' {
+	first, err := firstByte(limited)
+	switch {
+	case err != nil:
+		return jsonError(err)
+	case first != '{':
 		return apierror.BadRequest("the body must be a JSON object")
 	}
-	dec := json.NewDecoder(body)
+	// The decoder buffers the body itself: a bufio.Reader in front of it,
+	// to peek at the first byte, was 4 KiB more to allocate per request.
+	dec := json.NewDecoder(&unread{first: first, r: limited})
 	if strict {
 		dec.DisallowUnknownFields()
 	}
@@ -50,20 +55,35 @@ func decode(c *gin.Context, v any, strict bool) error {
 	return nil
 }
 
-// firstByte is the body's first byte that is not JSON white space, left
-// unread; false when the body ends (or fails) first, which the decoder
-// then reports.
-func firstByte(r *bufio.Reader) (byte, bool) {
+// firstByte reads the body up to its first byte that is not JSON white
+// space; an empty body is io.EOF.
+func firstByte(r io.Reader) (byte, error) {
+	var b [1]byte
 	for {
-		b, err := r.ReadByte()
-		if err != nil {
-			return 0, false
+		n, err := r.Read(b[:])
+		if n == 1 && b[0] != ' ' && b[0] != '\t' && b[0] != '\r' && b[0] != '\n' {
+			return b[0], nil
 		}
-		if b != ' ' && b != '\t' && b != '\r' && b != '\n' {
-			_ = r.UnreadByte()
-			return b, true
+		if err != nil {
+			return 0, err
 		}
 	}
+}
+
+// unread is r with the byte firstByte took put back in front.
+type unread struct {
+	first byte
+	given bool
+	r     io.Reader
+}
+
+func (u *unread) Read(p []byte) (int, error) {
+	if u.given || len(p) == 0 {
+		return u.r.Read(p)
+	}
+	u.given = true
+	p[0] = u.first
+	return 1, nil
 }
 
 func jsonError(err error) error {

@@ -51,8 +51,11 @@ func Quiet(c *gin.Context) {
 	c.Next()
 }
 
-// accessLog writes one structured line per request.
+// accessLog writes one structured line per request. The line leaves out
+// the caller (always this function: it tells nothing), whose stack walk
+// was a third of the line's cost on a decision.
 func accessLog(log *zap.Logger) gin.HandlerFunc {
+	log = log.WithOptions(zap.WithCaller(false))
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()

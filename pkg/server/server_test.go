@@ -162,6 +162,23 @@ func TestRequestID(t *testing.T) {
 	}
 }
 
+// TestAccessLogLeavesOutTheCaller: the access line's caller is always the
+// middleware, so it is not looked up, even on a logger that adds callers
+// (the production one does).
+func TestAccessLogLeavesOutTheCaller(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	s := server.New(testConfig(), zap.New(core, zap.AddCaller()), service)
+	w := httptest.NewRecorder()
+	s.Engine().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/nowhere", nil))
+	entries := logs.FilterMessage("request").All()
+	if len(entries) != 1 {
+		t.Fatalf("%d access log lines, want 1", len(entries))
+	}
+	if entries[0].Caller.Defined {
+		t.Errorf("the access line names its caller %s", entries[0].Caller)
+	}
+}
+
 func TestRequestIDGeneratedPerRequest(t *testing.T) {
 	f := newServer(t, testConfig())
 	a := f.serve(http.MethodGet, "/id", nil).Header().Get(requestid.Header)
