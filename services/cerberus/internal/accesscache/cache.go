@@ -294,15 +294,35 @@ func (c *Cache) MarkUsed(hash string, at time.Time) {
 	}
 }
 
-// ChainGrants is store.ChainGrants from memory when the user's grants and
-// the elements' chains are loaded. A user not loaded yet is answered by the
+// Answer is what Lookup found: store.ChainGrants's rows, and whether the
+// database gave them.
+type Answer struct {
+	Rows []store.ChainGrant
+	// Current: the rows were read from the database by this call, so they
+	// reflect every change committed before it began, on any replica; a
+	// refusal made from them has nothing to catch up (see CatchUp).
+	Current bool
+}
+
+// ChainGrants is Lookup's rows.
+func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, elements []string) ([]store.ChainGrant, error) {
+	a, err := c.Lookup(ctx, userID, componentID, elements)
+	return a.Rows, err
+}
+
+// Lookup is store.ChainGrants from memory when the user's grants and the
+// elements' chains are loaded. A user not loaded yet is answered by the
 // database while their grants load in the background, except in a batch of
 // waitForLoad elements or more, which waits for the load; elements not
 // loaded yet are loaded first, by name in one query (and their ancestors
 // not held yet, by id, in one more per level).
-func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, elements []string) ([]store.ChainGrant, error) {
+func (c *Cache) Lookup(ctx context.Context, userID, componentID uint64, elements []string) (Answer, error) {
+	fromStore := func() (Answer, error) {
+		rows, err := c.st.ChainGrants(ctx, userID, componentID, elements)
+		return Answer{Rows: rows, Current: err == nil}, err
+	}
 	if !c.Enabled() {
-		return c.st.ChainGrants(ctx, userID, componentID, elements)
+		return fromStore()
 	}
 	if !c.asked.Load() {
 		c.asked.Store(true)
@@ -314,12 +334,12 @@ func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, ele
 		// keep is forgotten at the next read anyway (markSynced), and
 		// loading each asker again while the reader is starved only adds
 		// to the load that starves it.
-		return c.st.ChainGrants(ctx, userID, componentID, elements)
+		return fromStore()
 	}
 	if !ready {
 		loaded := c.warm(userID)
 		if len(elements) < waitForLoad || loaded == nil {
-			return c.st.ChainGrants(ctx, userID, componentID, elements)
+			return fromStore()
 		}
 		// A large batch waits for the user's grants: reading them costs
 		// what the user and their groups hold, while the chain query's
@@ -328,23 +348,23 @@ func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, ele
 		select {
 		case <-loaded:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return Answer{}, ctx.Err()
 		}
 		if rows, missing, ready = c.chainGrants(userID, componentID, elements); !ready {
-			return c.st.ChainGrants(ctx, userID, componentID, elements)
+			return fromStore()
 		}
 	}
 	if len(missing) == 0 {
-		return rows, nil
+		return Answer{Rows: rows}, nil
 	}
 	if err := c.loadElements(ctx, componentID, missing); err != nil {
-		return nil, err
+		return Answer{}, err
 	}
 	if rows, missing, ready = c.chainGrants(userID, componentID, elements); ready && len(missing) == 0 {
-		return rows, nil
+		return Answer{Rows: rows}, nil
 	}
 	// Something was forgotten meanwhile: the database answers this one.
-	return c.st.ChainGrants(ctx, userID, componentID, elements)
+	return fromStore()
 }
 
 // userLoadedLocked reports whether a user's grants and all their groups' are in memory.

@@ -856,3 +856,48 @@ func TestSharedRevisionRead(t *testing.T) {
 		t.Errorf("%d reads for 11 callers, want 2", g.reads)
 	}
 }
+
+// TestLookupSaysWhenCurrent: an answer the database gave (a user not in
+// memory yet, a stale cache, the cache off) is current, and a refusal made
+// from it skips the catch-up's read; one from memory is not.
+func TestLookupSaysWhenCurrent(t *testing.T) {
+	s, comp, u := oneUser(t, "fay")
+	ctx := t.Context()
+	ask := []string{"project:default"}
+	now := time.Now()
+	for _, tc := range []struct {
+		name  string
+		cache func() *Cache
+		// loaded waits for the user's grants to be in memory first.
+		loaded, want bool
+	}{
+		{"the user not loaded yet", func() *Cache { return newCache(t, s, Config{}) }, false, true},
+		{"the user in memory", func() *Cache { return newCache(t, s, Config{}) }, true, false},
+		{"stale", func() *Cache {
+			c := newCache(t, s, Config{MaxStale: time.Second})
+			c.now = func() time.Time { return now.Add(time.Hour) }
+			return c
+		}, false, true},
+		{"the cache off", func() *Cache { return New(s, Config{}, zap.NewNop()) }, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.cache()
+			if tc.loaded {
+				fromMemory(t, c, u.ID, comp, ask)
+			}
+			qctx, count, stop := s.CountQueriesOf(ctx)
+			a, err := c.Lookup(qctx, u.ID, comp, ask)
+			stop()
+			must(t, err)
+			if a.Current != tc.want {
+				t.Errorf("Current = %v, want %v", a.Current, tc.want)
+			}
+			if asked := count() > 0; asked != a.Current {
+				t.Errorf("Current = %v, but the database was asked: %v", a.Current, asked)
+			}
+			if got, want := sortRows(a.Rows), fromStore(t, s, u.ID, comp, ask); !reflect.DeepEqual(got, want) {
+				t.Errorf("rows %v, the store's %v", got, want)
+			}
+		})
+	}
+}

@@ -272,12 +272,18 @@ func (s *Service) decide(ctx context.Context, who authz.Subject, comp uint64, el
 // one row when nothing changed) and, when it had moved, the decision made
 // again. So a refusal always reflects every change committed before it,
 // on whichever replica; an allow from memory is not re-checked, and a
-// revocation made elsewhere is applied within CERBERUS_CACHE_SYNC.
+// revocation made elsewhere is applied within CERBERUS_CACHE_SYNC. A
+// refusal the database answered (a user not in memory) is current already:
+// it skips the catch-up's round trip.
 func (s *Service) grantsFor(ctx context.Context, who authz.Subject, comp uint64, elements []string, refused func([]store.ChainGrant) bool) ([]store.ChainGrant, error) {
 	since, _, _ := s.access.Revision() // before the answer from memory
-	rows, err := s.access.ChainGrants(ctx, who.ID, comp, elements)
-	if err != nil || !refused(rows) {
-		return rows, err
+	a, err := s.access.Lookup(ctx, who.ID, comp, elements)
+	if err != nil {
+		return nil, err
+	}
+	rows := a.Rows
+	if !refused(rows) || a.Current {
+		return rows, nil
 	}
 	if caught, err := s.access.CatchUp(ctx, since); err != nil || !caught {
 		// Nothing was missed, or the log cannot be read: the refusal stands.
