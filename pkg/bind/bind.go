@@ -77,13 +77,17 @@ type unread struct {
 	r     io.Reader
 }
 
+// Read gives the byte back with what follows it, so that the decoder's
+// first read takes a small body whole: a read of one byte alone made it
+// grow its buffer, allocating three times what it needed.
 func (u *unread) Read(p []byte) (int, error) {
 	if u.given || len(p) == 0 {
 		return u.r.Read(p)
 	}
 	u.given = true
 	p[0] = u.first
-	return 1, nil
+	n, err := u.r.Read(p[1:])
+	return n + 1, err
 }
 
 func jsonError(err error) error {

@@ -30,9 +30,13 @@ func TestJSON(t *testing.T) {
 		body       string
 		strict     bool
 		wantStatus int    // 0: no error
-		wantMsg    string // substring of the message
+		wantMsg    string // substring of the message; for a valid body, the name decoded
 	}{
-		{"valid", `{"name":"a","count":2,"on":true}`, true, 0, ""},
+		{"valid", `{"name":"a","count":2,"on":true}`, true, 0, "a"},
+		{"white space first", " \r\n\t{\"name\":\"b\"}\n", true, 0, "b"},
+		{"white space only", " \n\t", true, 400, "empty"},
+		{"white space past the limit", strings.Repeat(" ", bind.MaxBody+1) + `{}`, true, 413, "larger than"},
+		{"syntax after white space", `  {"name":"a",}`, true, 400, "not valid JSON (at byte 13)"}, // counted from the object, as before
 		{"empty", ``, true, 400, "empty"},
 		{"malformed", `{"name":`, true, 400, "ends too early"},
 		{"syntax", `{"name" "a"}`, true, 400, "not valid JSON"},
@@ -42,6 +46,7 @@ func TestJSON(t *testing.T) {
 		{"list body", "\n[]", true, 400, "must be a JSON object"},
 		{"unknown field strict", `{"nme":"a"}`, true, 400, `unknown field "nme"`},
 		{"unknown field loose", `{"nme":"a"}`, false, 0, ""},
+		{"a body larger than a read", `{"name":"` + strings.Repeat("y", 9000) + `"}`, true, 0, strings.Repeat("y", 9000)},
 		{"wrong type string", `{"name":5}`, true, 400, "'name' must be a string"},
 		{"wrong type number", `{"count":"5"}`, true, 400, "'count' must be a number"},
 		{"wrong type bool", `{"on":"yes"}`, true, 400, "'on' must be true or false"},
@@ -59,6 +64,9 @@ func TestJSON(t *testing.T) {
 			if tt.wantStatus == 0 {
 				if err != nil {
 					t.Fatalf("unexpected error %v", err)
+				}
+				if v.Name != tt.wantMsg {
+					t.Fatalf("name %q, want %q", v.Name, tt.wantMsg)
 				}
 				return
 			}
