@@ -339,6 +339,9 @@ func (c *Cache) Lookup(ctx context.Context, userID, componentID uint64, elements
 	if !ready {
 		loaded := c.warm(userID)
 		if len(elements) < waitForLoad || loaded == nil {
+			if a, ok, err := c.heldOnChains(ctx, userID, componentID, elements); ok || err != nil {
+				return a, err
+			}
 			return fromStore()
 		}
 		// A large batch waits for the user's grants: reading them costs
@@ -412,12 +415,23 @@ func (c *Cache) chainGrants(userID, comp uint64, elements []string) (rows []stor
 		return nil, nil, false
 	}
 	u := c.users[userID]
+	var held [4]grantMap // the user's and (most users) their groups', without allocating
+	holders := append(held[:0], u.grants)
+	for _, g := range u.groups {
+		holders = append(holders, c.groups[g])
+	}
+	rows, missing = c.chainRowsLocked(comp, elements, holders)
+	return rows, missing, true
+}
+
+// chainRowsLocked builds store.ChainGrants's rows for the elements whose
+// chains are in memory, from the grants of holders (the user's, then their
+// groups'); missing lists the others (the root among them when it is not
+// held). The caller holds mu.
+func (c *Cache) chainRowsLocked(comp uint64, elements []string, holders []grantMap) (rows []store.ChainGrant, missing []string) {
 	emit := func(start string, depth int, elementID uint64) {
-		for _, h := range u.grants[elementID] {
-			rows = append(rows, store.ChainGrant{Start: start, Depth: depth, Operation: h.Operation, Ordinal: h.Ordinal, Effect: h.Effect})
-		}
-		for _, g := range u.groups {
-			for _, h := range c.groups[g][elementID] {
+		for _, m := range holders {
+			for _, h := range m[elementID] {
 				rows = append(rows, store.ChainGrant{Start: start, Depth: depth, Operation: h.Operation, Ordinal: h.Ordinal, Effect: h.Effect})
 			}
 		}
@@ -444,7 +458,52 @@ func (c *Cache) chainGrants(userID, comp uint64, elements []string) (rows []stor
 			emit(e, -1, root.id)
 		}
 	}
-	return rows, missing, true
+	return rows, missing
+}
+
+// heldOnChains answers for a user not in memory about elements whose
+// chains are: the store reads the user's and their groups' grants on just
+// those elements (store.HeldOn), where the chain query would walk the tree
+// up from each name again — what made a decision for a user not in memory
+// slow. ok is false when a chain is not in memory, or an element changed
+// during the read: the caller asks the chain query then. The answer is not
+// Current: the chains are memory's.
+func (c *Cache) heldOnChains(ctx context.Context, userID, comp uint64, elements []string) (Answer, bool, error) {
+	c.mu.RLock()
+	gen := c.elemGen
+	var ids []uint64
+	ok := c.chainLoadedLocked(comp, store.Root)
+	for _, e := range elements {
+		if !ok {
+			break
+		}
+		ok = c.chainLoadedLocked(comp, e)
+		for n, depth := c.names[elemKey{comp, e}], 0; ok && n != nil && depth <= store.MaxDepth; depth++ {
+			ids = append(ids, n.id)
+			n = c.nodes[n.parent]
+		}
+	}
+	if root := c.names[elemKey{comp, store.Root}]; ok && root != nil {
+		ids = append(ids, root.id)
+	}
+	c.mu.RUnlock()
+	if !ok {
+		return Answer{}, false, nil
+	}
+	held, err := c.st.HeldOn(ctx, userID, unique64(ids))
+	if err != nil {
+		return Answer{}, false, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.elemGen != gen || !c.freshLocked() {
+		return Answer{}, false, nil
+	}
+	rows, missing := c.chainRowsLocked(comp, elements, []grantMap{byElement(held)})
+	if len(missing) > 0 {
+		return Answer{}, false, nil
+	}
+	return Answer{Rows: rows}, true, nil
 }
 
 // loadElements loads the named elements and those of their ancestors not
@@ -632,6 +691,18 @@ func byElement(held []store.Held) grantMap {
 		m[h.ElementID] = append(m[h.ElementID], h)
 	}
 	return m
+}
+
+func unique64(ids []uint64) []uint64 {
+	seen := make(map[uint64]struct{}, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func unique(names []string) []string {

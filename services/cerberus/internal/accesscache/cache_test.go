@@ -184,6 +184,29 @@ func TestMatchesTheStore(t *testing.T) {
 					}
 				}
 			}
+			// A user not in memory, the elements' chains in memory: their
+			// grants on just those elements (store.HeldOn) make the same rows.
+			// A name not in memory (the preload reads only those that exist)
+			// is left to the chain query.
+			chains := newCache(t, s, Config{})
+			chains.preloadElements(ctx)
+			for _, u := range users {
+				for i, ask := range asks {
+					a, ok, err := chains.heldOnChains(ctx, u, comp, unique(ask))
+					must(t, err)
+					held := !slices.ContainsFunc(ask, func(e string) bool { return !slices.Contains(elements, e) && !slices.Contains(sideBySide, e) })
+					if ok != held || a.Current {
+						t.Fatalf("user %d, ask %d: from the chains in memory: ok %v, current %v; want ok %v, not current", u, i, ok, a.Current, held)
+					}
+					if !ok {
+						continue
+					}
+					if got, want := sortRows(a.Rows), fromStore(t, s, u, comp, ask); !reflect.DeepEqual(got, want) {
+						t.Errorf("user %d, ask %d: grants on the chains in memory\n%v\nstore\n%v", u, i, got, want)
+					}
+				}
+			}
+
 			own := fromMemory(t, c, users[0], comp, sideBySide[:1])
 			read, _ := catalogue.OperationNamed("read")
 			for _, effect := range []string{store.Allow, store.Deny} {
@@ -619,13 +642,27 @@ func TestBatchCosts(t *testing.T) {
 	if st.Users != 1 || st.Groups != 1 || st.Elements != 165 || st.Bytes <= 0 || st.Bytes > st.MaxBytes() {
 		t.Errorf("stats %+v (max %d bytes), want 1 user, 1 group, 165 elements, a size within the bound", st, st.MaxBytes())
 	}
+	onPath := func(c *Cache, ask []string) (Answer, int64) {
+		t.Helper()
+		tagged, count, stop := s.CountQueriesOf(ctx)
+		a, err := c.Lookup(tagged, u.ID, comp, ask)
+		stop()
+		must(t, err)
+		if want := fromStore(t, s, u.ID, comp, ask); !reflect.DeepEqual(sortRows(a.Rows), want) {
+			t.Fatalf("cache %v, store %v", sortRows(a.Rows), want)
+		}
+		return a, count()
+	}
 	small := newCache(t, s, Config{})
-	tagged, onPath, stopPath := s.CountQueriesOf(ctx)
-	_, err := small.ChainGrants(tagged, u.ID, comp, first[:3])
-	stopPath()
-	must(t, err)
-	if n := onPath(); n != 1 {
-		t.Errorf("small batch, user not loaded: %d statements on the request's path, want 1 (the chain query)", n)
+	if a, n := onPath(small, first[:3]); n != 1 || !a.Current {
+		t.Errorf("small batch, user not loaded: %d statements on the request's path, current %v; want 1 (the chain query), current", n, a.Current)
+	}
+	// The elements in memory (the preload), the user not: one statement
+	// for the user's and group's grants on them, and no walk up the tree.
+	held := newCache(t, s, Config{})
+	held.preloadElements(ctx)
+	if a, n := onPath(held, first[:3]); n != 1 || a.Current {
+		t.Errorf("small batch, elements held, user not loaded: %d statements on the request's path, current %v; want 1 (the grants on the chains), not current", n, a.Current)
 	}
 }
 
@@ -859,7 +896,8 @@ func TestSharedRevisionRead(t *testing.T) {
 
 // TestLookupSaysWhenCurrent: an answer the database gave (a user not in
 // memory yet, a stale cache, the cache off) is current, and a refusal made
-// from it skips the catch-up's read; one from memory is not.
+// from it skips the catch-up's read; one made with anything from memory
+// (the user's grants, or the elements' chains) is not.
 func TestLookupSaysWhenCurrent(t *testing.T) {
 	s, comp, u := oneUser(t, "fay")
 	ctx := t.Context()
@@ -869,16 +907,21 @@ func TestLookupSaysWhenCurrent(t *testing.T) {
 		name  string
 		cache func() *Cache
 		// loaded waits for the user's grants to be in memory first.
-		loaded, want bool
+		loaded, want, asked bool
 	}{
-		{"the user not loaded yet", func() *Cache { return newCache(t, s, Config{}) }, false, true},
-		{"the user in memory", func() *Cache { return newCache(t, s, Config{}) }, true, false},
+		{"the user not loaded yet", func() *Cache { return newCache(t, s, Config{}) }, false, true, true},
+		{"the user not loaded, the elements in memory", func() *Cache {
+			c := newCache(t, s, Config{})
+			c.preloadElements(ctx)
+			return c
+		}, false, false, true},
+		{"the user in memory", func() *Cache { return newCache(t, s, Config{}) }, true, false, false},
 		{"stale", func() *Cache {
 			c := newCache(t, s, Config{MaxStale: time.Second})
 			c.now = func() time.Time { return now.Add(time.Hour) }
 			return c
-		}, false, true},
-		{"the cache off", func() *Cache { return New(s, Config{}, zap.NewNop()) }, false, true},
+		}, false, true, true},
+		{"the cache off", func() *Cache { return New(s, Config{}, zap.NewNop()) }, false, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.cache()
@@ -892,8 +935,8 @@ func TestLookupSaysWhenCurrent(t *testing.T) {
 			if a.Current != tc.want {
 				t.Errorf("Current = %v, want %v", a.Current, tc.want)
 			}
-			if asked := count() > 0; asked != a.Current {
-				t.Errorf("Current = %v, but the database was asked: %v", a.Current, asked)
+			if asked := count() > 0; asked != tc.asked {
+				t.Errorf("the database asked: %v, want %v", asked, tc.asked)
 			}
 			if got, want := sortRows(a.Rows), fromStore(t, s, u.ID, comp, ask); !reflect.DeepEqual(got, want) {
 				t.Errorf("rows %v, the store's %v", got, want)
