@@ -131,7 +131,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.serial, "serial", 500, "decisions timed one at a time, over HTTP and as the store calls they make")
 	fs.IntVar(&o.churn, "churn", 100, "access changes a second (grants given and taken back) during the churn phase")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the data set and the questions")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the single, one-at-a-time, batch and readable phases to FILE.<backend>.<phase>")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the healthz, single, one-at-a-time, batch and readable phases to FILE.<backend>.<phase>, and what each allocated to FILE.<backend>.<phase>.allocs (go tool pprof -sample_index=alloc_space -base FILE.<backend>.<phase>.allocs-before …)")
 	fs.StringVar(&o.logFile, "log", "", "append the server's log to this file instead of discarding it")
 	fs.BoolVar(&o.keep, "keep", false, "keep the seeded databases (SQLite file, MariaDB test_bench_* database) for inspection")
 	fs.BoolVar(&o.quick, "quick", false, "a small smoke run: 60 users, 6 groups, 20 projects, 1,000 elements, 4,000 grants, 8 clients, 2 s phases")
@@ -448,14 +448,20 @@ func benchBackend(ctx context.Context, o options, backend string, w *world, hash
 	r.peakReset = procstat.ResetPeakRSS()
 
 	progress("%s: GET /healthz, %d clients, %s", name, o.clients, o.duration)
+	stopProfile, err := startProfile(o.cpuProfile, backend, "healthz")
+	if err != nil {
+		return nil, err
+	}
 	r.baseline = runTimed(ctx, o.clients, o.warmup, o.duration, func(int) func() (int8, error) {
 		var buf bytes.Buffer
 		return func() (int8, error) { return outcomeNone, t.do(ctx, http.MethodGet, "/healthz", nil, &buf) }
 	})
+	if err := stopProfile(); err != nil {
+		return nil, err
+	}
 
 	progress("%s: POST /api/authorize, %d clients, %s", name, o.clients, o.duration)
-	stopProfile, err := startProfile(o.cpuProfile, backend, "single")
-	if err != nil {
+	if stopProfile, err = startProfile(o.cpuProfile, backend, "single"); err != nil {
 		return nil, err
 	}
 	decider := func(t *target, seed uint64) func(i int) func() (int8, error) {
@@ -786,12 +792,18 @@ func serverLogger(file string, errs *errorLog) (*zap.Logger, func(), error) {
 	return log, closeSink, nil
 }
 
-// startProfile profiles the CPU into file.<backend>.<phase> when file is set.
+// startProfile profiles the CPU into file.<backend>.<phase> when file is
+// set, and writes the allocation profile at the start and the end of the
+// phase (.allocs-before, .allocs): their difference is what it allocated.
 func startProfile(file, backend, phase string) (func() error, error) {
 	if file == "" {
 		return func() error { return nil }, nil
 	}
-	f, err := os.Create(file + "." + backend + "." + phase)
+	name := file + "." + backend + "." + phase
+	if err := writeAllocs(name + ".allocs-before"); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(name)
 	if err != nil {
 		return nil, err
 	}
@@ -801,8 +813,16 @@ func startProfile(file, backend, phase string) (func() error, error) {
 	}
 	return func() error {
 		pprof.StopCPUProfile()
-		return f.Close()
+		return errors.Join(f.Close(), writeAllocs(name+".allocs"))
 	}, nil
+}
+
+func writeAllocs(file string) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	return errors.Join(pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
 }
 
 func heapInUse() uint64 {
