@@ -226,8 +226,8 @@ async function main() {
       const js = res.filter((e) => path(e).endsWith('.js'));
       const entry = js.filter((e) => initial.includes(path(e)));
       const runs = res.find((e) => path(e) === '/api/runs/search');
-      // The route's chunks: scripts asked for before the runs were (not the ones a later tab or panel loads).
-      const lazy = js.filter((e) => !initial.includes(path(e)) && (!runs || e.startTime < runs.startTime));
+      // The route's chunks: scripts beyond the entry asked for before the rows showed.
+      const lazy = js.filter((e) => !initial.includes(path(e)) && e.startTime < b.shown);
       const before = b.longTasks.filter(([s]) => s < b.painted);
       return {
         doc: nav.responseEnd,

@@ -1,24 +1,54 @@
-import { lazy, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router';
+import { BrowserRouter, matchPath, Navigate, Route, Routes, useNavigate, type Params } from 'react-router';
 import { isApiError, setUnauthorizedHandler } from './api/client';
+import { loadSession } from './api/session';
 import { AuthProvider, RequireAdmin, RequireAuth } from './features/auth/AuthContext';
 import SignInPage from './features/auth/SignInPage';
+import { prefetchExperimentPage } from './features/runs/experimentRoute';
 import { Layout } from './Layout';
 import ExperimentsPage from './features/experiments/ExperimentsPage';
+import { lazyPage, type LazyPage } from './lazyPage';
 
-const ExperimentPage = lazy(() => import('./features/runs/ExperimentPage'));
-const RunPage = lazy(() => import('./features/runs/RunPage'));
-const ComparePage = lazy(() => import('./features/compare/ComparePage'));
-const ModelsPage = lazy(() => import('./features/models/ModelsPage'));
-const ModelPage = lazy(() => import('./features/models/ModelPage'));
-const ModelVersionPage = lazy(() => import('./features/models/ModelVersionPage'));
-const TracePage = lazy(() => import('./features/traces/TracePage'));
-const DatasetPage = lazy(() => import('./features/datasets/DatasetPage'));
-const PromptsPage = lazy(() => import('./features/prompts/PromptsPage'));
-const PromptPage = lazy(() => import('./features/prompts/PromptPage'));
-const AdminPage = lazy(() => import('./features/admin/AdminPage'));
-const AccountPage = lazy(() => import('./features/account/AccountPage'));
+/** A page in a chunk of its own: where it lives, and what it may ask for while its chunk loads. */
+interface LazyRoute {
+  path: string;
+  page: LazyPage;
+  admin?: boolean;
+  prefetch?: (client: QueryClient, params: Params, query: URLSearchParams) => void;
+}
+
+const lazyRoutes: readonly LazyRoute[] = [
+  { path: '/experiments/:id', page: lazyPage(() => import('./features/runs/ExperimentPage')), prefetch: (c, p, q) => prefetchExperimentPage(c, p.id ?? '', q) },
+  { path: '/runs/:runId', page: lazyPage(() => import('./features/runs/RunPage')) },
+  { path: '/traces/:traceId', page: lazyPage(() => import('./features/traces/TracePage')) },
+  { path: '/datasets/:datasetId', page: lazyPage(() => import('./features/datasets/DatasetPage')) },
+  { path: '/compare', page: lazyPage(() => import('./features/compare/ComparePage')) },
+  { path: '/models', page: lazyPage(() => import('./features/models/ModelsPage')) },
+  { path: '/models/:name', page: lazyPage(() => import('./features/models/ModelPage')) },
+  { path: '/models/:name/versions/:version', page: lazyPage(() => import('./features/models/ModelVersionPage')) },
+  { path: '/prompts', page: lazyPage(() => import('./features/prompts/PromptsPage')) },
+  { path: '/prompts/:name', page: lazyPage(() => import('./features/prompts/PromptPage')) },
+  { path: '/account', page: lazyPage(() => import('./features/account/AccountPage')) },
+  { path: '/admin', page: lazyPage(() => import('./features/admin/AdminPage')), admin: true },
+];
+
+/**
+ * Before the first render: starts loading the chunk of the page at
+ * `pathname` and what that page shows first, side by side (nothing when
+ * nobody is signed in: sign-in comes first).
+ */
+export function startRoute(client: QueryClient, pathname: string, search: string): void {
+  if (!loadSession()) return;
+  for (const r of lazyRoutes) {
+    const m = matchPath(r.path, pathname);
+    if (!m) continue;
+    r.prefetch?.(client, m.params, new URLSearchParams(search));
+    // A failure shows when the page renders (it asks again).
+    r.page.preload().catch(() => undefined);
+    return;
+  }
+}
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -57,33 +87,30 @@ export function AppRoutes() {
       >
         <Route path="/" element={<Navigate to="/experiments" replace />} />
         <Route path="/experiments" element={<ExperimentsPage />} />
-        <Route path="/experiments/:id" element={<ExperimentPage />} />
-        <Route path="/runs/:runId" element={<RunPage />} />
-        <Route path="/traces/:traceId" element={<TracePage />} />
-        <Route path="/datasets/:datasetId" element={<DatasetPage />} />
-        <Route path="/compare" element={<ComparePage />} />
-        <Route path="/models" element={<ModelsPage />} />
-        <Route path="/models/:name" element={<ModelPage />} />
-        <Route path="/models/:name/versions/:version" element={<ModelVersionPage />} />
-        <Route path="/prompts" element={<PromptsPage />} />
-        <Route path="/prompts/:name" element={<PromptPage />} />
-        <Route path="/account" element={<AccountPage />} />
-        <Route
-          path="/admin"
-          element={
-            <RequireAdmin>
-              <AdminPage />
-            </RequireAdmin>
-          }
-        />
+        {lazyRoutes.map(({ path, page: { Page }, admin }) => (
+          <Route
+            key={path}
+            path={path}
+            element={
+              admin ? (
+                <RequireAdmin>
+                  <Page />
+                </RequireAdmin>
+              ) : (
+                <Page />
+              )
+            }
+          />
+        ))}
         <Route path="*" element={<div className="page"><h1>Page not found</h1></div>} />
       </Route>
     </Routes>
   );
 }
 
-export default function App() {
-  const [qc] = useState(makeQueryClient);
+/** The app; `client` lets start-up (main.tsx) prefetch into the cache it reads. */
+export default function App({ client }: { client?: QueryClient }) {
+  const [qc] = useState(() => client ?? makeQueryClient());
   return (
     <QueryClientProvider client={qc}>
       <BrowserRouter>

@@ -1,4 +1,3 @@
-import { lazy, Suspense } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { experiments } from '../../api/mlflow';
@@ -12,20 +11,20 @@ import { Tabs } from '../../components/Tabs';
 import { AccessPanel } from '../access/AccessPanel';
 import { ReadOnlyBadge } from '../access/ReadOnlyBadge';
 import { useMyAccessOn } from '../access/useMyAccess';
+import { experimentTab, tabPages, type ExperimentTab } from './experimentRoute';
+import { experimentQuery } from './queries';
 import { RunsTable } from './RunsTable';
 
-const TracesTab = lazy(() => import('../traces/TracesTab'));
-const DatasetsTab = lazy(() => import('../datasets/DatasetsTab'));
-const SweepTab = lazy(() => import('../sweep/SweepTab'));
-type Tab = 'runs' | 'charts' | 'traces' | 'datasets';
-const TABS: readonly Tab[] = ['runs', 'charts', 'traces', 'datasets'];
+const SweepTab = tabPages.charts.Page;
+const TracesTab = tabPages.traces.Page;
+const DatasetsTab = tabPages.datasets.Page;
 
 export default function ExperimentPage() {
   const { id = '' } = useParams();
   const qc = useQueryClient();
   const [params, setParams] = useSearchParams();
-  const tab: Tab = TABS.find((t) => t === params.get('tab')) ?? 'runs';
-  const exp = useQuery({ queryKey: queryKeys.experiment(id), queryFn: () => experiments.get(id) });
+  const tab = experimentTab(params);
+  const exp = useQuery(experimentQuery(id));
   const mine = useMyAccessOn(`experiment:${id}`);
   const canEdit = mine.canEdit;
   const refresh = () => {
@@ -67,7 +66,7 @@ export default function ExperimentPage() {
         </>
       )}
       {!exp.error && (
-        <Tabs<Tab>
+        <Tabs<ExperimentTab>
           label="Experiment sections"
           value={tab}
           onChange={(t) => setParams(t === 'runs' ? {} : { tab: t }, { replace: true })}
@@ -81,21 +80,9 @@ export default function ExperimentPage() {
       )}
       {/* The runs (traces, datasets) load alongside the experiment, not after it. */}
       {!exp.error && tab === 'runs' && <RunsTable experimentId={id} />}
-      {!exp.error && tab === 'charts' && (
-        <Suspense fallback={<p className="muted">Loading…</p>}>
-          <SweepTab experimentId={id} />
-        </Suspense>
-      )}
-      {!exp.error && tab === 'traces' && (
-        <Suspense fallback={<p className="muted">Loading…</p>}>
-          <TracesTab experimentId={id} />
-        </Suspense>
-      )}
-      {!exp.error && tab === 'datasets' && (
-        <Suspense fallback={<p className="muted">Loading…</p>}>
-          <DatasetsTab experimentId={id} />
-        </Suspense>
-      )}
+      {!exp.error && tab === 'charts' && <SweepTab experimentId={id} />}
+      {!exp.error && tab === 'traces' && <TracesTab experimentId={id} />}
+      {!exp.error && tab === 'datasets' && <DatasetsTab experimentId={id} />}
       {e && <AccessPanel element={`experiment:${id}`} />}
     </div>
   );

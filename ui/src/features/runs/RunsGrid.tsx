@@ -4,13 +4,11 @@ import { Link } from 'react-router';
 import { fmtDuration, fmtNum, fmtTimeSec } from '../../components/format';
 import { cellValue, colId, datasetLabel, type Column, type FlatRun } from './columns';
 import type { GroupHead } from './grouping';
+import type { SortState } from './queries';
+
+export type { SortState } from './queries';
 
 export const ROW_HEIGHT = 36;
-
-export interface SortState {
-  col: Column | 'start_time' | 'run_name';
-  desc: boolean;
-}
 
 interface Props {
   runs: FlatRun[];

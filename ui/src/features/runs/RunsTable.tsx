@@ -2,19 +2,18 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { isApiError } from '../../api/client';
-import { runs as runsApi } from '../../api/mlflow';
-import { queryKeys } from '../../api/queryKeys';
 import { ErrorView } from '../../components/ErrorView';
 import { InlineForm } from '../../components/InlineForm';
 import { Section } from '../../components/Section';
 import { ColumnPicker } from './ColumnPicker';
-import { discoverKeys, flatten, orderClause, type Column } from './columns';
+import { discoverKeys, flatten, type Column } from './columns';
 import { layoutRuns, type GroupBy } from './grouping';
 import { RunFilters } from './RunFilters';
 import { joinClauses, stateClause, timeClause, type RunState, type TimeRange } from './filterClauses';
-import { RunsGrid, type SortState } from './RunsGrid';
+import { RunsGrid } from './RunsGrid';
+import { DEFAULT_SORT, runListQuery, type SortState } from './queries';
 
-export const RUNS_PAGE = 1000;
+export { RUNS_PAGE } from './queries';
 
 export function RunsTable({ experimentId }: { experimentId: string }) {
   const navigate = useNavigate();
@@ -22,7 +21,7 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
   const [draft, setDraft] = useState('');
   const [filter, setFilter] = useState('');
   const [deleted, setDeleted] = useState(false);
-  const [sort, setSort] = useState<SortState>({ col: 'start_time', desc: true });
+  const [sort, setSort] = useState<SortState>(DEFAULT_SORT);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [states, setStates] = useState<ReadonlySet<RunState>>(new Set());
   const [time, setTime] = useState<TimeRange>({ kind: 'any' });
@@ -39,26 +38,7 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
     }
   });
 
-  const q = useInfiniteQuery({
-    queryKey: queryKeys.runList(experimentId, search, orderClause(sort.col, sort.desc), deleted),
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam, signal }) =>
-      runsApi.search(
-        {
-          experiment_ids: [experimentId],
-          filter: search || undefined,
-          order_by: [orderClause(sort.col, sort.desc)],
-          max_results: RUNS_PAGE,
-          page_token: pageParam,
-          run_view_type: deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY',
-        },
-        signal,
-      ),
-    getNextPageParam: (last) => last.next_page_token || undefined,
-    retry: false,
-    // Pages of up to 1,000 runs: deep-comparing them on each fetch costs more than it saves.
-    structuralSharing: false,
-  });
+  const q = useInfiniteQuery(runListQuery(experimentId, search, sort, deleted));
 
   const flat = useMemo(() => (q.data?.pages ?? []).flatMap((p) => (p.runs ?? []).map(flatten)), [q.data]);
   // Child runs under their parent (MLflow's mlflow.parentRunId), collapsible per parent.
