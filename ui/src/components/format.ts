@@ -1,8 +1,25 @@
-export function fmtTime(ms?: number | string | null): string {
+// Date.toLocaleString with options builds a new formatter on every call
+// (a tenth of a millisecond or more, once per cell of a table); these are
+// built once, on first use, in the browser's locale as it would use.
+const formatters = new Map<'minute' | 'second', Intl.DateTimeFormat>();
+function dateFormat(to: 'minute' | 'second'): Intl.DateTimeFormat {
+  let f = formatters.get(to);
+  if (!f) {
+    f = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', ...(to === 'second' ? { second: '2-digit' } : {}) });
+    formatters.set(to, f);
+  }
+  return f;
+}
+
+function fmtDate(ms: number | string | null | undefined, to: 'minute' | 'second'): string {
   if (ms === undefined || ms === null || ms === '') return '—';
   const d = new Date(typeof ms === 'string' && /^\d+$/.test(ms) ? Number(ms) : ms);
   if (Number.isNaN(d.getTime())) return '—';
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return dateFormat(to).format(d);
+}
+
+export function fmtTime(ms?: number | string | null): string {
+  return fmtDate(ms, 'minute');
 }
 
 export function fmtNum(v: number | undefined | null): string {
@@ -22,10 +39,7 @@ export function fmtBytes(n?: number): string {
 
 /** A time to the second, for things that happen seconds apart (runs of a sweep). */
 export function fmtTimeSec(ms?: number | string | null): string {
-  if (ms === undefined || ms === null || ms === '') return '—';
-  const d = new Date(typeof ms === 'string' && /^\d+$/.test(ms) ? Number(ms) : ms);
-  if (Number.isNaN(d.getTime())) return '—';
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return fmtDate(ms, 'second');
 }
 
 /** Milliseconds under a second, tenths under a minute, then minutes and hours. */

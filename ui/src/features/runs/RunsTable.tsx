@@ -6,7 +6,8 @@ import { ErrorView } from '../../components/ErrorView';
 import { InlineForm } from '../../components/InlineForm';
 import { Section } from '../../components/Section';
 import { ColumnPicker } from './ColumnPicker';
-import { discoverKeys, flatten, type Column } from './columns';
+import type { Run } from '../../api/types';
+import { discoverKeys, flatten, type Column, type FlatRun } from './columns';
 import { layoutRuns, type GroupBy } from './grouping';
 import { RunFilters } from './RunFilters';
 import { joinClauses, stateClause, timeClause, type RunState, type TimeRange } from './filterClauses';
@@ -14,6 +15,18 @@ import { RunsGrid } from './RunsGrid';
 import { DEFAULT_SORT, runListQuery, type SortState } from './queries';
 
 export { RUNS_PAGE } from './queries';
+
+// Each page of runs flattened once: a page appended on scroll keeps the
+// others' rows as they were instead of flattening every run again.
+const flatPages = new WeakMap<object, FlatRun[]>();
+function flatPage(page: { runs?: Run[] }): FlatRun[] {
+  let rows = flatPages.get(page);
+  if (!rows) {
+    rows = (page.runs ?? []).map(flatten);
+    flatPages.set(page, rows);
+  }
+  return rows;
+}
 
 export function RunsTable({ experimentId }: { experimentId: string }) {
   const navigate = useNavigate();
@@ -40,7 +53,7 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
 
   const q = useInfiniteQuery(runListQuery(experimentId, search, sort, deleted));
 
-  const flat = useMemo(() => (q.data?.pages ?? []).flatMap((p) => (p.runs ?? []).map(flatten)), [q.data]);
+  const flat = useMemo(() => (q.data?.pages ?? []).flatMap(flatPage), [q.data]);
   // Child runs under their parent (MLflow's mlflow.parentRunId), collapsible per parent.
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   // Grouped by a param's or tag's value, each group foldable, runs nested within it.
