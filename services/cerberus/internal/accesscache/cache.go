@@ -17,6 +17,7 @@ package accesscache
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -79,6 +80,22 @@ type (
 	}
 )
 
+// recentGens is how many generations recent remembers.
+const recentGens = 64
+
+// generation is what one invalidation touched: the user and group changes
+// of one write, or everything.
+type generation struct {
+	gen uint64
+	all bool
+	// changed are the write's user and group changes (at most
+	// maxRemembered; more count as everything).
+	changed []store.Change
+}
+
+// maxRemembered bounds the changes remembered of one generation.
+const maxRemembered = 16
+
 // changeLog is what the reader needs of the store.
 type changeLog interface {
 	Revision(ctx context.Context) (uint64, error)
@@ -96,7 +113,11 @@ type Cache struct {
 	now     func() time.Time
 
 	mu  sync.RWMutex
-	gen uint64 // bumped by every invalidation: a load begun before is not kept
+	gen uint64 // bumped by every invalidation: a load begun before is kept only if untouched (see touchedSince)
+	// recent remembers which users and groups the last recentGens
+	// generations changed (indexed by gen % recentGens), so that a load
+	// across changes to someone else is kept.
+	recent [recentGens]generation
 	// elemGen is gen for elements: bumped only when elements may have
 	// changed, so that the steady flow of grant changes does not discard
 	// element loads.
@@ -167,6 +188,7 @@ func (c *Cache) Enabled() bool { return c.cfg.Sync > 0 }
 // clear empties every table; the caller holds mu (or owns c).
 func (c *Cache) clear() {
 	c.gen++
+	c.recent[c.gen%recentGens] = generation{gen: c.gen, all: true}
 	c.elemGen++
 	c.tokens = map[string]*store.CredentialOwner{}
 	c.byUser = map[uint64][]string{}
@@ -215,6 +237,7 @@ func (c *Cache) apply(changes []store.Change) {
 // caller holds mu.
 func (c *Cache) applyLocked(changes []store.Change) {
 	c.gen++
+	c.rememberLocked(changes)
 	for _, ch := range changes {
 		if ch.Rev > c.floor {
 			c.seen[ch.Rev] = struct{}{}
@@ -246,6 +269,50 @@ func (c *Cache) applyLocked(changes []store.Change) {
 	c.advanceLocked()
 }
 
+// rememberLocked records which users and groups generation c.gen
+// changes. Element changes are left out: a user's or group's grants are
+// kept by element id, and ids are never given again (AUTO_INCREMENT,
+// SQLite's AUTOINCREMENT), so the grants of a deleted element match no
+// element. The caller holds mu.
+func (c *Cache) rememberLocked(changes []store.Change) {
+	g := generation{gen: c.gen}
+	for _, ch := range changes {
+		switch {
+		case ch.Scope == store.ScopeElement:
+		case (ch.Scope == store.ScopeUser || ch.Scope == store.ScopeGroup) && len(g.changed) < maxRemembered:
+			g.changed = append(g.changed, store.Change{Scope: ch.Scope, RefID: ch.RefID})
+		default:
+			g.all, g.changed = true, nil
+		}
+		if g.all {
+			break
+		}
+	}
+	c.recent[c.gen%recentGens] = g
+}
+
+// touchedSince reports whether an invalidation after generation gen may
+// have changed what a load of user's grants (with those of groups) or of
+// one of user's credentials read: a load begun at gen is kept when not.
+// The caller holds mu.
+func (c *Cache) touchedSince(gen, user uint64, groups []uint64) bool {
+	if c.gen-gen > recentGens {
+		return true // the changes since are no longer remembered
+	}
+	for n := gen + 1; n <= c.gen; n++ {
+		g := c.recent[n%recentGens]
+		if g.gen != n || g.all {
+			return true
+		}
+		for _, ch := range g.changed {
+			if ch.Scope == store.ScopeUser && ch.RefID == user || ch.Scope == store.ScopeGroup && slices.Contains(groups, ch.RefID) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 var errNoCredential = fmt.Errorf("credential: %w", apierror.ErrNotFound)
 
 // ResolveCredential is store.ResolveCredential from memory when it can.
@@ -273,7 +340,7 @@ func (c *Cache) ResolveCredential(ctx context.Context, hash string, now time.Tim
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen == gen {
+	if !c.touchedSince(gen, o.User.ID, nil) {
 		if len(c.tokens) >= c.cfg.MaxEntries {
 			c.tokens, c.byUser = map[string]*store.CredentialOwner{}, map[uint64][]string{}
 		}
@@ -312,8 +379,10 @@ func (c *Cache) ChainGrants(ctx context.Context, userID, componentID uint64, ele
 
 // Lookup is store.ChainGrants from memory when the user's grants and the
 // elements' chains are loaded. A user not loaded yet is answered by the
-// database while their grants load in the background, except in a batch of
-// waitForLoad elements or more, which waits for the load; elements not
+// database (their grants on the elements' chains when memory holds those,
+// else the chain query), and their grants then load in the background,
+// except in a batch of waitForLoad elements or more, which waits for the
+// load first; elements not
 // loaded yet are loaded first, by name in one query (and their ancestors
 // not held yet, by id, in one more per level).
 func (c *Cache) Lookup(ctx context.Context, userID, componentID uint64, elements []string) (Answer, error) {
@@ -336,12 +405,19 @@ func (c *Cache) Lookup(ctx context.Context, userID, componentID uint64, elements
 		// to the load that starves it.
 		return fromStore()
 	}
+	if !ready && len(elements) < waitForLoad {
+		// This decision's own query first; the user's grants load after
+		// it, in the background, for their next ones: begun together, the
+		// load's larger read slowed the query on a small machine.
+		defer c.warm(userID)
+		if a, ok, err := c.heldOnChains(ctx, userID, componentID, elements); ok || err != nil {
+			return a, err
+		}
+		return fromStore()
+	}
 	if !ready {
 		loaded := c.warm(userID)
-		if len(elements) < waitForLoad || loaded == nil {
-			if a, ok, err := c.heldOnChains(ctx, userID, componentID, elements); ok || err != nil {
-				return a, err
-			}
+		if loaded == nil {
 			return fromStore()
 		}
 		// A large batch waits for the user's grants: reading them costs
@@ -640,7 +716,9 @@ func (c *Cache) warm(userID uint64) <-chan singleflight.Result {
 }
 
 // loadUser reads a user's grants and memberships and the grants of the
-// groups not in memory yet; it keeps them only if nothing changed meanwhile.
+// groups not in memory yet; it keeps them only if nothing changed them
+// meanwhile (a change to another user does not discard the load: under a
+// steady flow of changes every load was thrown away and tried again).
 func (c *Cache) loadUser(ctx context.Context, userID uint64) (bool, error) {
 	gen := c.generation()
 	own, groups, err := c.st.UserGrants(ctx, userID)
@@ -661,7 +739,7 @@ func (c *Cache) loadUser(ctx context.Context, userID uint64) (bool, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen != gen {
+	if c.touchedSince(gen, userID, groups) {
 		return false, nil
 	}
 	loaded := len(own)

@@ -944,3 +944,53 @@ func TestLookupSaysWhenCurrent(t *testing.T) {
 		})
 	}
 }
+
+// TestTouchedSince: a load (a user's grants, a credential) begun before
+// some invalidations is kept only when none of them may have changed what
+// it read: changes to other users, other groups or elements leave it be;
+// a change to the user or one of their groups, a forget-everything, an
+// unknown scope, a write of too many changes, or more generations than
+// are remembered discard it.
+func TestTouchedSince(t *testing.T) {
+	const user, group, other = 7, 70, 8
+	ch := func(scope string, id uint64) store.Change { return store.Change{Scope: scope, RefID: id} }
+	many := make([]store.Change, maxRemembered+1)
+	for i := range many {
+		many[i] = ch(store.ScopeUser, uint64(100+i))
+	}
+	tests := []struct {
+		name   string
+		writes [][]store.Change
+		clear  bool
+		want   bool
+	}{
+		{"nothing", nil, false, false},
+		{"another user", [][]store.Change{{ch(store.ScopeUser, other)}}, false, false},
+		{"another group and an element", [][]store.Change{{ch(store.ScopeGroup, other)}, {ch(store.ScopeElement, user)}}, false, false},
+		{"the user", [][]store.Change{{ch(store.ScopeUser, other)}, {ch(store.ScopeElement, 1), ch(store.ScopeUser, user)}}, false, true},
+		{"one of their groups", [][]store.Change{{ch(store.ScopeGroup, group)}}, false, true},
+		{"an unknown scope", [][]store.Change{{ch("future", other)}}, false, true},
+		{"too many changes in one write", [][]store.Change{many}, false, true},
+		{"everything forgotten", nil, true, true},
+		{"more generations than remembered", slices.Repeat([][]store.Change{{ch(store.ScopeUser, other)}}, recentGens+1), false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Cache{cfg: Config{MaxEntries: 10}, seen: map[uint64]struct{}{}}
+			c.clear()
+			gen := c.gen
+			for _, w := range tt.writes {
+				c.applyLocked(w)
+			}
+			if tt.clear {
+				c.clear()
+			}
+			if got := c.touchedSince(gen, user, []uint64{group}); got != tt.want {
+				t.Errorf("touchedSince = %v, want %v", got, tt.want)
+			}
+			if c.touchedSince(c.gen, user, []uint64{group}) {
+				t.Error("a load begun now is touched already")
+			}
+		})
+	}
+}
