@@ -319,11 +319,11 @@ type result struct {
 	churnWrites int
 	// One decision at a time: over HTTP (from memory, and right after the
 	// user's entries were emptied), and the store calls it makes.
-	serialHTTP, serialCold, resolve, chain, audit *stats
-	analyzeTime                                   time.Duration
-	batchAllowed                                  float64 // per call
-	readableNames, readableExcept                 int     // in all the timed answers
-	readableAll                                   int     // answers "all but Except"
+	serialHTTP, serialCold, resolve, chain, held, audit *stats
+	analyzeTime                                         time.Duration
+	batchAllowed                                        float64 // per call
+	readableNames, readableExcept                       int     // in all the timed answers
+	readableAll                                         int     // answers "all but Except"
 
 	firstBatch time.Duration // the first batch, before the warm-up ones
 	cache      accesscache.Stats
@@ -644,6 +644,31 @@ func serial(ctx context.Context, o options, r *result, t *target, st *store.Stor
 		q := a.draw(rng)
 		t0 := time.Now()
 		_, err := st.ChainGrants(ctx, r.seed.users[q.s.user], comp, []string{w.names[q.elem]})
+		return time.Since(t0), err
+	}); err != nil {
+		return err
+	}
+	// What a decision for a user not in memory asks once the element's
+	// chain is (the cache's preload holds every element): the grants on
+	// the chain's ids, found (untimed) by name and parent.
+	if r.held, err = runSequential(ctx, o.serial, func(int) (time.Duration, error) {
+		q := a.draw(rng)
+		var ids []uint64
+		next, err := st.ElementsNamed(ctx, comp, []string{w.names[q.elem], store.Root})
+		for len(next) > 0 && err == nil {
+			e := next[0]
+			ids = append(ids, e.ID)
+			if next = next[1:]; e.ParentID != nil && e.Name != store.Root {
+				var parents []store.Element
+				parents, err = st.ElementsByID(ctx, []uint64{*e.ParentID})
+				next = append(next, parents...)
+			}
+		}
+		if err != nil {
+			return 0, err
+		}
+		t0 := time.Now()
+		_, err = st.HeldOn(ctx, r.seed.users[q.s.user], ids)
 		return time.Since(t0), err
 	}); err != nil {
 		return err

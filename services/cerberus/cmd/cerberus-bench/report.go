@@ -98,6 +98,7 @@ func report(out io.Writer, o options, w *world, results []*result, worldMB float
 	row("  the same, the user's cache just emptied", "", func(r *result) string { return p50p99(r.serialCold) })
 	row("  store: token lookup", "", func(r *result) string { return p50p99(r.resolve) })
 	row("  store: grants on the chain", "", func(r *result) string { return p50p99(r.chain) })
+	row("  store: grants on a chain in memory", "", func(r *result) string { return p50p99(r.held) })
 	row("  store: audit entry (denials)", "", func(r *result) string { return p50p99(r.audit) })
 	head(fmt.Sprintf("POST /api/authorize/batch (%s elements, %d calls)", num(o.batchSize), o.batchCalls))
 	row("  p50 / p99", "<= "+ms(goalBatch), func(r *result) string {
@@ -266,6 +267,7 @@ func scalingReport(out io.Writer, o options, series []scaled) {
 	row("one at a time, cached: p50 / p99", "", func(s scaled) string { return p50p99(s.r.serialHTTP) })
 	row("one at a time, cold: p50 / p99", "p99 <= "+ms(goalColdP99), func(s scaled) string { return p50p99(s.r.serialCold) })
 	row("  store: chain query p50 / p99", "", func(s scaled) string { return p50p99(s.r.chain) })
+	row("  store: grants on a chain in memory", "", func(s scaled) string { return p50p99(s.r.held) })
 	row("1k batch: p50 / p99", "p99 <= "+ms(goalBatch), func(s scaled) string { return p50p99(s.r.batch) })
 	row("  the first call", "", func(s scaled) string { return ms(s.r.firstBatch) })
 	row("readable set: p50 / p99", "p99 <= "+ms(goalReadableP99), func(s scaled) string { return p50p99(s.r.readable) })
