@@ -5,6 +5,7 @@
 // ml_studio's MLflow API first, as a tuner would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { fmtTick } from '../src/components/chart/ticks';
 import { launch, shot } from './browser';
 // @ts-expect-error plain ES module without types
 import { ADMIN_PASSWORD, startStack } from './stack.mjs';
@@ -238,6 +239,17 @@ describe('charts in the browser, against the real stack', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => lines.getAttribute('data-lines')).toBe(String(N));
     expect(await list.locator('li').count()).toBe(N);
+
+    // The same from the keyboard: on val_loss's axis, a first ↑ brushes its middle fifth and End takes it to the bottom.
+    const axis = pc.getByRole('slider', { name: 'Brush val_loss' });
+    await axis.focus();
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('End');
+    const lowest = seeded.runs.filter((r) => (r.valLoss - lo) / (hi - lo) <= 0.2 + 1e-9).length;
+    await expect.poll(() => lines.getAttribute('data-lines')).toBe(String(lowest));
+    expect(await axis.getAttribute('aria-valuetext')).toBe(`${fmtTick(lo)} to ${fmtTick(lo + (hi - lo) * 0.2)}`);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => lines.getAttribute('data-lines')).toBe(String(N));
     const best = seeded.runs.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
     await plot.locator(`circle[data-run="${best.name}"]`).click();
     await page.waitForURL(new RegExp(`/runs/${best.id}$`));

@@ -1,7 +1,7 @@
 import { useEffect, useRef, type PointerEvent as ReactPointerEvent } from 'react';
 import { useTheme } from '../../theme/theme';
 import { fmtTick } from '../ticks';
-import { axisTicks, colorAt, type Brush, type Brushes, type SweepAxis } from './sweep';
+import { axisTicks, brushText, colorAt, keyBrush, type Brush, type Brushes, type SweepAxis } from './sweep';
 import { useWidth } from './useWidth';
 
 const PAD = { left: 64, right: 64, top: 10, bottom: 14 };
@@ -28,6 +28,8 @@ export const tickLabel = (v: number | string) => (typeof v === 'number' ? fmtTic
  * run through its values. Lines are drawn on a canvas (a thousand runs stay
  * quick); axes, ticks and brushes are SVG above it. Drag along an axis to
  * brush a stretch of it (lines outside go faint); a click on it clears it.
+ * Each axis is also a slider in the tab order: the arrow keys brush it
+ * (keyBrush), and its value reads as the brushed values.
  */
 export function ParallelCoordinates({ axes, pos, keep, color, brushes, onBrush, onToggleLog, height = 360 }: ParallelCoordinatesProps) {
   const wrap = useRef<HTMLDivElement>(null);
@@ -142,6 +144,20 @@ export function ParallelCoordinates({ axes, pos, keep, color, brushes, onBrush, 
                   y={PAD.top - 4}
                   height={plotH + 8}
                   aria-label={`Brush ${a.key}`}
+                  tabIndex={0}
+                  role="slider"
+                  aria-orientation="vertical"
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-valuenow={b ? Math.round(((b[0] + b[1]) / 2) * 100) : undefined}
+                  aria-valuetext={brushText(a, b)}
+                  aria-keyshortcuts="ArrowUp ArrowDown Shift+ArrowUp Shift+ArrowDown PageUp PageDown Home End Escape"
+                  onKeyDown={(e) => {
+                    const next = keyBrush(b, e.key, e.shiftKey);
+                    if (next === undefined) return;
+                    e.preventDefault();
+                    onBrush(a.id, next);
+                  }}
                   onPointerDown={(e) => {
                     (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
                     drag.current = { id: a.id, from: tAt(e), moved: false };

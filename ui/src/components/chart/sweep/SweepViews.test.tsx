@@ -53,6 +53,34 @@ describe('sweep views', () => {
     expect(bars()).toHaveLength(4);
   });
 
+  it('brushes an axis from the keyboard: arrows move it, Shift widens it, Escape clears it', async () => {
+    const user = userEvent.setup();
+    renderSweep();
+    const axis = screen.getByRole('slider', { name: 'Brush loss' });
+    expect(axis.getAttribute('tabindex')).toBe('0');
+    expect(axis.getAttribute('aria-valuetext')).toBe('no filter');
+    const status = () => screen.getByTestId('sweep-status').textContent;
+    axis.focus();
+    // loss 0.1-0.9 on a linear axis: the runs sit at 0 (0.1), 0.25 (0.3), 0.625 (0.6) and 1 (0.9).
+    await user.keyboard('{ArrowUp}');
+    expect(axis.getAttribute('aria-valuetext')).toBe('0.42 to 0.58');
+    expect(status()).toMatch(/^0 of 4 runs within loss/);
+    await user.keyboard('{ArrowUp}');
+    expect(status()).toMatch(/^1 of 4 runs within loss/);
+    expect(bars()).toEqual(['trial-2=0.6']);
+    await user.keyboard('{End}');
+    expect(axis.getAttribute('aria-valuetext')).toBe('0.1 to 0.26');
+    expect(bars()).toEqual(['trial-4=0.1']);
+    await user.keyboard('{Shift>}{ArrowUp}{/Shift}');
+    expect(axis.getAttribute('aria-valuetext')).toBe('0.1 to 0.3');
+    expect(bars()).toEqual(['trial-3=0.3', 'trial-4=0.1']);
+    expect(screen.getByTestId('brush-metric:loss')).toBeTruthy();
+    await user.keyboard('{Escape}');
+    expect(status()).toMatch(/^4 runs/);
+    expect(axis.getAttribute('aria-valuetext')).toBe('no filter');
+    expect(screen.queryByTestId('brush-metric:loss')).toBeNull();
+  });
+
   it('switches an axis between log and linear, and drops its brush', async () => {
     renderSweep();
     const hit = screen.getByLabelText('Brush lr');

@@ -161,7 +161,7 @@ export function SweepViews({ runs, runHref = (id) => `/runs/${id}`, compareHref 
                   Compare these {keptIds.length} runs
                 </Link>
               )}
-              <span className="muted">Drag along an axis to filter; click it to clear. Click a name for a log scale.</span>
+              <span className="muted">Drag along an axis to filter; click it to clear. From the keyboard: Tab to an axis, ↑ ↓ move a filter, Shift+↑ ↓ widen or narrow it, Esc clears. Click a name for a log scale.</span>
             </div>
           </>
         )}

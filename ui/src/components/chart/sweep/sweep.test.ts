@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../../api/types';
 import { defaultAxes } from './SweepViews';
-import { axisTicks, brushFilter, buildAxis, colorAt, position, positions, sweepKeys, sweepRows, type Brushes } from './sweep';
+import { axisTicks, brushFilter, brushText, buildAxis, colorAt, keyBrush, position, positions, sweepKeys, sweepRows, valueAt, type Brush, type Brushes } from './sweep';
 
 function run(id: string, params: Record<string, string>, metrics: Record<string, number>): Run {
   return {
@@ -84,6 +84,58 @@ describe('brushing', () => {
     ['nothing inside', { 'param:lr': [0.2, 0.3] }, []],
   ] as const)('%s', (_, brushes, want) => {
     expect(names(brushFilter(pos, axes, brushes as Brushes))).toEqual(want);
+  });
+});
+
+describe('brushing from the keyboard', () => {
+  it.each([
+    ['a first arrow brushes the middle fifth', undefined, 'ArrowUp', false, [0.4, 0.6]],
+    ['a first Page Down too', undefined, 'PageDown', false, [0.4, 0.6]],
+    ['↑ moves it up a step', [0.4, 0.6], 'ArrowUp', false, [0.45, 0.65]],
+    ['↓ moves it down a step', [0.4, 0.6], 'ArrowDown', false, [0.35, 0.55]],
+    ['Page Up moves it four steps', [0.1, 0.2], 'PageUp', false, [0.3, 0.4]],
+    ['it stops at the top, keeping its width', [0.7, 0.98], 'ArrowUp', false, [0.72, 1]],
+    ['it stops at the bottom', [0.02, 0.1], 'PageDown', false, [0, 0.08]],
+    ['Home takes it to the top', [0.2, 0.5], 'Home', false, [0.7, 1]],
+    ['End takes it to the bottom', [0.2, 0.5], 'End', false, [0, 0.3]],
+    ['Shift+↑ widens it about its middle', [0.4, 0.6], 'ArrowUp', true, [0.375, 0.625]],
+    ['Shift+↓ narrows it about its middle', [0.4, 0.6], 'ArrowDown', true, [0.425, 0.575]],
+    ['it narrows no further than 2%', [0.49, 0.51], 'ArrowDown', true, [0.49, 0.51]],
+    ['widened at an edge, it stays on the axis', [0, 0.2], 'ArrowUp', true, [0, 0.25]],
+    ['it widens no further than the axis', [0, 1], 'ArrowUp', true, [0, 1]],
+  ] as const)('%s', (_, brush, key, shift, want) => {
+    const got = keyBrush(brush as Brush | undefined, key, shift);
+    expect(got).not.toBeNull();
+    expect(got![0]).toBeCloseTo(want[0], 9);
+    expect(got![1]).toBeCloseTo(want[1], 9);
+  });
+
+  it.each([
+    ['Escape clears a brush', [0.2, 0.4], 'Escape', null],
+    ['Delete clears a brush', [0.2, 0.4], 'Delete', null],
+    ['Escape without a brush is left to others (a dialog may close)', undefined, 'Escape', undefined],
+    ['other keys are left alone', [0.2, 0.4], 'a', undefined],
+    ['Tab is left alone', [0.2, 0.4], 'Tab', undefined],
+  ] as const)('%s', (_, brush, key, want) => {
+    expect(keyBrush(brush as Brush | undefined, key)).toBe(want);
+  });
+
+  const lr = buildAxis('param:lr', rows, true);
+  const loss = buildAxis('metric:loss', rows);
+  const opt = buildAxis('param:opt', rows);
+  it.each([
+    ['no brush', loss, undefined, 'no filter'],
+    ['a linear axis, in its values', loss, [0, 0.5], '0.2 to 0.55'],
+    ['a log axis, in its values', lr, [0, 2 / 3], '1e-4 to 0.01'],
+    ['a category axis, by the categories inside', opt, [0, 0.5], 'adam, rmsprop'],
+    ['a category axis with none inside', opt, [0.1, 0.2], 'none of its values'],
+  ] as const)('brushText: %s', (_, axis, brush, want) => {
+    expect(brushText(axis, brush as Brush | undefined)).toBe(want);
+  });
+
+  it('valueAt undoes position on numeric axes', () => {
+    for (const [axis, v] of [[lr, 0.001], [loss, 0.5]] as const) expect(valueAt(axis, position(axis, v)!)).toBeCloseTo(v, 12);
+    expect(valueAt(opt, 0.5)).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@
 // param or metric, positions on an axis from 0 (bottom) to 1 (top), and the
 // brushes that filter rows by those positions.
 import type { Run } from '../../../api/types';
-import { linearTicks, logTicks } from '../ticks';
+import { fmtTick, linearTicks, logTicks } from '../ticks';
 
 export type AxisKind = 'param' | 'metric';
 
@@ -114,6 +114,62 @@ export type Brushes = Readonly<Record<string, Brush>>;
 export function brushFilter(pos: readonly Float64Array[], axes: readonly SweepAxis[], brushes: Brushes): boolean[] {
   const active = axes.map((a, i) => [i, brushes[a.id]] as const).filter((b): b is readonly [number, Brush] => !!b[1]);
   return pos.map((p) => active.every(([i, [lo, hi]]) => p[i] >= lo - 1e-9 && p[i] <= hi + 1e-9));
+}
+
+/** The value at a position of a numeric axis (the inverse of position); a category axis has none. */
+export function valueAt(axis: SweepAxis, t: number): number | undefined {
+  if (!axis.numeric) return undefined;
+  if (axis.log) return 10 ** (Math.log10(axis.min) + t * (Math.log10(axis.max) - Math.log10(axis.min)));
+  return axis.min + t * (axis.max - axis.min);
+}
+
+/** A brush in the axis's own terms: "0.001 to 0.03", or the categories it holds. */
+export function brushText(axis: SweepAxis, brush: Brush | undefined): string {
+  if (!brush) return 'no filter';
+  if (!axis.numeric) {
+    const inside = axis.categories.filter((c) => {
+      const t = position(axis, c)!;
+      return t >= brush[0] - 1e-9 && t <= brush[1] + 1e-9;
+    });
+    return inside.length ? inside.join(', ') : 'none of its values';
+  }
+  return `${fmtTick(valueAt(axis, brush[0])!)} to ${fmtTick(valueAt(axis, brush[1])!)}`;
+}
+
+/** How far a key moves or stretches a brush, as a share of the axis. */
+export const BRUSH_STEP = 0.05;
+const FIRST_BRUSH: Brush = [0.4, 0.6];
+const MIN_BRUSH = 0.02;
+
+/**
+ * A brush driven from the keyboard, on a focused axis: ↑ and ↓ move it by
+ * a step (Page Up and Page Down by four; a first press brushes the middle
+ * fifth), Shift with ↑ or ↓ widens or narrows it about its middle, Home and
+ * End take it to the top or bottom, Escape or Delete clear it. Returns the
+ * new brush, null to clear it, or undefined when the key is not one of these.
+ */
+export function keyBrush(brush: Brush | undefined, key: string, shift = false): Brush | null | undefined {
+  const clamp = (lo: number, hi: number): Brush => {
+    const w = hi - lo;
+    if (lo < 0) return [0, w];
+    if (hi > 1) return [1 - w, 1];
+    return [lo, hi];
+  };
+  if (key === 'Escape' || key === 'Delete' || key === 'Backspace') return brush ? null : undefined;
+  const moves: Record<string, number> = { ArrowUp: BRUSH_STEP, ArrowDown: -BRUSH_STEP, PageUp: 4 * BRUSH_STEP, PageDown: -4 * BRUSH_STEP };
+  if (!(key in moves) && key !== 'Home' && key !== 'End') return undefined;
+  if (!brush) return FIRST_BRUSH;
+  const [lo, hi] = brush;
+  const w = hi - lo;
+  if (key === 'Home') return [1 - w, 1];
+  if (key === 'End') return [0, w];
+  const d = moves[key];
+  if (shift && (key === 'ArrowUp' || key === 'ArrowDown')) {
+    const mid = (lo + hi) / 2;
+    const half = Math.min(0.5, Math.max(MIN_BRUSH, w + (d > 0 ? BRUSH_STEP : -BRUSH_STEP)) / 2);
+    return clamp(mid - half, mid + half);
+  }
+  return clamp(lo + d, hi + d);
 }
 
 // A perceptually even scale from dark purple through teal to yellow (viridis' stops).
